@@ -1,0 +1,143 @@
+/**
+ * One typed configuration, read once from the environment at start (DESIGN.md "Running"). Every
+ * variable is listed in README.md's configuration table and in `.env.example`. A bad value fails start
+ * with a message that names the variable, what was expected and what came.
+ */
+import path from 'node:path';
+import { UPSTREAM_NAMES, type UpstreamName } from './errors';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS, TOKEN_ENV } from './emulators/defaults';
+
+export interface UpstreamConfig {
+  /** Origin plus base path. Undefined: start the embedded emulator for it. */
+  url?: string;
+  /** The gateway's service credential for this upstream. */
+  token: string;
+  /** True when the token is the documented development default. */
+  devToken: boolean;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  upstreams: Record<UpstreamName, UpstreamConfig>;
+  poderoOrgId: string;
+  databaseUrl?: string;
+  sqlitePath: string;
+  redisUrl?: string;
+  jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  graphiql: boolean;
+  introspection: boolean;
+  /** Seed and size of the embedded emulators' demo population. */
+  emulatorSeed: number;
+  emulatorPeople: number;
+  /** Upstream HTTP client settings. */
+  upstreamTimeoutMs: number;
+  upstreamConnections: number;
+  /** Concurrent calls per upstream for fan-out loaders. */
+  upstreamConcurrency: number;
+  /** Operation limits. */
+  maxDepth: number;
+  maxAliases: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const URL_ENV: Record<UpstreamName, string> = {
+  evenergy: 'EVENERGY_URL',
+  vrm: 'VRM_URL',
+  identity: 'IDENTITY_URL',
+  podero: 'PODERO_URL',
+  timesheet: 'TIMESHEET_URL',
+};
+
+export const UPSTREAM_URL_ENV = URL_ENV;
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, but got: ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, but got: ${JSON.stringify(raw)}`);
+}
+
+function url(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, but got: ${JSON.stringify(raw)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL, but got protocol ${parsed.protocol}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const upstreams = {} as Record<UpstreamName, UpstreamConfig>;
+  for (const name of UPSTREAM_NAMES) {
+    const u = url(env, URL_ENV[name]);
+    const token = env[TOKEN_ENV[name]];
+    if (u && !token && production) {
+      throw new ConfigError(`${TOKEN_ENV[name]} must be set when ${URL_ENV[name]} points at a real upstream in production`);
+    }
+    upstreams[name] = { url: u, token: token || DEV_TOKENS[name], devToken: !token };
+  }
+  const jwt = {
+    secret: env.JWT_SECRET || undefined,
+    jwksUrl: url(env, 'JWT_JWKS_URL'),
+    issuer: env.JWT_ISSUER || undefined,
+    audience: env.JWT_AUDIENCE || undefined,
+  };
+  if (jwt.secret && jwt.secret.length < 32) {
+    throw new ConfigError(`JWT_SECRET must be at least 32 characters, but got ${jwt.secret.length}`);
+  }
+  if (production && !jwt.secret && !jwt.jwksUrl) {
+    throw new ConfigError('JWT_SECRET or JWT_JWKS_URL must be set in production (NODE_ENV=production)');
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent, but got: ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    production,
+    upstreams,
+    poderoOrgId: env.PODERO_ORG_ID || DEV_PODERO_ORG_ID,
+    databaseUrl: env.DATABASE_URL || undefined,
+    sqlitePath: env.SQLITE_PATH || path.join('data', 'usergraph.db'),
+    redisUrl: env.REDIS_URL || undefined,
+    jwt,
+    graphiql: bool(env, 'GRAPHIQL', !production),
+    introspection: bool(env, 'INTROSPECTION', !production),
+    emulatorSeed: int(env, 'EMULATOR_SEED', 1, 0, 2 ** 31 - 1),
+    emulatorPeople: int(env, 'EMULATOR_PEOPLE', 200, 1, 100_000),
+    upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 5000, 50, 120_000),
+    upstreamConnections: int(env, 'UPSTREAM_CONNECTIONS', 16, 1, 1024),
+    upstreamConcurrency: int(env, 'UPSTREAM_CONCURRENCY', 8, 1, 256),
+    maxDepth: int(env, 'MAX_DEPTH', 12, 2, 100),
+    maxAliases: int(env, 'MAX_ALIASES', 30, 1, 1000),
+    logLevel,
+  };
+}
