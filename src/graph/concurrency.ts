@@ -1,0 +1,20 @@
+/**
+ * Bounded fan-out for loaders whose upstream has no batch endpoint: at most `limit` calls in flight, one
+ * result slot per key, and an `Error` in a slot fails only that key (DataLoader's contract).
+ */
+export async function mapLimit<K, V>(keys: readonly K[], limit: number, fn: (key: K) => Promise<V>): Promise<(V | Error)[]> {
+  const results: (V | Error)[] = new Array(keys.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(keys[i]!);
+      } catch (err) {
+        results[i] = err instanceof Error ? err : new Error(String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, keys.length)) }, worker));
+  return results;
+}

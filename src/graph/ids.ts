@@ -1,0 +1,72 @@
+/**
+ * Opaque global ids (Relay `Node`): base64url of `Type:part:part`. Clients must not parse them; the
+ * gateway can, to refetch any object through `Query.node`.
+ */
+import { ErrorCode, GatewayError } from '../errors';
+
+export const NODE_TYPES = [
+  'User',
+  'Subscription',
+  'Account',
+  'AccessToken',
+  'Site',
+  'HeatPump',
+  'ElectricVehicle',
+  'Inverter',
+  'Entry',
+  'Expense',
+  'Project',
+] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
+
+export interface DecodedId {
+  type: NodeType;
+  parts: string[];
+}
+
+export function toGlobalId(type: NodeType, ...parts: (string | number)[]): string {
+  return Buffer.from([type, ...parts.map(String)].join(':'), 'utf8').toString('base64url');
+}
+
+/** Decodes a global id; throws BAD_USER_INPUT naming the argument when it is not one of ours. */
+export function fromGlobalId(id: string, argument = 'id'): DecodedId {
+  const text = /^[A-Za-z0-9_-]+$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
+  const [type, ...parts] = text.split(':');
+  if (!type || !(NODE_TYPES as readonly string[]).includes(type) || parts.length === 0 || parts.some((p) => p === '')) {
+    throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument} is not a valid global id; expected an id returned by this API, but got: ${JSON.stringify(id).slice(0, 80)}`, {
+      fieldErrors: [{ path: [argument], message: 'not a valid global id' }],
+    });
+  }
+  return { type: type as NodeType, parts };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Accepts a User global id or a bare person UUID and returns the person UUID. */
+export function personIdFromArgument(id: string, argument = 'id'): string {
+  if (UUID.test(id)) return id.toLowerCase();
+  const decoded = fromGlobalId(id, argument);
+  if (decoded.type !== 'User' || !UUID.test(decoded.parts[0]!)) {
+    throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument} must be a User id or a person UUID, but got a ${decoded.type} id`, {
+      fieldErrors: [{ path: [argument], message: `expected a User id, got a ${decoded.type} id` }],
+    });
+  }
+  return decoded.parts[0]!.toLowerCase();
+}
+
+/** Opaque cursors for offset-based pages. */
+export function offsetCursor(offset: number): string {
+  return Buffer.from(`offset:${offset}`, 'utf8').toString('base64url');
+}
+
+export function startAfterCursor(cursor: string | null | undefined, argument = 'after'): number {
+  if (cursor === null || cursor === undefined) return 0;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^offset:(\d{1,9})$/.exec(text);
+  if (!match) {
+    throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument} is not a cursor returned by this API`, {
+      fieldErrors: [{ path: [argument], message: 'not a valid cursor' }],
+    });
+  }
+  return Number(match[1]) + 1;
+}
