@@ -1,0 +1,120 @@
+/**
+ * The per-request context: who is asking (Viewer), the request id, the loaders (one DataLoader per
+ * resource for this request only), the call accounting behind `extensions.upstreamCalls`, and the
+ * process-wide dependencies. Built once per HTTP request by `createContextFactory`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { Viewer } from '../auth/viewer';
+import { viewerFromAuthorization } from '../auth/viewer';
+import { GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
+import type { Linker } from '../registry/linker';
+import type { Person, Registry } from '../registry/types';
+import type { Logger } from '../server/logger';
+import type { Upstreams } from '../upstreams';
+import type { CallEvent, CallOptions } from '../upstreams/types';
+import type { VrmCredential } from '../upstreams/vrm/connector';
+import { createLoaders, type Loaders } from './loaders';
+
+export interface GatewayDeps {
+  registry: Registry;
+  upstreams: Upstreams;
+  linker: Linker;
+  logger: Logger;
+  verifier: { verify(token: string): Promise<{ sub: string; email?: string; roles: string[] }> };
+  /** Concurrent upstream calls per loader batch, for upstreams without a batch endpoint. */
+  concurrency: number;
+}
+
+/** Counts the upstream calls one operation caused, by upstream. */
+export interface CallStats {
+  /** Whether the client asked for `extensions.upstreamCalls`. */
+  report: boolean;
+  record(event: CallEvent): void;
+  snapshot(): Record<UpstreamName, number>;
+}
+
+export function createCallStats(report: boolean): CallStats {
+  const counts = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, 0])) as Record<UpstreamName, number>;
+  return {
+    report,
+    record(event) {
+      counts[event.upstream]++;
+    },
+    snapshot: () => ({ ...counts }),
+  };
+}
+
+export interface GraphContext {
+  deps: GatewayDeps;
+  viewer: Viewer;
+  requestId: string;
+  /** Passed to every connector call this request makes. */
+  call: CallOptions;
+  calls: CallStats;
+  loaders: Loaders;
+  /** The person's own VRM credential from `X-Vrm-Authorization`, if the client sent one. */
+  vrmCredential?: VrmCredential;
+  /** The viewer's own person (found or linked by their token's `sub` or `email`), memoised. */
+  viewerPerson(): Promise<Person | null>;
+  /**
+   * Upstream-served fields of one failing upstream share one error: the first field that meets a
+   * failure throws it, later fields with the same failure resolve to null silently.
+   */
+  seenErrors: WeakSet<object>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Parses `X-Vrm-Authorization: Token <hex>` (or `Bearer <jwt>`). */
+export function parseVrmCredential(header: string | string[] | undefined): VrmCredential | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  const match = /^(Token|Bearer)\s+(\S+)$/i.exec(header.trim());
+  if (!match) {
+    throw new GraphQLError('X-Vrm-Authorization must be "Token <access token>" or "Bearer <token>"', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  }
+  return { kind: match[1]!.toLowerCase() === 'token' ? 'token' : 'bearer', value: match[2]! };
+}
+
+export function createContextFactory(deps: GatewayDeps) {
+  return async ({ headers, requestId }: { headers: IncomingHttpHeaders; requestId: string }): Promise<GraphContext> => {
+    let viewer: Viewer;
+    try {
+      viewer = await viewerFromAuthorization(typeof headers.authorization === 'string' ? headers.authorization : undefined, deps.verifier);
+    } catch (err) {
+      const message = err instanceof GatewayError ? err.message : 'Invalid credentials';
+      throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    }
+    const reportHeader = headers['x-upstream-calls'];
+    const calls = createCallStats(typeof reportHeader === 'string' && /^(1|true)$/i.test(reportHeader));
+    const call: CallOptions = { requestId, onCall: (e) => calls.record(e) };
+    const vrmCredential = parseVrmCredential(headers['x-vrm-authorization']);
+    const loaders = createLoaders(deps, call);
+    let viewerPersonPromise: Promise<Person | null> | undefined;
+    const ctx: GraphContext = {
+      deps,
+      viewer,
+      requestId,
+      call,
+      calls,
+      loaders,
+      vrmCredential,
+      seenErrors: new WeakSet(),
+      viewerPerson() {
+        if (viewer.kind === 'anonymous') return Promise.resolve(null);
+        viewerPersonPromise ??= (async () => {
+          if (UUID.test(viewer.sub)) {
+            const bySub = await loaders.person.load(viewer.sub.toLowerCase());
+            if (bySub) return bySub;
+          }
+          if (!viewer.email) return null;
+          return loaders.personByEmail.load(viewer.email);
+        })();
+        return viewerPersonPromise;
+      },
+    };
+    return ctx;
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Apollo Server 5 for the gateway: the schema, error formatting per DESIGN.md's table, the
+ * `extensions.upstreamCalls` report, and the operation limits.
+ */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GatewayError } from '../errors';
+import type { GraphContext } from '../graph/context';
+import { maxAliasesRule, maxDepthRule } from './limits';
+import type { Logger } from './logger';
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  logger: Logger;
+  introspection: boolean;
+  maxDepth: number;
+  maxAliases: number;
+}
+
+/** Codes produced by graphql-js and Apollo themselves, which keep their meaning. */
+const PASS_THROUGH = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+]);
+
+/** Finds the GatewayError behind a (possibly wrapped) GraphQL error. */
+export function gatewayErrorOf(error: unknown): GatewayError | undefined {
+  let e: unknown = error;
+  for (let i = 0; i < 5 && e; i++) {
+    if (e instanceof GatewayError) return e;
+    e = e instanceof GraphQLError ? e.originalError : e instanceof Error ? e.cause : undefined;
+  }
+  return undefined;
+}
+
+export function formatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const gateway = gatewayErrorOf(error);
+    if (gateway) {
+      return { message: gateway.message, locations: formatted.locations, path: formatted.path, extensions: gateway.toExtensions() };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PASS_THROUGH.has(code)) {
+      const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    // Anything else is a gateway bug: log it, show nothing of it.
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    logger.error('internal error in resolver', { path: formatted.path, error: original instanceof Error ? original.message : String(original) });
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+/** Adds `extensions.upstreamCalls` when the request asked for it (header `X-Upstream-Calls: true`). */
+const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        if (!contextValue.calls.report || response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        result.extensions = { ...(result.extensions ?? {}), upstreamCalls: contextValue.calls.snapshot() };
+      },
+    };
+  },
+};
+
+export function createApollo(options: ApolloOptions): ApolloServer<GraphContext> {
+  return new ApolloServer<GraphContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(options.logger),
+    validationRules: [maxDepthRule(options.maxDepth), maxAliasesRule(options.maxAliases)],
+    plugins: [upstreamCallsPlugin],
+    logger: {
+      debug: (m) => options.logger.debug(String(m)),
+      info: (m) => options.logger.info(String(m)),
+      warn: (m) => options.logger.warn(String(m)),
+      error: (m) => options.logger.error(String(m)),
+    },
+  });
+}
