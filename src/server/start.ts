@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the gateway with its embedded defaults. Every upstream without a configured URL is served
+ * by its emulator, in-process, on its fixed port; the registry is SQLite under ./data/ unless
+ * DATABASE_URL is set; without JWT_SECRET or JWT_JWKS_URL a development secret is generated and two ready
+ * tokens are printed.
+ */
+import { createDevSecret, signToken } from '../auth/dev';
+import { loadConfig, UPSTREAM_URL_ENV } from '../config';
+import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
+import { startEmulators, type RunningEmulators } from '../emulators';
+import { buildPopulation } from '../emulators/population';
+import { openRegistry } from '../registry';
+import { createGateway } from './gateway';
+import { createLogger } from './logger';
+import { createGraphiqlAssets } from './graphiql';
+
+export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const started = performance.now();
+  const config = loadConfig(env);
+  const secrets = [...Object.values(config.upstreams).map((u) => u.token), config.jwt.secret ?? ''].filter(Boolean);
+  const logger = createLogger({ level: config.logLevel, secrets });
+  const say = (line = ''): void => void process.stdout.write(line + '\n');
+
+  const missing = UPSTREAM_NAMES.filter((u) => !config.upstreams[u].url);
+  let emulators: RunningEmulators | undefined;
+  const population = buildPopulation({ seed: config.emulatorSeed, people: config.emulatorPeople });
+  if (missing.length > 0) {
+    emulators = await startEmulators({
+      population,
+      only: missing,
+      ports: 'fixed',
+      tokens: Object.fromEntries(missing.map((u) => [u, config.upstreams[u].token])),
+      poderoOrgId: config.poderoOrgId,
+    });
+  }
+  const urls = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].url ?? emulators!.urls[u]!])) as Record<UpstreamName, string>;
+  const tokens = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].token])) as Record<UpstreamName, string>;
+
+  const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+
+  let jwt = config.jwt;
+  let devTokens: { admin: string; user: string; userEmail: string } | undefined;
+  if (!jwt.secret && !jwt.jwksUrl) {
+    const secret = createDevSecret();
+    jwt = { ...jwt, secret };
+    const demo = population.people[0]!;
+    devTokens = {
+      admin: await signToken(secret, { sub: 'dev-admin', email: 'admin@usergraph.dev', roles: ['admin'], expiresIn: '12h' }),
+      user: await signToken(secret, { sub: 'dev-user', email: demo.email, roles: [], expiresIn: '12h' }),
+      userEmail: demo.email,
+    };
+  }
+
+  const gateway = await createGateway({
+    registry,
+    urls,
+    tokens,
+    poderoOrgId: config.poderoOrgId,
+    jwt,
+    logger,
+    introspection: config.introspection,
+    concurrency: config.upstreamConcurrency,
+    maxDepth: config.maxDepth,
+    maxAliases: config.maxAliases,
+    client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
+    graphiql: config.graphiql ? await createGraphiqlAssets({ devToken: devTokens?.admin }) : undefined,
+  });
+  const origin = await gateway.listen(config.port, config.host);
+
+  say('');
+  say(`usergraph is ready in ${Math.round(performance.now() - started)} ms`);
+  say(`  GraphQL   ${origin}/graphql${config.graphiql ? '   (open it in a browser for GraphiQL)' : ''}`);
+  say(`  registry  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite ${config.sqlitePath}`}`);
+  if (emulators) {
+    say(`  emulators ${missing.map((u) => `${u} ${emulators!.urls[u]}`).join(', ')}`);
+    say(`            (demo population: seed ${population.seed}, ${population.people.length} people; set ${missing.map((u) => UPSTREAM_URL_ENV[u]).join(', ')} to use real APIs)`);
+  }
+  if (devTokens) {
+    say('');
+    say('  !! No JWT_SECRET or JWT_JWKS_URL is set: using a development secret generated for this run.');
+    say('  !! Tokens below stop working when the gateway restarts. Never run like this in production.');
+    say(`  admin token  Authorization: Bearer ${devTokens.admin}`);
+    say(`  user token   Authorization: Bearer ${devTokens.user}`);
+    say(`               (the user token belongs to ${devTokens.userEmail}, a demo person in all five upstreams)`);
+  }
+  say('');
+
+  const stop = (): void => {
+    logger.info('shutting down');
+    Promise.all([gateway.close(), emulators?.close()])
+      .then(() => registry.close())
+      .then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
