@@ -1,0 +1,101 @@
+/**
+ * A whole gateway for tests: the five emulators on ephemeral ports, an in-memory SQLite registry, a
+ * known JWT secret, and helpers to query over real HTTP and to read the emulators' call counters.
+ */
+import { signToken } from '../../src/auth/dev';
+import { UPSTREAM_NAMES, type UpstreamName } from '../../src/errors';
+import { startEmulators, type RunningEmulators } from '../../src/emulators';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import type { Faults, RequestCounts } from '../../src/emulators/kit';
+import { buildPopulation, type DemoPerson, type Population } from '../../src/emulators/population';
+import { openRegistry } from '../../src/registry';
+import type { Registry } from '../../src/registry/types';
+import { createGateway, type Gateway } from '../../src/server/gateway';
+import { createLogger, type Logger } from '../../src/server/logger';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestGateway {
+  url: string;
+  gateway: Gateway;
+  emulators: RunningEmulators;
+  registry: Registry;
+  population: Population;
+  logLines: string[];
+  adminToken: string;
+  tokenFor(person: DemoPerson | { email: string; sub?: string }, roles?: string[]): Promise<string>;
+  query<T = any>(query: string, options?: { token?: string | null; variables?: Record<string, unknown>; headers?: Record<string, string> }): Promise<GraphQLResult<T>>;
+  /** Call counts at each emulator since the last reset. */
+  counts(): Record<UpstreamName, RequestCounts>;
+  /** Total calls per upstream since the last reset. */
+  totals(): Record<UpstreamName, number>;
+  resetCounts(): void;
+  faults(upstream: UpstreamName, faults: Faults): void;
+  close(): Promise<void>;
+}
+
+export interface GraphQLResult<T> {
+  status: number;
+  data: T | null | undefined;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+  extensions?: Record<string, any>;
+}
+
+export async function startTestGateway(options: { people?: number; clientOverrides?: Parameters<typeof createGateway>[0]['client']; logger?: Logger } = {}): Promise<TestGateway> {
+  const population = buildPopulation({ people: options.people ?? 60 });
+  const emulators = await startEmulators({ population, ports: 'ephemeral' });
+  const registry = await openRegistry({ sqlitePath: ':memory:' });
+  const logLines: string[] = [];
+  const logger = options.logger ?? createLogger({ level: 'debug', write: (l) => logLines.push(l) });
+  const gateway = await createGateway({
+    registry,
+    urls: emulators.urls as Record<UpstreamName, string>,
+    tokens: DEV_TOKENS,
+    poderoOrgId: DEV_PODERO_ORG_ID,
+    jwt: { secret: TEST_JWT_SECRET },
+    logger,
+    client: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retryBaseDelayMs: 5, retryMaxDelayMs: 50, breakerThreshold: 1000, ...options.clientOverrides },
+  });
+  const url = await gateway.listen(0);
+  const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });
+
+  return {
+    url,
+    gateway,
+    emulators,
+    registry,
+    population,
+    logLines,
+    adminToken,
+    tokenFor(person, roles = []) {
+      return signToken(TEST_JWT_SECRET, { sub: 'sub' in person && person.sub ? person.sub : `user-${person.email}`, email: person.email, roles });
+    },
+    async query(query, opts = {}) {
+      const token = opts.token === undefined ? adminToken : opts.token;
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...opts.headers },
+        body: JSON.stringify({ query, variables: opts.variables }),
+      });
+      const body = (await res.json()) as Omit<GraphQLResult<any>, 'status'>;
+      return { status: res.status, ...body };
+    },
+    counts() {
+      return Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, emulators.emulators[u]!.counts()])) as Record<UpstreamName, RequestCounts>;
+    },
+    totals() {
+      return Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, emulators.emulators[u]!.counts().total])) as Record<UpstreamName, number>;
+    },
+    resetCounts() {
+      emulators.reset(false);
+    },
+    faults(upstream, faults) {
+      emulators.emulators[upstream]!.setFaults(faults);
+    },
+    async close() {
+      await gateway.close();
+      await emulators.close();
+      await registry.close();
+    },
+  };
+}
