@@ -1,0 +1,449 @@
+/**
+ * The one HTTP client every connector talks through (DESIGN.md "Flow of one request"): a keep-alive undici
+ * `Pool` per upstream with a connection cap and timeouts, JSON bodies, `X-Request-Id` propagation,
+ * retries of idempotent requests with exponential backoff, full jitter and `Retry-After`, a circuit
+ * breaker, a response size limit and metrics. Every failure becomes a `GatewayError` whose message holds
+ * nothing of the request (no URL, query, body or header value: tokens travel in headers).
+ *
+ * Contract details beyond `types.ts`:
+ * - A non-empty 2xx body must be JSON whatever its content type says (all five upstreams speak JSON; an
+ *   HTML page with 200 is a proxy's, not the upstream's); an empty body is `undefined`. A non-2xx status
+ *   listed in `acceptStatus` resolves with its body parsed when it is JSON, `undefined` otherwise.
+ * - Retried: connection errors, timeouts, 429, 502, 503 and 504, for idempotent requests only. The wait
+ *   is `Retry-After` when the upstream sends one, otherwise full jitter over `retryBaseDelayMs * 2^n`.
+ *   No wait exceeds `retryMaxDelayMs`: when an upstream asks for longer, its answer is returned at once
+ *   (429 → RATE_LIMITED with `retryAfter`) instead of retrying before it is ready.
+ * - The breaker is asked before every attempt. It counts 5xx, timeouts and connection errors; any other
+ *   answer shows the upstream alive. A malformed or oversized body and a cancelled call count neither
+ *   way. If it opens during retries, the error of the last real attempt is thrown.
+ * - Cancellation (`call.signal`) rejects with UPSTREAM_UNAVAILABLE, is never retried and is not held
+ *   against the upstream.
+ */
+import { STATUS_CODES } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import packageJson from '../../package.json';
+import { ErrorCode, GatewayError, codeForUpstreamStatus, type UpstreamName } from '../errors';
+import { CircuitBreaker, type BreakerOutcome, type BreakerPermit } from './breaker';
+import { recordUpstreamAttempt, trackBreaker, type UpstreamFailureKind } from './metrics';
+import type {
+  CallOptions,
+  ErrorDescription,
+  HttpMethod,
+  QueryValue,
+  UpstreamClient,
+  UpstreamClientOptions,
+  UpstreamRequest,
+  UpstreamResponse,
+} from './types';
+
+/** Sent unless `defaultHeaders` says otherwise; timesheet rejects requests without a User-Agent. */
+export const USER_AGENT = `usergraph/${packageJson.version}`;
+
+const DEFAULTS = {
+  connections: 16,
+  headersTimeoutMs: 5000,
+  bodyTimeoutMs: 10_000,
+  maxRetries: 2,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 5000,
+  breakerThreshold: 5,
+  breakerResetMs: 10_000,
+  maxResponseBytes: 5 * 1024 * 1024,
+} as const;
+
+const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'PUT', 'DELETE']);
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+type Settings = { -readonly [K in keyof typeof DEFAULTS]: number };
+
+/** How one attempt ended: an answer for the caller, or an error with what to do about it. */
+type Attempt =
+  | { kind: 'answer'; response: UpstreamResponse<unknown> }
+  | { kind: 'failed'; error: GatewayError; retryable: boolean; retryAfterMs?: number };
+
+/** What one attempt tells the breaker, `onCall` and metrics besides its result. */
+interface AttemptReport {
+  attempt: Attempt;
+  /** HTTP status for `onCall`, 0 when no complete answer arrived. */
+  eventStatus: number;
+  metricStatus: number | UpstreamFailureKind;
+  breaker: BreakerOutcome;
+}
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const upstream = options.upstream;
+  const settings = resolveSettings(options);
+  const base = parseBaseUrl(options.baseUrl, upstream);
+  const describeError = options.describeError;
+  const defaultHeaders: Record<string, string> = {
+    accept: 'application/json',
+    'user-agent': USER_AGENT,
+    ...lowerCaseKeys(options.defaultHeaders ?? {}),
+  };
+
+  const pool = new Pool(base.origin, {
+    connections: settings.connections,
+    headersTimeout: settings.headersTimeoutMs,
+    bodyTimeout: settings.bodyTimeoutMs,
+    connect: { timeout: settings.headersTimeoutMs },
+  });
+  const breaker = new CircuitBreaker({ threshold: settings.breakerThreshold, resetMs: settings.breakerResetMs });
+  const untrackBreaker = trackBreaker(upstream, () => breaker.state());
+  let closed = false;
+
+  const cancelled = (signal: AbortSignal): GatewayError =>
+    new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${upstream} call was cancelled before it completed`, {
+      upstream,
+      cause: signal.reason,
+    });
+
+  const report = (req: UpstreamRequest, attempt: number, eventStatus: number, metricStatus: number | UpstreamFailureKind, durationMs: number): void => {
+    recordUpstreamAttempt({ upstream, method: req.method, route: req.route, status: metricStatus }, durationMs);
+    req.call?.onCall?.({ upstream, method: req.method, route: req.route, status: eventStatus, durationMs, attempt });
+  };
+
+  /** Sends the request once and reads the whole (bounded) answer. Never throws. */
+  const send = async (req: UpstreamRequest, path: string, headers: Record<string, string>, payload: string | undefined): Promise<AttemptReport> => {
+    const callSignal = req.call?.signal;
+    const deadline = new AttemptDeadline(callSignal);
+    try {
+      deadline.arm('headers', settings.headersTimeoutMs);
+      const res = await pool.request({ path, method: req.method, headers, body: payload, signal: deadline.signal });
+      deadline.arm('body', settings.bodyTimeoutMs);
+      const status = res.statusCode;
+      const resHeaders = flattenHeaders(res.headers);
+      const raw = await readBounded(res.body, resHeaders['content-length'], settings.maxResponseBytes, () => deadline.refresh());
+      const accepted = (status >= 200 && status < 300) || (req.acceptStatus ?? []).includes(status);
+      const breakerOutcome: BreakerOutcome = status >= 500 ? 'failure' : 'success';
+      if (accepted) {
+        if (raw === 'too-large') return tooLarge(status);
+        const parsed = status >= 200 && status < 300 ? parseStrict(raw) : { ok: true as const, value: parseLenient(raw) };
+        if (!parsed.ok) {
+          const error = new GatewayError(
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            `${upstream} sent a malformed response: expected a JSON body with status ${status}, but it did not parse`,
+            { upstream, status },
+          );
+          return { attempt: { kind: 'failed', error, retryable: false }, eventStatus: status, metricStatus: 'malformed', breaker: 'ignored' };
+        }
+        return {
+          attempt: { kind: 'answer', response: { status, headers: resHeaders, body: parsed.value } },
+          eventStatus: status,
+          metricStatus: status,
+          breaker: breakerOutcome,
+        };
+      }
+      // An oversized error body is dropped: the status alone still says what happened.
+      const body = raw === 'too-large' ? undefined : parseLenient(raw);
+      const retryAfterMs = parseRetryAfter(resHeaders['retry-after']);
+      const error = statusError(status, body, retryAfterMs);
+      return {
+        attempt: { kind: 'failed', error, retryable: RETRYABLE_STATUSES.has(status), retryAfterMs },
+        eventStatus: status,
+        metricStatus: status,
+        breaker: breakerOutcome,
+      };
+    } catch (err) {
+      if (callSignal?.aborted) {
+        return { attempt: { kind: 'failed', error: cancelled(callSignal), retryable: false }, eventStatus: 0, metricStatus: 'cancelled', breaker: 'ignored' };
+      }
+      const timeout = timeoutMessage(deadline.expired ?? errorCode(err));
+      const message = timeout ?? `Expected an HTTP answer from ${upstream}, but the connection failed (${errorCode(err) ?? 'unknown error'})`;
+      const error = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { upstream, cause: err });
+      return {
+        attempt: { kind: 'failed', error, retryable: true },
+        eventStatus: 0,
+        metricStatus: timeout ? 'timeout' : 'connection_error',
+        breaker: 'failure',
+      };
+    } finally {
+      deadline.dispose();
+    }
+  };
+
+  const tooLarge = (status: number): AttemptReport => {
+    const error = new GatewayError(
+      ErrorCode.UPSTREAM_UNAVAILABLE,
+      `${upstream} sent a response larger than the ${settings.maxResponseBytes}-byte limit`,
+      { upstream, status },
+    );
+    return { attempt: { kind: 'failed', error, retryable: false }, eventStatus: status, metricStatus: 'too_large', breaker: 'ignored' };
+  };
+
+  /** Our own deadline's kind, or undici's timeout error code (its timers are the backstop). */
+  const timeoutMessage = (kind: string | undefined): string | undefined => {
+    switch (kind) {
+      case 'headers':
+      case 'UND_ERR_HEADERS_TIMEOUT':
+        return `${upstream} did not answer within ${settings.headersTimeoutMs} ms`;
+      case 'body':
+      case 'UND_ERR_BODY_TIMEOUT':
+        return `${upstream} stopped sending its response for ${settings.bodyTimeoutMs} ms`;
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return `${upstream} could not be connected to within ${settings.headersTimeoutMs} ms`;
+      default:
+        return undefined;
+    }
+  };
+
+  const statusError = (status: number, body: unknown, retryAfterMs: number | undefined): GatewayError => {
+    const description = describe(status, body);
+    const generic = `${upstream} answered ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`;
+    return new GatewayError(codeForUpstreamStatus(status), description.message || generic, {
+      upstream,
+      status,
+      retryAfter: status === 429 && retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined,
+      fieldErrors: description.fieldErrors?.length ? description.fieldErrors : undefined,
+      reason: description.reason,
+    });
+  };
+
+  const describe = (status: number, body: unknown): ErrorDescription => {
+    if (!describeError) return {};
+    try {
+      return describeError(status, body);
+    } catch {
+      // A describer that cannot read an unexpected body must not hide the status: fall back to generic words.
+      return {};
+    }
+  };
+
+  const request = async <T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
+    if (!req.path.startsWith('/') || req.path.includes('?') || req.path.includes('#')) {
+      throw new TypeError(`${upstream} request path must start with "/" and carry no query (use \`query\`), but got: ${JSON.stringify(req.route)}`);
+    }
+    const call: CallOptions = req.call ?? {};
+    if (closed) {
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${upstream} client is closed`, { upstream });
+    }
+    const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method);
+    const path = base.path + req.path + queryString(req.query);
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const headers: Record<string, string> = { ...defaultHeaders, ...lowerCaseKeys(req.headers ?? {}) };
+    if (call.requestId) headers['x-request-id'] = call.requestId;
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+
+    let lastError: GatewayError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (call.signal?.aborted) throw cancelled(call.signal);
+      const permit: BreakerPermit | undefined = breaker.tryAcquire();
+      if (!permit) {
+        report(req, attempt, 0, 'breaker_open', 0);
+        throw (
+          lastError ??
+          new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${upstream} is unavailable: its circuit breaker is open after repeated failures`, { upstream })
+        );
+      }
+      const started = performance.now();
+      const result = await send(req, path, headers, payload);
+      breaker.record(permit, result.breaker);
+      report(req, attempt, result.eventStatus, result.metricStatus, performance.now() - started);
+
+      const outcome = result.attempt;
+      // The body is JSON the connector validates and maps; T is its claim about the shape.
+      if (outcome.kind === 'answer') return outcome.response as UpstreamResponse<T>;
+      lastError = outcome.error;
+      if (!outcome.retryable || !idempotent || attempt > settings.maxRetries) throw outcome.error;
+      const wait = outcome.retryAfterMs ?? fullJitter(settings.retryBaseDelayMs, settings.retryMaxDelayMs, attempt);
+      if (wait > settings.retryMaxDelayMs) throw outcome.error;
+      try {
+        await delay(wait, undefined, { signal: call.signal });
+      } catch {
+        if (call.signal?.aborted) throw cancelled(call.signal);
+        throw outcome.error;
+      }
+    }
+  };
+
+  return {
+    upstream,
+    baseUrl: base.origin + base.path,
+    request,
+    breakerState: () => breaker.state(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      untrackBreaker();
+      await pool.close();
+    },
+  };
+}
+
+function resolveSettings(options: UpstreamClientOptions): Settings {
+  const pick = (name: keyof Settings, min: number): number => {
+    const value = options[name] ?? DEFAULTS[name];
+    if (!Number.isFinite(value) || value < min) {
+      throw new RangeError(`${options.upstream} client option ${name} must be a number of at least ${min}, but got: ${String(value)}`);
+    }
+    return value;
+  };
+  return {
+    connections: pick('connections', 1),
+    headersTimeoutMs: pick('headersTimeoutMs', 1),
+    bodyTimeoutMs: pick('bodyTimeoutMs', 1),
+    maxRetries: pick('maxRetries', 0),
+    retryBaseDelayMs: pick('retryBaseDelayMs', 0),
+    retryMaxDelayMs: pick('retryMaxDelayMs', 0),
+    breakerThreshold: pick('breakerThreshold', 1),
+    breakerResetMs: pick('breakerResetMs', 0),
+    maxResponseBytes: pick('maxResponseBytes', 1),
+  };
+}
+
+function parseBaseUrl(baseUrl: string, upstream: UpstreamName): { origin: string; path: string } {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError(`${upstream} baseUrl must be an absolute http(s) URL, but got: ${JSON.stringify(baseUrl)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`${upstream} baseUrl must be an http(s) URL, but got protocol ${url.protocol}`);
+  }
+  if (url.search || url.hash) {
+    throw new TypeError(`${upstream} baseUrl must be an origin plus base path without query or fragment`);
+  }
+  return { origin: url.origin, path: url.pathname.replace(/\/+$/, '') };
+}
+
+/** `undefined` and `null` are left out; arrays repeat the key. */
+export function queryString(query: Record<string, QueryValue> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'object') for (const item of value) params.append(key, String(item));
+    else params.append(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * undici's own headers and body timeouts run on a clock of about one second's resolution, so each attempt
+ * keeps precise timers of its own that abort the request (undici's, set to the same values, are the
+ * backstop). The attempt's signal also follows the caller's.
+ */
+class AttemptDeadline {
+  /** Which timer fired, if one did. */
+  expired: 'headers' | 'body' | undefined;
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly detach: () => void;
+
+  constructor(callSignal: AbortSignal | undefined) {
+    const follow = (): void => this.controller.abort(callSignal?.reason);
+    if (callSignal?.aborted) follow();
+    callSignal?.addEventListener('abort', follow, { once: true });
+    this.detach = () => callSignal?.removeEventListener('abort', follow);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  arm(kind: 'headers' | 'body', ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expired = kind;
+      this.controller.abort();
+    }, ms);
+  }
+
+  /** Restarts the current timer (the body timeout runs between chunks). */
+  refresh(): void {
+    this.timer?.refresh();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.detach();
+  }
+}
+
+/** Reads the body up to `limit` bytes; beyond that the response is aborted (its connection closed). */
+async function readBounded(
+  body: Dispatcher.ResponseData['body'],
+  contentLength: string | undefined,
+  limit: number,
+  onChunk: () => void,
+): Promise<Buffer | 'too-large'> {
+  const declared = contentLength === undefined ? NaN : Number(contentLength);
+  if (Number.isFinite(declared) && declared > limit) {
+    abandon(body);
+    return 'too-large';
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    onChunk();
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > limit) {
+      abandon(body);
+      return 'too-large';
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Destroys a body we will not read; the abort error it then emits is expected, not a failure. */
+function abandon(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+function parseStrict(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
+  if (raw.length === 0) return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Error and accepted non-2xx bodies: JSON when they parse, otherwise nothing (an empty 429, an HTML 502). */
+function parseLenient(raw: Buffer): unknown {
+  const parsed = parseStrict(raw);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Only an HTTP date (it has a day or month name): V8's Date.parse also reads bare numbers like "1.5".
+  const date = /[a-z]/i.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): uniform in [0, min(cap, base·2^(n-1))]. */
+function fullJitter(baseMs: number, capMs: number, attempt: number): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
