@@ -1,0 +1,303 @@
+/**
+ * The scale-out registry backend: PostgreSQL through a `pg` Pool, used when `DATABASE_URL` is set. Several
+ * gateway instances share one database, so every write is decided by a unique index or a single
+ * statement, never by a read followed by a write.
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool, type PoolConfig } from 'pg';
+import type { UpstreamName } from '../errors';
+import { migratePostgres, quoteIdent } from './migrations';
+import type { AccountLink, FoundOrCreated, LinkResult, ListPeopleArgs, PeoplePage, Person, Registry } from './types';
+import * as v from './validate';
+
+export interface PostgresRegistryOptions {
+  connectionString: string;
+  /**
+   * A schema to keep the registry's tables in (created by `migrate()`); the default is the connection's
+   * own search_path (normally `public`). Tests use a fresh schema each to stay isolated.
+   */
+  schema?: string;
+  /** Pool size. */
+  max?: number;
+  /** Called when an idle pooled connection fails (the server restarted, say); the pool replaces it. */
+  onIdleError?: (err: Error) => void;
+}
+
+interface PersonRow {
+  id: string;
+  email: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface LinkRow {
+  person_id: string;
+  upstream: string;
+  account_id: string;
+  linked_at: Date;
+}
+
+const PERSON_COLUMNS = 'id, email, created_at, updated_at';
+const LINK_COLUMNS = 'person_id, upstream, account_id, linked_at';
+/** Attempts for statements that can lose a race with a concurrent writer (see each use). */
+const RACE_ATTEMPTS = 3;
+
+function toPerson(row: PersonRow): Person {
+  return { id: row.id, email: row.email, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+function toLink(row: LinkRow): AccountLink {
+  return { personId: row.person_id, upstream: v.upstream(row.upstream), accountId: row.account_id, linkedAt: row.linked_at };
+}
+
+/** The SQLSTATE of a `pg` error, if it is one. */
+function sqlState(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+function constraintOf(err: unknown): string | undefined {
+  return err instanceof Error && 'constraint' in err && typeof err.constraint === 'string' ? err.constraint : undefined;
+}
+
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
+const DEADLOCK_DETECTED = '40P01';
+
+export class PostgresRegistry implements Registry {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: Pool;
+  private readonly schema?: string;
+  private closed = false;
+
+  constructor(options: PostgresRegistryOptions) {
+    this.schema = options.schema;
+    const config: PoolConfig = { connectionString: options.connectionString, max: options.max ?? 10 };
+    // search_path per connection, so every statement (and the migrations) resolve unqualified names there.
+    if (options.schema !== undefined) config.options = `-c search_path=${quoteIdent(options.schema).slice(1, -1)}`;
+    this.pool = new Pool(config);
+    const onIdleError =
+      options.onIdleError ?? ((err: Error) => process.stderr.write(`registry: an idle PostgreSQL connection failed: ${err.message}\n`));
+    this.pool.on('error', onIdleError);
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await migratePostgres(client, this.schema);
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async createPerson(email: string, id?: string): Promise<Person> {
+    v.email(email);
+    const personId = id === undefined ? randomUUID() : v.personId(id);
+    const now = new Date();
+    try {
+      const { rows } = await this.pool.query<PersonRow>(
+        `INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${PERSON_COLUMNS}`,
+        [personId, email, v.emailKey(email), now],
+      );
+      return toPerson(rows[0]);
+    } catch (err) {
+      if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
+      throw constraintOf(err) === 'people_pkey' ? v.idTaken(personId) : v.emailTaken(email);
+    }
+  }
+
+  async findOrCreatePeopleByEmail(emails: readonly string[]): Promise<FoundOrCreated[]> {
+    v.emails(emails);
+    if (emails.length === 0) return [];
+    const firstByKey = new Map<string, string>();
+    for (const e of emails) if (!firstByKey.has(v.emailKey(e))) firstByKey.set(v.emailKey(e), e);
+    // Inserting in key order makes concurrent batches take the unique index's locks in the same order, so
+    // two overlapping batches wait for each other instead of deadlocking.
+    const keys = [...firstByKey.keys()].sort();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const created = await this.pool.query<{ id: string }>(
+          `INSERT INTO people (id, email, email_key, created_at, updated_at)
+           SELECT t.id, t.email, t.key, $4, $4
+           FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, email, key, ord)
+           ORDER BY t.ord
+           ON CONFLICT (email_key) DO NOTHING
+           RETURNING id`,
+          [keys.map(() => randomUUID()), keys.map((k) => firstByKey.get(k)), keys, new Date()],
+        );
+        const createdIds = new Set(created.rows.map((r) => r.id));
+        const found = await this.pool.query<PersonRow & { email_key: string }>(
+          `SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key = ANY($1::text[])`,
+          [keys],
+        );
+        const byKey = new Map(found.rows.map((r) => [r.email_key, { person: toPerson(r), created: createdIds.has(r.id) }]));
+        // A person found missing here was deleted between the two statements: go again.
+        if (byKey.size === keys.length || attempt === RACE_ATTEMPTS) {
+          return emails.map((e) => {
+            const slot = byKey.get(v.emailKey(e));
+            if (!slot) throw new Error(`Registry: ${e} was created and deleted concurrently ${RACE_ATTEMPTS} times; giving up`);
+            return slot;
+          });
+        }
+      } catch (err) {
+        if (sqlState(err) !== DEADLOCK_DETECTED || attempt === RACE_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  async getPeople(ids: readonly string[]): Promise<(Person | null)[]> {
+    const keys = v.personIds(ids);
+    if (keys.length === 0) return [];
+    const { rows } = await this.pool.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = ANY($1::uuid[])`, [
+      [...new Set(keys)],
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, toPerson(r)]));
+    return keys.map((id) => byId.get(id) ?? null);
+  }
+
+  async getPeopleByEmail(emails: readonly string[]): Promise<(Person | null)[]> {
+    const keys = v.emails(emails).map(v.emailKey);
+    if (keys.length === 0) return [];
+    const { rows } = await this.pool.query<PersonRow & { email_key: string }>(
+      `SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key = ANY($1::text[])`,
+      [[...new Set(keys)]],
+    );
+    const byKey = new Map(rows.map((r) => [r.email_key, toPerson(r)]));
+    return keys.map((k) => byKey.get(k) ?? null);
+  }
+
+  async listPeople(args: ListPeopleArgs): Promise<PeoplePage> {
+    const first = v.pageSize(args.first);
+    const after = args.after === undefined ? undefined : v.decodeCursor(args.after);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (args.emailEquals !== undefined) where.push(`email_key = ${param(v.emailKey(args.emailEquals))}`);
+    if (args.emailContains !== undefined) {
+      where.push(`email_key LIKE ${param(v.likeContains(v.emailKey(args.emailContains)))} ESCAPE '\\'`);
+    }
+    if (args.hasAccountIn !== undefined) {
+      const upstreams = v.upstreamList(args.hasAccountIn);
+      where.push(`EXISTS (SELECT 1 FROM account_links a WHERE a.person_id = people.id AND a.upstream = ANY(${param(upstreams)}::text[]))`);
+    }
+    const filterParams = [...params];
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    if (after) where.push(`(created_at, id) > (${param(new Date(after.createdAtMs))}::timestamptz, ${param(after.id)}::uuid)`);
+    const limit = param(first + 1);
+    const [total, page] = await Promise.all([
+      this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM people ${filter}`, filterParams),
+      this.pool.query<PersonRow>(
+        `SELECT ${PERSON_COLUMNS} FROM people ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ${limit}`,
+        params,
+      ),
+    ]);
+    const people = page.rows.slice(0, first).map(toPerson);
+    const last = people.at(-1);
+    return {
+      people,
+      hasNextPage: page.rows.length > first,
+      endCursor: last ? v.encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id }) : null,
+      totalCount: Number(total.rows[0].n),
+    };
+  }
+
+  async linksFor(personIds: readonly string[]): Promise<Map<string, AccountLink[]>> {
+    const keys = v.personIds(personIds, 'personIds');
+    const result = new Map<string, AccountLink[]>(keys.map((id) => [id, []]));
+    if (keys.length === 0) return result;
+    const { rows } = await this.pool.query<LinkRow>(
+      `SELECT ${LINK_COLUMNS} FROM account_links WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, upstream`,
+      [[...result.keys()]],
+    );
+    for (const row of rows) result.get(row.person_id)?.push(toLink(row));
+    return result;
+  }
+
+  async link(personId: string, upstream: UpstreamName, accountId: string): Promise<LinkResult> {
+    const id = v.personId(personId, ['personId']);
+    v.upstream(upstream);
+    v.accountId(accountId);
+    for (let attempt = 1; ; attempt++) {
+      let inserted: LinkRow | undefined;
+      try {
+        const { rows } = await this.pool.query<LinkRow>(
+          `INSERT INTO account_links (person_id, upstream, account_id, linked_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING ${LINK_COLUMNS}`,
+          [id, upstream, accountId, new Date()],
+        );
+        inserted = rows[0];
+      } catch (err) {
+        if (sqlState(err) === FOREIGN_KEY_VIOLATION) throw v.notFound(id);
+        throw err;
+      }
+      if (inserted) return { status: 'LINKED', link: toLink(inserted) };
+      const { rows } = await this.pool.query<LinkRow>(
+        `SELECT ${LINK_COLUMNS} FROM account_links WHERE (person_id = $1 AND upstream = $2) OR (upstream = $2 AND account_id = $3)`,
+        [id, upstream, accountId],
+      );
+      const mine = rows.find((r) => r.person_id === id);
+      if (mine) {
+        return mine.account_id === accountId
+          ? { status: 'ALREADY_LINKED', link: toLink(mine) }
+          : { status: 'CONFLICT', kind: 'PERSON_HAS_OTHER_ACCOUNT', existing: toLink(mine) };
+      }
+      const theirs = rows.find((r) => r.account_id === accountId);
+      if (theirs) return { status: 'CONFLICT', kind: 'ACCOUNT_LINKED_TO_OTHER_PERSON', existing: toLink(theirs) };
+      // The link in the way was removed between the two statements: try the insert again.
+      if (attempt === RACE_ATTEMPTS) {
+        throw new Error(`Registry: linking ${upstream} account ${accountId} kept racing with concurrent unlinks; giving up`);
+      }
+    }
+  }
+
+  async unlink(personId: string, upstream: UpstreamName): Promise<AccountLink | null> {
+    const id = v.personId(personId, ['personId']);
+    v.upstream(upstream);
+    const { rows } = await this.pool.query<LinkRow>(
+      `DELETE FROM account_links WHERE person_id = $1 AND upstream = $2 RETURNING ${LINK_COLUMNS}`,
+      [id, upstream],
+    );
+    return rows[0] ? toLink(rows[0]) : null;
+  }
+
+  async personByAccount(upstream: UpstreamName, accountId: string): Promise<Person | null> {
+    v.upstream(upstream);
+    v.accountId(accountId);
+    const { rows } = await this.pool.query<PersonRow>(
+      `SELECT p.id, p.email, p.created_at, p.updated_at FROM account_links a JOIN people p ON p.id = a.person_id
+       WHERE a.upstream = $1 AND a.account_id = $2`,
+      [upstream, accountId],
+    );
+    return rows[0] ? toPerson(rows[0]) : null;
+  }
+
+  async updateEmail(personId: string, email: string): Promise<Person> {
+    const id = v.personId(personId, ['personId']);
+    v.email(email);
+    try {
+      const { rows } = await this.pool.query<PersonRow>(
+        `UPDATE people SET email = $1, email_key = $2, updated_at = $3 WHERE id = $4 RETURNING ${PERSON_COLUMNS}`,
+        [email, v.emailKey(email), new Date(), id],
+      );
+      if (!rows[0]) throw v.notFound(id);
+      return toPerson(rows[0]);
+    } catch (err) {
+      if (sqlState(err) === UNIQUE_VIOLATION) throw v.emailTaken(email);
+      throw err;
+    }
+  }
+
+  async deletePerson(id: string): Promise<boolean> {
+    const key = v.personId(id);
+    const { rowCount } = await this.pool.query('DELETE FROM people WHERE id = $1', [key]);
+    return (rowCount ?? 0) > 0;
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The embedded registry backend (the default): SQLite through better-sqlite3, a file under `./data/` in
+ * WAL mode, or `:memory:` in tests. better-sqlite3 is synchronous, so every method runs to completion
+ * without interleaving; the async signatures are the shared `Registry` contract.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { UpstreamName } from '../errors';
+import { migrateSqlite } from './migrations';
+import type { AccountLink, FoundOrCreated, LinkResult, ListPeopleArgs, PeoplePage, Person, Registry } from './types';
+import * as v from './validate';
+
+export interface SqliteRegistryOptions {
+  /** A file path (its directory is created) or `:memory:`. */
+  path: string;
+  /** How long a write waits for another process's lock before failing, in ms. */
+  busyTimeoutMs?: number;
+}
+
+interface PersonRow {
+  id: string;
+  email: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface LinkRow {
+  person_id: string;
+  upstream: string;
+  account_id: string;
+  linked_at: number;
+}
+
+const PERSON_COLUMNS = 'id, email, created_at, updated_at';
+
+function toPerson(row: PersonRow): Person {
+  return { id: row.id, email: row.email, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) };
+}
+
+function toLink(row: LinkRow): AccountLink {
+  return { personId: row.person_id, upstream: v.upstream(row.upstream), accountId: row.account_id, linkedAt: new Date(row.linked_at) };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+}
+
+export class SqliteRegistry implements Registry {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+
+  constructor(options: SqliteRegistryOptions) {
+    const memory = options.path === ':memory:';
+    if (!memory) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    // Foreign keys are off by default in SQLite; they make deleting a person take their links along.
+    this.db.pragma('foreign_keys = ON');
+    if (!memory) {
+      // WAL lets readers (every request) proceed while a writer (linking) commits.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  async migrate(): Promise<void> {
+    migrateSqlite(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async createPerson(email: string, id?: string): Promise<Person> {
+    v.email(email);
+    const personId = id === undefined ? randomUUID() : v.personId(id);
+    const now = Date.now();
+    try {
+      const row = this.db
+        .prepare(`INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING ${PERSON_COLUMNS}`)
+        .get(personId, email, v.emailKey(email), now, now) as PersonRow;
+      return toPerson(row);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const byId = this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(personId);
+      throw byId ? v.idTaken(personId) : v.emailTaken(email);
+    }
+  }
+
+  async findOrCreatePeopleByEmail(emails: readonly string[]): Promise<FoundOrCreated[]> {
+    v.emails(emails);
+    if (emails.length === 0) return [];
+    const firstByKey = new Map<string, string>();
+    for (const e of emails) if (!firstByKey.has(v.emailKey(e))) firstByKey.set(v.emailKey(e), e);
+    const run = this.db.transaction((): Map<string, FoundOrCreated> => {
+      const now = Date.now();
+      const insert = this.db.prepare(
+        'INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email_key) DO NOTHING RETURNING id',
+      );
+      const created = new Set<string>();
+      for (const [key, address] of firstByKey) {
+        const row = insert.get(randomUUID(), address, key, now, now) as { id: string } | undefined;
+        if (row) created.add(row.id);
+      }
+      const rows = this.db
+        .prepare(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify([...firstByKey.keys()])) as (PersonRow & { email_key: string })[];
+      return new Map(rows.map((r) => [r.email_key, { person: toPerson(r), created: created.has(r.id) }]));
+    });
+    // IMMEDIATE: take the write lock first, so another process cannot insert between our insert and read.
+    const byKey = run.immediate();
+    return emails.map((e) => {
+      const slot = byKey.get(v.emailKey(e));
+      if (!slot) throw new Error(`Registry invariant broken: ${e} was neither found nor created`);
+      return slot;
+    });
+  }
+
+  async getPeople(ids: readonly string[]): Promise<(Person | null)[]> {
+    const keys = v.personIds(ids);
+    if (keys.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT ${PERSON_COLUMNS} FROM people WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify([...new Set(keys)])) as PersonRow[];
+    const byId = new Map(rows.map((r) => [r.id, toPerson(r)]));
+    return keys.map((id) => byId.get(id) ?? null);
+  }
+
+  async getPeopleByEmail(emails: readonly string[]): Promise<(Person | null)[]> {
+    const keys = v.emails(emails).map(v.emailKey);
+    if (keys.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify([...new Set(keys)])) as (PersonRow & { email_key: string })[];
+    const byKey = new Map(rows.map((r) => [r.email_key, toPerson(r)]));
+    return keys.map((k) => byKey.get(k) ?? null);
+  }
+
+  async listPeople(args: ListPeopleArgs): Promise<PeoplePage> {
+    const first = v.pageSize(args.first);
+    const after = args.after === undefined ? undefined : v.decodeCursor(args.after);
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (args.emailEquals !== undefined) {
+      where.push('email_key = ?');
+      params.push(v.emailKey(args.emailEquals));
+    }
+    if (args.emailContains !== undefined) {
+      where.push("email_key LIKE ? ESCAPE '\\'");
+      params.push(v.likeContains(v.emailKey(args.emailContains)));
+    }
+    if (args.hasAccountIn !== undefined) {
+      const upstreams = v.upstreamList(args.hasAccountIn);
+      where.push('EXISTS (SELECT 1 FROM account_links a WHERE a.person_id = people.id AND a.upstream IN (SELECT value FROM json_each(?)))');
+      params.push(JSON.stringify(upstreams));
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = this.db.prepare(`SELECT count(*) AS n FROM people ${filter}`).get(...params) as { n: number };
+    const pageWhere = [...where];
+    const pageParams = [...params];
+    if (after) {
+      pageWhere.push('(created_at, id) > (?, ?)');
+      pageParams.push(after.createdAtMs, after.id);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT ${PERSON_COLUMNS} FROM people ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`,
+      )
+      .all(...pageParams, first + 1) as PersonRow[];
+    const people = rows.slice(0, first).map(toPerson);
+    const last = people.at(-1);
+    return {
+      people,
+      hasNextPage: rows.length > first,
+      endCursor: last ? v.encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id }) : null,
+      totalCount: total.n,
+    };
+  }
+
+  async linksFor(personIds: readonly string[]): Promise<Map<string, AccountLink[]>> {
+    const keys = v.personIds(personIds, 'personIds');
+    const result = new Map<string, AccountLink[]>(keys.map((id) => [id, []]));
+    if (keys.length === 0) return result;
+    const rows = this.db
+      .prepare(
+        'SELECT person_id, upstream, account_id, linked_at FROM account_links WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id, upstream',
+      )
+      .all(JSON.stringify([...result.keys()])) as LinkRow[];
+    for (const row of rows) result.get(row.person_id)?.push(toLink(row));
+    return result;
+  }
+
+  async link(personId: string, upstream: UpstreamName, accountId: string): Promise<LinkResult> {
+    const id = v.personId(personId, ['personId']);
+    v.upstream(upstream);
+    v.accountId(accountId);
+    const run = this.db.transaction((): LinkResult => {
+      if (!this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(id)) throw v.notFound(id);
+      const inserted = this.db
+        .prepare(
+          'INSERT INTO account_links (person_id, upstream, account_id, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING person_id, upstream, account_id, linked_at',
+        )
+        .get(id, upstream, accountId, Date.now()) as LinkRow | undefined;
+      if (inserted) return { status: 'LINKED', link: toLink(inserted) };
+      return this.explainRefusedLink(id, upstream, accountId);
+    });
+    return run.immediate();
+  }
+
+  /** Inside link's transaction: which existing link stopped the insert. */
+  private explainRefusedLink(personId: string, upstream: UpstreamName, accountId: string): LinkResult {
+    const select = 'SELECT person_id, upstream, account_id, linked_at FROM account_links WHERE';
+    const mine = this.db.prepare(`${select} person_id = ? AND upstream = ?`).get(personId, upstream) as LinkRow | undefined;
+    if (mine) {
+      return mine.account_id === accountId
+        ? { status: 'ALREADY_LINKED', link: toLink(mine) }
+        : { status: 'CONFLICT', kind: 'PERSON_HAS_OTHER_ACCOUNT', existing: toLink(mine) };
+    }
+    const theirs = this.db.prepare(`${select} upstream = ? AND account_id = ?`).get(upstream, accountId) as LinkRow | undefined;
+    if (theirs) return { status: 'CONFLICT', kind: 'ACCOUNT_LINKED_TO_OTHER_PERSON', existing: toLink(theirs) };
+    throw new Error(`Registry invariant broken: linking ${upstream} account ${accountId} was refused with no link in the way`);
+  }
+
+  async unlink(personId: string, upstream: UpstreamName): Promise<AccountLink | null> {
+    const id = v.personId(personId, ['personId']);
+    v.upstream(upstream);
+    const row = this.db
+      .prepare('DELETE FROM account_links WHERE person_id = ? AND upstream = ? RETURNING person_id, upstream, account_id, linked_at')
+      .get(id, upstream) as LinkRow | undefined;
+    return row ? toLink(row) : null;
+  }
+
+  async personByAccount(upstream: UpstreamName, accountId: string): Promise<Person | null> {
+    v.upstream(upstream);
+    v.accountId(accountId);
+    const row = this.db
+      .prepare(
+        `SELECT p.id, p.email, p.created_at, p.updated_at FROM account_links a JOIN people p ON p.id = a.person_id WHERE a.upstream = ? AND a.account_id = ?`,
+      )
+      .get(upstream, accountId) as PersonRow | undefined;
+    return row ? toPerson(row) : null;
+  }
+
+  async updateEmail(personId: string, email: string): Promise<Person> {
+    const id = v.personId(personId, ['personId']);
+    v.email(email);
+    try {
+      const row = this.db
+        .prepare(`UPDATE people SET email = ?, email_key = ?, updated_at = ? WHERE id = ? RETURNING ${PERSON_COLUMNS}`)
+        .get(email, v.emailKey(email), Date.now(), id) as PersonRow | undefined;
+      if (!row) throw v.notFound(id);
+      return toPerson(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw v.emailTaken(email);
+      throw err;
+    }
+  }
+
+  async deletePerson(id: string): Promise<boolean> {
+    const key = v.personId(id);
+    return this.db.prepare('DELETE FROM people WHERE id = ?').run(key).changes > 0;
+  }
+}

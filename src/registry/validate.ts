@@ -1,0 +1,114 @@
+/**
+ * Input checks shared by both registry backends, so both refuse the same inputs with the same
+ * `BAD_USER_INPUT` messages. Internal to `src/registry/`.
+ */
+import { ErrorCode, GatewayError, UPSTREAM_NAMES, badInput, isUpstreamName, type UpstreamName } from '../errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Deliberately loose (one `@`, a dotted domain, no whitespace): the upstreams validate their own rules;
+ * the registry only refuses what cannot be an address at all.
+ */
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+const MAX_EMAIL_LENGTH = 254;
+const MAX_ACCOUNT_ID_LENGTH = 200;
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Returns the id in canonical (lower-case) form; BAD_USER_INPUT unless it is a UUID. */
+export function personId(value: string, path: string[] = ['id']): string {
+  if (typeof value !== 'string' || !UUID.test(value)) {
+    throw badInput(path, `expected a UUID, but got ${JSON.stringify(value)}`);
+  }
+  return value.toLowerCase();
+}
+
+export function personIds(values: readonly string[], path = 'ids'): string[] {
+  return values.map((v, i) => personId(v, [path, String(i)]));
+}
+
+/** Returns the email unchanged; BAD_USER_INPUT unless it looks like an address. */
+export function email(value: string, path: string[] = ['email']): string {
+  if (typeof value !== 'string' || value.length > MAX_EMAIL_LENGTH || !EMAIL.test(value)) {
+    const shown = typeof value === 'string' && value.length > 60 ? `${value.slice(0, 60)}…` : value;
+    throw badInput(path, `expected an email address like name@example.com, but got ${JSON.stringify(shown)}`);
+  }
+  return value;
+}
+
+export function emails(values: readonly string[], path = 'emails'): string[] {
+  return values.map((v, i) => email(v, [path, String(i)]));
+}
+
+/** The key emails are compared by: lower-cased, exactly as the unique index stores it. */
+export function emailKey(value: string): string {
+  return value.toLowerCase();
+}
+
+export function upstream(value: string, path: string[] = ['upstream']): UpstreamName {
+  if (typeof value !== 'string' || !isUpstreamName(value)) {
+    throw badInput(path, `expected one of ${UPSTREAM_NAMES.join(', ')}, but got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function accountId(value: string, path: string[] = ['accountId']): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ACCOUNT_ID_LENGTH || value.trim() !== value) {
+    throw badInput(
+      path,
+      `expected a non-empty account id of at most ${MAX_ACCOUNT_ID_LENGTH} characters without surrounding spaces, but got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+export function pageSize(value: number, path: string[] = ['first']): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw badInput(path, `expected an integer from 1 to ${MAX_PAGE_SIZE}, but got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Where a page starts: after the person with this creation time and id. */
+export interface CursorPosition {
+  createdAtMs: number;
+  id: string;
+}
+
+/** Opaque to clients: base64url of `<createdAtMs>:<id>`. */
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(`${position.createdAtMs}:${position.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, path: string[] = ['after']): CursorPosition {
+  const refuse = (): GatewayError => badInput(path, `expected a cursor returned as endCursor by an earlier page, but got ${JSON.stringify(cursor)}`);
+  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refuse();
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(\d{1,15}):([0-9a-f-]{36})$/.exec(decoded);
+  if (!match || !UUID.test(match[2])) throw refuse();
+  return { createdAtMs: Number(match[1]), id: match[2] };
+}
+
+export function notFound(id: string): GatewayError {
+  return new GatewayError(ErrorCode.NOT_FOUND, `No person with id ${id} exists in the registry`);
+}
+
+export function emailTaken(address: string): GatewayError {
+  return new GatewayError(ErrorCode.CONFLICT, `The email ${address} already belongs to another person`, {
+    reason: 'EMAIL_TAKEN',
+  });
+}
+
+export function idTaken(id: string): GatewayError {
+  return new GatewayError(ErrorCode.CONFLICT, `A person with id ${id} already exists`, { reason: 'ID_TAKEN' });
+}
+
+/** Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern. */
+export function likeContains(fragment: string): string {
+  return `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Validates `hasAccountIn` and removes repeats. */
+export function upstreamList(values: readonly string[], path = 'hasAccountIn'): UpstreamName[] {
+  return [...new Set(values.map((v, i) => upstream(v, [path, String(i)])))];
+}
