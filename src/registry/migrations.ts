@@ -6,7 +6,7 @@
  * refused rather than used, so an older gateway never writes to a schema it does not understand.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 import { UPSTREAM_NAMES } from '../errors';
 
 export interface Migration {
@@ -136,12 +136,12 @@ export function migrateSqlite(db: BetterSqlite3.Database, migrations: readonly M
 const POSTGRES_LOCK_NAMESPACE = 0x75677267; // "ugrg": usergraph registry
 
 /**
- * Applies pending migrations to PostgreSQL through one client, in one transaction, under an advisory lock
+ * Applies pending migrations to PostgreSQL through one client (pooled or not), in one transaction, under an advisory lock
  * per schema so concurrent gateway starts apply each migration once. `schema`, when given, is created if
  * missing and must already be on the client's search_path. Returns the versions applied by this call.
  */
 export async function migratePostgres(
-  client: PoolClient,
+  client: ClientBase,
   schema: string | undefined,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number[]> {
