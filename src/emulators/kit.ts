@@ -329,7 +329,12 @@ export function createEmulator<A>(def: EmulatorDefinition<A>): Emulator {
     const { route, key } = compiled;
 
     const affected = faultApplies(key) && Object.keys(faults).some((k) => k !== 'routes' && k !== 'count');
-    if (affected && faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (affected && faults.latencyMs) {
+      const onlyLatency = !faults.down && !faults.malformed && faults.status === undefined && !faults.errorRate;
+      await new Promise((r) => setTimeout(r, faults.latencyMs));
+      // A latency-only fault with a count is used up by the requests it slowed down.
+      if (onlyLatency) consumeFault();
+    }
     if (affected && !faults.afterHandler) {
       const fault = injected();
       if (fault) {
