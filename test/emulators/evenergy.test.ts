@@ -3,6 +3,8 @@
  * pagination and filters, the seeded population's rules, and that every response matches the OpenAPI
  * document the emulator serves.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createEvenergyEmulator, type EvenergyEmulator } from '../../src/emulators/evenergy';
 import { MAX_BODY_BYTES } from '../../src/emulators/evenergy/data';
 import { DEV_TOKENS } from '../../src/emulators/defaults';
@@ -931,6 +933,28 @@ describe('OpenAPI document', () => {
           expect([template, method, String(reply.status) in responses]).toEqual([template, method, true]);
         }
       }
+    }
+  });
+});
+
+describe('README', () => {
+  it('lists the ids, emails and payout wallets the default population really has', async () => {
+    const readme = readFileSync(path.join(__dirname, '../../src/emulators/evenergy/README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (\d+) \| `(user[A-Z\d]{26})` \| `([^`]+)` \| (PAYPAL|VENMO|BILL_CREDITS|unset)/gm)];
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    const defaults = buildPopulation();
+    const documented = createEvenergyEmulator({ population: defaults });
+    try {
+      const root = await documented.listen(0);
+      for (const [, index, id, email, wallet] of rows) {
+        const person = defaults.people[Number(index)]!;
+        const accounts = list((await call(`/users?email=${encodeURIComponent(person.email)}`, {}, root)).body).map(record);
+        expect(accounts.map((u) => [u.id, u.email])).toContainEqual([id, email]);
+        const payout = record((await call(`/users/${str(id)}/payout_method`, {}, root)).body);
+        expect([id, payout.receiver_wallet ?? 'unset']).toEqual([id, wallet]);
+      }
+    } finally {
+      await documented.close();
     }
   });
 });
