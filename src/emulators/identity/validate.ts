@@ -4,10 +4,8 @@
  * (upstream-contracts.md §3.2). All failures of a body are reported at once. Unknown keys are refused
  * rather than ignored [I], so a write never half-applies what the caller meant.
  */
-import type { WireFieldError } from '../../upstreams/identity/wire';
+import { WIRE_EMAIL_PATTERN, type WireFieldError } from '../../upstreams/identity/wire';
 
-/** The documented email pattern, matched against the whole value [I: the docs do not anchor it]. */
-export const EMAIL_PATTERN = /^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$/;
 /** How the pattern is quoted in `msg` (the documented form, without anchors). */
 const EMAIL_PATTERN_TEXT = '[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}';
 
@@ -97,7 +95,7 @@ export function validateCreateUser(body: unknown): Validated<CreateUserInput> {
   const firstName = checkString(fields, 'first_name', b.first_name, { required: true, maxLength: MAX_NAME_LENGTH });
   const lastName = checkString(fields, 'last_name', b.last_name, { required: true, maxLength: MAX_NAME_LENGTH });
   let email = checkString(fields, 'email', b.email, { required: true, maxLength: MAX_EMAIL_LENGTH });
-  if (email !== undefined && !EMAIL_PATTERN.test(email)) {
+  if (email !== undefined && !WIRE_EMAIL_PATTERN.test(email)) {
     fields.push(fail('email', email, 'pattern', EMAIL_PATTERN_TEXT));
     email = undefined;
   }

@@ -5,6 +5,12 @@
  * `src/emulators/identity/` should need them.
  */
 
+/**
+ * The documented email pattern `[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}`, matched against the whole value
+ * [I: the documentation does not anchor it]. Upper case does not match: emails are lower case.
+ */
+export const WIRE_EMAIL_PATTERN = /^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$/;
+
 /** ISO-8601 UTC with second precision: `2016-12-01T00:55:47Z`. */
 export type WireTimestamp = string;
 
