@@ -3,8 +3,11 @@
  * answers, every failure, bad input, and the seeded population's documented rules (README.md beside the
  * emulator).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DEV_TOKENS } from '../../src/emulators/defaults';
 import { createIdentityEmulator } from '../../src/emulators/identity';
+import { seedIdentityUsers } from '../../src/emulators/identity/seed';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
 import { buildPopulation, type DemoPerson } from '../../src/emulators/population';
 
@@ -145,6 +148,27 @@ describe('seeded population', () => {
       expect(otherUser.email).toBe(otherPerson.email);
     } finally {
       await Promise.all([twin.close(), other.close()]);
+    }
+  });
+});
+
+describe('README', () => {
+  it('lists the default population’s users as the emulator seeds them', () => {
+    const readme = readFileSync(path.join(__dirname, '../../src/emulators/identity/README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (\d+) \| `([^`]+)` \| `([^`]+)` \| (\w+) \| (yes)? *\| ([^|]+) \| ([^|]*) \|$/gm)];
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    const seeded = seedIdentityUsers(buildPopulation());
+    for (const [, index, email, id, status, internal, subscription, others] of rows) {
+      const record = seeded[Number(index)];
+      if (!record) throw new Error(`README lists person ${String(index)}, who is not in the default population`);
+      const { user } = record;
+      expect({ index, email, id, status, internal: internal === 'yes' }).toEqual({ index, email: user.email, id: user.id, status: user.status, internal: user.internal });
+      const accounts = user.subscription?.accounts.length;
+      const described = subscription?.trim() ?? '';
+      if (accounts === undefined) expect(described).toBe('none');
+      else expect(described).toMatch(new RegExp(`^${user.subscription?.status ?? ''}, ${accounts === 0 ? 'no accounts' : accounts === 1 ? '1 account' : `${accounts} accounts`}`));
+      expect((others ?? '').trim() === '').toBe(record.otherPlatforms.length === 0);
+      for (const platform of record.otherPlatforms) expect(others).toContain(platform);
     }
   });
 });
