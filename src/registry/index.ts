@@ -22,13 +22,15 @@ export interface OpenRegistryOptions {
   sqlitePath?: string;
   /** PostgreSQL schema to use instead of the connection's default. */
   schema?: string;
+  /** Called with every SQL statement run, for debug logs and query counts. */
+  onQuery?: (sql: string) => void;
 }
 
 /** Opens the configured backend and migrates it; closes it again if migrating fails. */
 export async function openRegistry(options: OpenRegistryOptions = {}): Promise<Registry> {
   const registry: Registry = options.databaseUrl
-    ? new PostgresRegistry({ connectionString: options.databaseUrl, schema: options.schema })
-    : new SqliteRegistry({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH });
+    ? new PostgresRegistry({ connectionString: options.databaseUrl, schema: options.schema, onQuery: options.onQuery })
+    : new SqliteRegistry({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH, onQuery: options.onQuery });
   try {
     await registry.migrate();
   } catch (err) {

@@ -4,7 +4,7 @@
  * statement, never by a read followed by a write.
  */
 import { randomUUID } from 'node:crypto';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
 import type { UpstreamName } from '../errors';
 import { migratePostgres, quoteIdent } from './migrations';
 import type { AccountLink, FoundOrCreated, LinkResult, ListPeopleArgs, PeoplePage, Person, Registry } from './types';
@@ -19,6 +19,8 @@ export interface PostgresRegistryOptions {
   schema?: string;
   /** Pool size. */
   max?: number;
+  /** Called with every SQL statement the registry runs (not migrations), for debug logs and query counts. */
+  onQuery?: (sql: string) => void;
   /** Called when an idle pooled connection fails (the server restarted, say); the pool replaces it. */
   onIdleError?: (err: Error) => void;
 }
@@ -68,9 +70,11 @@ export class PostgresRegistry implements Registry {
   private readonly pool: Pool;
   private readonly schema?: string;
   private closed = false;
+  private readonly onQuery?: (sql: string) => void;
 
   constructor(options: PostgresRegistryOptions) {
     this.schema = options.schema;
+    this.onQuery = options.onQuery;
     const config: PoolConfig = { connectionString: options.connectionString, max: options.max ?? 10 };
     // search_path per connection, so every statement (and the migrations) resolve unqualified names there.
     if (options.schema !== undefined) config.options = `-c search_path=${quoteIdent(options.schema).slice(1, -1)}`;
@@ -78,6 +82,11 @@ export class PostgresRegistry implements Registry {
     const onIdleError =
       options.onIdleError ?? ((err: Error) => process.stderr.write(`registry: an idle PostgreSQL connection failed: ${err.message}\n`));
     this.pool.on('error', onIdleError);
+  }
+
+  private query<R extends QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    this.onQuery?.(sql);
+    return this.pool.query<R>(sql, params);
   }
 
   async migrate(): Promise<void> {
@@ -100,7 +109,7 @@ export class PostgresRegistry implements Registry {
     const personId = id === undefined ? randomUUID() : v.personId(id);
     const now = new Date();
     try {
-      const { rows } = await this.pool.query<PersonRow>(
+      const { rows } = await this.query<PersonRow>(
         `INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${PERSON_COLUMNS}`,
         [personId, email, v.emailKey(email), now],
       );
@@ -121,7 +130,7 @@ export class PostgresRegistry implements Registry {
     const keys = [...firstByKey.keys()].sort();
     for (let attempt = 1; ; attempt++) {
       try {
-        const created = await this.pool.query<{ id: string }>(
+        const created = await this.query<{ id: string }>(
           `INSERT INTO people (id, email, email_key, created_at, updated_at)
            SELECT t.id, t.email, t.key, $4, $4
            FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, email, key, ord)
@@ -131,7 +140,7 @@ export class PostgresRegistry implements Registry {
           [keys.map(() => randomUUID()), keys.map((k) => firstByKey.get(k)), keys, new Date()],
         );
         const createdIds = new Set(created.rows.map((r) => r.id));
-        const found = await this.pool.query<PersonRow & { email_key: string }>(
+        const found = await this.query<PersonRow & { email_key: string }>(
           `SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key = ANY($1::text[])`,
           [keys],
         );
@@ -153,7 +162,7 @@ export class PostgresRegistry implements Registry {
   async getPeople(ids: readonly string[]): Promise<(Person | null)[]> {
     const keys = v.personIds(ids);
     if (keys.length === 0) return [];
-    const { rows } = await this.pool.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = ANY($1::uuid[])`, [
+    const { rows } = await this.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = ANY($1::uuid[])`, [
       [...new Set(keys)],
     ]);
     const byId = new Map(rows.map((r) => [r.id, toPerson(r)]));
@@ -163,7 +172,7 @@ export class PostgresRegistry implements Registry {
   async getPeopleByEmail(emails: readonly string[]): Promise<(Person | null)[]> {
     const keys = v.emails(emails).map(v.emailKey);
     if (keys.length === 0) return [];
-    const { rows } = await this.pool.query<PersonRow & { email_key: string }>(
+    const { rows } = await this.query<PersonRow & { email_key: string }>(
       `SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key = ANY($1::text[])`,
       [[...new Set(keys)]],
     );
@@ -193,8 +202,8 @@ export class PostgresRegistry implements Registry {
     if (after) where.push(`(created_at, id) > (${param(new Date(after.createdAtMs))}::timestamptz, ${param(after.id)}::uuid)`);
     const limit = param(first + 1);
     const [total, page] = await Promise.all([
-      this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM people ${filter}`, filterParams),
-      this.pool.query<PersonRow>(
+      this.query<{ n: string }>(`SELECT count(*) AS n FROM people ${filter}`, filterParams),
+      this.query<PersonRow>(
         `SELECT ${PERSON_COLUMNS} FROM people ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ${limit}`,
         params,
       ),
@@ -213,7 +222,7 @@ export class PostgresRegistry implements Registry {
     const keys = v.personIds(personIds, 'personIds');
     const result = new Map<string, AccountLink[]>(keys.map((id) => [id, []]));
     if (keys.length === 0) return result;
-    const { rows } = await this.pool.query<LinkRow>(
+    const { rows } = await this.query<LinkRow>(
       `SELECT ${LINK_COLUMNS} FROM account_links WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, upstream`,
       [[...result.keys()]],
     );
@@ -228,7 +237,7 @@ export class PostgresRegistry implements Registry {
     for (let attempt = 1; ; attempt++) {
       let inserted: LinkRow | undefined;
       try {
-        const { rows } = await this.pool.query<LinkRow>(
+        const { rows } = await this.query<LinkRow>(
           `INSERT INTO account_links (person_id, upstream, account_id, linked_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT DO NOTHING RETURNING ${LINK_COLUMNS}`,
           [id, upstream, accountId, new Date()],
@@ -239,7 +248,7 @@ export class PostgresRegistry implements Registry {
         throw err;
       }
       if (inserted) return { status: 'LINKED', link: toLink(inserted) };
-      const { rows } = await this.pool.query<LinkRow>(
+      const { rows } = await this.query<LinkRow>(
         `SELECT ${LINK_COLUMNS} FROM account_links WHERE (person_id = $1 AND upstream = $2) OR (upstream = $2 AND account_id = $3)`,
         [id, upstream, accountId],
       );
@@ -261,7 +270,7 @@ export class PostgresRegistry implements Registry {
   async unlink(personId: string, upstream: UpstreamName): Promise<AccountLink | null> {
     const id = v.personId(personId, ['personId']);
     v.upstream(upstream);
-    const { rows } = await this.pool.query<LinkRow>(
+    const { rows } = await this.query<LinkRow>(
       `DELETE FROM account_links WHERE person_id = $1 AND upstream = $2 RETURNING ${LINK_COLUMNS}`,
       [id, upstream],
     );
@@ -271,7 +280,7 @@ export class PostgresRegistry implements Registry {
   async personByAccount(upstream: UpstreamName, accountId: string): Promise<Person | null> {
     v.upstream(upstream);
     v.accountId(accountId);
-    const { rows } = await this.pool.query<PersonRow>(
+    const { rows } = await this.query<PersonRow>(
       `SELECT p.id, p.email, p.created_at, p.updated_at FROM account_links a JOIN people p ON p.id = a.person_id
        WHERE a.upstream = $1 AND a.account_id = $2`,
       [upstream, accountId],
@@ -283,7 +292,7 @@ export class PostgresRegistry implements Registry {
     const id = v.personId(personId, ['personId']);
     v.email(email);
     try {
-      const { rows } = await this.pool.query<PersonRow>(
+      const { rows } = await this.query<PersonRow>(
         `UPDATE people SET email = $1, email_key = $2, updated_at = $3 WHERE id = $4 RETURNING ${PERSON_COLUMNS}`,
         [email, v.emailKey(email), new Date(), id],
       );
@@ -297,7 +306,7 @@ export class PostgresRegistry implements Registry {
 
   async deletePerson(id: string): Promise<boolean> {
     const key = v.personId(id);
-    const { rowCount } = await this.pool.query('DELETE FROM people WHERE id = $1', [key]);
+    const { rowCount } = await this.query('DELETE FROM people WHERE id = $1', [key]);
     return (rowCount ?? 0) > 0;
   }
 }

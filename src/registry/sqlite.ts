@@ -17,6 +17,8 @@ export interface SqliteRegistryOptions {
   path: string;
   /** How long a write waits for another process's lock before failing, in ms. */
   busyTimeoutMs?: number;
+  /** Called with every SQL statement run (after migrations are set up too), for debug logs and query counts. */
+  onQuery?: (sql: string) => void;
 }
 
 interface PersonRow {
@@ -54,7 +56,8 @@ export class SqliteRegistry implements Registry {
   constructor(options: SqliteRegistryOptions) {
     const memory = options.path === ':memory:';
     if (!memory) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-    this.db = new Database(options.path);
+    const onQuery = options.onQuery;
+    this.db = new Database(options.path, onQuery ? { verbose: (sql) => onQuery(String(sql)) } : {});
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     // Foreign keys are off by default in SQLite; they make deleting a person take their links along.
     this.db.pragma('foreign_keys = ON');

@@ -12,16 +12,16 @@ import { TEST_DATABASE_URL, dropSchemas, freshSchemaName, probePostgres, reportP
 
 interface Backend {
   name: string;
-  /** A new, migrated, empty registry. */
-  open(): Promise<Registry>;
+  /** A new, migrated, empty registry; `onQuery` sees every statement it runs. */
+  open(onQuery?: (sql: string) => void): Promise<Registry>;
 }
 
 const schemas: string[] = [];
 
 const sqliteBackend: Backend = {
   name: 'SQLite',
-  async open() {
-    const registry = new SqliteRegistry({ path: ':memory:' });
+  async open(onQuery) {
+    const registry = new SqliteRegistry({ path: ':memory:', onQuery });
     await registry.migrate();
     return registry;
   },
@@ -29,10 +29,10 @@ const sqliteBackend: Backend = {
 
 const postgresBackend: Backend = {
   name: 'PostgreSQL',
-  async open() {
+  async open(onQuery) {
     const schema = freshSchemaName();
     schemas.push(schema);
-    return openRegistry({ databaseUrl: TEST_DATABASE_URL, schema });
+    return openRegistry({ databaseUrl: TEST_DATABASE_URL, schema, onQuery });
   },
 };
 
@@ -60,9 +60,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(backends)('the $name registry', (backend) => {
   let registry: Registry;
+  /** Statements run since the test started, to prove batched reads cost one query. */
+  let statements: string[] = [];
 
   beforeEach(async () => {
-    registry = await backend.open();
+    registry = await backend.open((sql) => statements.push(sql));
+    statements = [];
   });
 
   afterEach(async () => {
@@ -147,6 +150,22 @@ describe.each(backends)('the $name registry', (backend) => {
       const missing = randomUUID();
       expect(await registry.getPeople([b.id, missing, a.id, b.id])).toEqual([b, null, a, b]);
       expect(await registry.getPeople([])).toEqual([]);
+    });
+
+    it('answers many ids, emails and their links with one query each', async () => {
+      const slots = await registry.findOrCreatePeopleByEmail(Array.from({ length: 50 }, (_, i) => `many${i}@example.com`));
+      const ids = slots.map((s) => s.person.id);
+      for (const id of ids.slice(0, 5)) await registry.link(id, 'podero', `acc-${id}`);
+      statements.length = 0;
+      expect((await registry.getPeople(ids)).every((p) => p !== null)).toBe(true);
+      expect(statements).toHaveLength(1);
+      statements.length = 0;
+      expect((await registry.getPeopleByEmail(slots.map((s) => s.person.email.toUpperCase()))).map((p) => p?.id)).toEqual(ids);
+      expect(statements).toHaveLength(1);
+      statements.length = 0;
+      const links = await registry.linksFor(ids);
+      expect([...links.values()].filter((l) => l.length > 0)).toHaveLength(5);
+      expect(statements).toHaveLength(1);
     });
 
     it('answers emails in input order, with null for misses', async () => {
