@@ -127,7 +127,8 @@ export function createVrmEmulator(options: VrmEmulatorOptions): Emulator {
 
   /** A new token's expiry in unix seconds (null: never), or why it cannot be used. */
   const readExpiry = (value: unknown, now: number): { expires: number | null } | { problem: string } => {
-    if (value === undefined || value === null) return { expires: null };
+    // The spec types expiry as an integer and leaves it optional: omit it for a token that never expires.
+    if (value === undefined) return { expires: null };
     if (typeof value !== 'number' || !Number.isInteger(value)) return { problem: `expiry must be an integer unix timestamp, but got: ${shown(value)}` };
     if (value <= now) return { problem: `expiry must be in the future (after ${now}), but got: ${value}` };
     if (value > MAX_EXPIRY) return { problem: `expiry must be at most ${MAX_EXPIRY}, but got: ${value}` };

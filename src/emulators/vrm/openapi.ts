@@ -153,7 +153,7 @@ const document = {
             type: 'object',
             properties: {
               name: { type: 'string', minLength: 1, maxLength: 255, description: 'Must not already exist for this user.' },
-              expiry: { type: ['integer', 'null'], description: 'Expiry, unix seconds, in the future. Omitted or null: never expires.' },
+              expiry: { type: 'integer', description: 'Expiry, unix seconds, in the future. Omitted: never expires.' },
             },
             required: ['name'],
           }),

@@ -1,0 +1,233 @@
+/**
+ * The VRM connector: one typed function per Users endpoint of seeds/001, speaking VRM's wire format
+ * (`wire.ts`) and answering the gateway's domain types (`types.ts`).
+ *
+ * Every function takes the credential to call with as an explicit argument, defaulting to the service
+ * token: access-token calls act for the person whose own VRM token the client passed, and VRM lists,
+ * creates and revokes only the caller's own tokens. A 401 or 403 on a person's own credential is that
+ * person's failure (UNAUTHENTICATED / FORBIDDEN), not the gateway's (UPSTREAM_AUTH_FAILED).
+ *
+ * VRM does not paginate the Users endpoints: lists come whole, so there is no "all pages" helper.
+ */
+import { ErrorCode, GatewayError, badInput } from '../../errors';
+import type { CallOptions, ErrorDescription, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../types';
+import { WireReader, toAccessToken, toSite, toUser } from './map';
+import type {
+  CreateVrmAccessTokenInput,
+  ListVrmInstallationsOptions,
+  VrmAccessToken,
+  VrmCreatedAccessToken,
+  VrmCredential,
+  VrmSite,
+  VrmUser,
+} from './types';
+import type { WireCreateAccessTokenBody, WireSiteIdentifierBody } from './wire';
+
+export type { VrmCredential } from './types';
+
+export interface VrmConnectorOptions {
+  client: UpstreamClient;
+  /** The gateway's service access token (`VRM_TOKEN`). */
+  token: string;
+}
+
+/** A VRM user id: a decimal `idUser` (string or integer) or `me`, the credential's own user. */
+export type VrmUserRef = string | number;
+
+export interface VrmConnector {
+  /** The user the credential belongs to. */
+  getMe(credential?: VrmCredential, call?: CallOptions): Promise<VrmUser>;
+  /** The credential owner's tokens, never the secrets: VRM ignores `idUser` here. */
+  listAccessTokens(idUser: VrmUserRef, credential?: VrmCredential, call?: CallOptions): Promise<VrmAccessToken[]>;
+  /** Creates a token for the credential's own user (`idUser` must be theirs); the secret is returned once. */
+  createAccessToken(idUser: VrmUserRef, input: CreateVrmAccessTokenInput, credential?: VrmCredential, call?: CallOptions): Promise<VrmCreatedAccessToken>;
+  /** Revokes one token by id, or all of the user's with `*`; resolves to how many were removed. */
+  revokeAccessToken(idUser: VrmUserRef, idOrStar: string, credential?: VrmCredential, call?: CallOptions): Promise<number>;
+  /** Adds an installation to the user by its VRM portal id; resolves to its site id. */
+  addSite(idUser: VrmUserRef, installationIdentifier: string, credential?: VrmCredential, call?: CallOptions): Promise<string>;
+  /** The site id of an installation the user can see (admins: any); null when there is none. */
+  getSiteId(idUser: VrmUserRef, installationIdentifier: string, credential?: VrmCredential, call?: CallOptions): Promise<string | null>;
+  /** The user's installations (owned or shared with them), optionally one site, optionally with every optional value. */
+  listInstallations(idUser: VrmUserRef, options?: ListVrmInstallationsOptions, credential?: VrmCredential, call?: CallOptions): Promise<VrmSite[]>;
+}
+
+const SCHEMES: Record<VrmCredential['kind'], string> = { token: 'Token', bearer: 'Bearer' };
+
+/** The wire field names of VRM validation errors → the connector's argument names. */
+const FIELD_NAMES: Record<string, string> = {
+  expiry: 'expiresAt',
+  installation_identifier: 'installationIdentifier',
+  idUser: 'idUser',
+  name: 'name',
+  idSite: 'siteId',
+  extended: 'extended',
+};
+
+/** Text from an upstream body, made safe to show: no URLs, no token-like strings, bounded. */
+function safeText(text: string): string {
+  const cleaned = text
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
+    // JWTs (three dot-separated base64url parts), then any long unbroken run: access tokens are 64 hex.
+    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted]')
+    .replace(/[A-Za-z0-9_-]{24,}/g, '[redacted]')
+    .trim();
+  return cleaned.length > 200 ? `${cleaned.slice(0, 197)}...` : cleaned;
+}
+
+/**
+ * Reads VRM's error body `{ success: false, errors: string | { field: message }, error_code }` into safe
+ * words: the message, one field error per field (named as the connector's arguments), and `error_code`
+ * as the reason. Nothing else of the body is passed on.
+ */
+export function describeVrmError(status: number, body: unknown): ErrorDescription {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  const errors: unknown = Reflect.get(body, 'errors');
+  const code: unknown = Reflect.get(body, 'error_code');
+  const reason = typeof code === 'string' && /^[a-z0-9_.-]{1,64}$/i.test(code) ? code : undefined;
+  if (typeof errors === 'string') return { message: `vrm answered ${status}: ${safeText(errors)}`, reason };
+  if (typeof errors === 'object' && errors !== null && !Array.isArray(errors)) {
+    const fieldErrors = Object.entries(errors).flatMap(([field, message]) =>
+      typeof message === 'string' ? [{ path: [FIELD_NAMES[field] ?? safeText(field)], message: safeText(message) }] : [],
+    );
+    const names = fieldErrors.map((f) => f.path[0]).join(', ');
+    return { message: fieldErrors.length ? `vrm refused the input (${status}): invalid ${names}` : `vrm answered ${status}`, fieldErrors, reason };
+  }
+  return reason ? { reason } : {};
+}
+
+function userSegment(idUser: VrmUserRef): string {
+  const text = String(idUser);
+  if (text !== 'me' && !/^\d{1,15}$/.test(text)) throw badInput(['idUser'], `expected a VRM user id (an integer) or "me", but got: ${JSON.stringify(text).slice(0, 40)}`, 'vrm');
+  return text;
+}
+
+function identifierBody(installationIdentifier: string): WireSiteIdentifierBody {
+  if (typeof installationIdentifier !== 'string' || !installationIdentifier.trim()) {
+    throw badInput(['installationIdentifier'], 'expected a non-empty VRM portal id', 'vrm');
+  }
+  return { installation_identifier: installationIdentifier };
+}
+
+export function createVrmConnector(options: VrmConnectorOptions): VrmConnector {
+  const { client } = options;
+  const service: VrmCredential = { kind: 'token', value: options.token };
+
+  const send = async (req: UpstreamRequest, credential: VrmCredential): Promise<UpstreamResponse> => {
+    const headers = { ...(req.headers ?? {}), 'x-authorization': `${SCHEMES[credential.kind]} ${credential.value}` };
+    try {
+      return await client.request({ ...req, headers });
+    } catch (err) {
+      const ownCredential = !(credential.kind === service.kind && credential.value === service.value);
+      if (ownCredential && err instanceof GatewayError && err.code === ErrorCode.UPSTREAM_AUTH_FAILED) {
+        const code = err.status === 403 ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
+        const what = err.status === 403 ? 'does not allow this' : 'was refused';
+        throw new GatewayError(code, `The VRM credential passed by the caller ${what}: ${err.message}`, {
+          upstream: 'vrm',
+          status: err.status,
+          reason: err.reason,
+          fieldErrors: err.fieldErrors,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  };
+
+  const checkSuccess = (r: WireReader, body: unknown): Record<string, unknown> => {
+    const o = r.object(body, 'body');
+    if (o.success !== true) r.fail('body.success', 'true', o.success);
+    return o;
+  };
+
+  return {
+    async getMe(credential = service, call) {
+      const route = '/users/me';
+      const res = await send({ method: 'GET', path: route, route, call }, credential);
+      const r = new WireReader(`GET ${route}`);
+      checkSuccess(r, res.body);
+      return toUser(r, res.body);
+    },
+
+    async listAccessTokens(idUser, credential = service, call) {
+      const route = '/users/:idUser/accesstokens/list';
+      const path = `/users/${encodeURIComponent(userSegment(idUser))}/accesstokens/list`;
+      const res = await send({ method: 'GET', path, route, call }, credential);
+      const r = new WireReader(`GET ${route}`);
+      const body = checkSuccess(r, res.body);
+      return r.array(body.tokens, 'tokens').map((t, i) => toAccessToken(r, t, `tokens[${i}]`));
+    },
+
+    async createAccessToken(idUser, input, credential = service, call) {
+      const route = '/users/:idUser/accesstokens/create';
+      const path = `/users/${encodeURIComponent(userSegment(idUser))}/accesstokens/create`;
+      if (typeof input.name !== 'string' || !input.name.trim()) throw badInput(['name'], 'expected a non-empty token name', 'vrm');
+      const body: WireCreateAccessTokenBody = { name: input.name };
+      if (input.expiresAt !== undefined) {
+        const ms = input.expiresAt instanceof Date ? input.expiresAt.getTime() : NaN;
+        if (!Number.isFinite(ms)) throw badInput(['expiresAt'], 'expected a valid date', 'vrm');
+        body.expiry = Math.floor(ms / 1000);
+      }
+      const res = await send({ method: 'POST', path, route, body, call }, credential);
+      const r = new WireReader(`POST ${route}`);
+      const answer = checkSuccess(r, res.body);
+      // The spec types the secret as an integer [C]; VRM sends a string. Accept both, keep a string.
+      const token = typeof answer.token === 'number' ? String(answer.token) : r.string(answer, 'token', 'body');
+      return {
+        id: r.id(answer, 'idAccessToken', 'body'),
+        token,
+        name: input.name,
+        expiresAt: body.expiry === undefined ? null : new Date(body.expiry * 1000),
+      };
+    },
+
+    async revokeAccessToken(idUser, idOrStar, credential = service, call) {
+      const route = '/users/:idUser/accesstokens/:idAccessToken/revoke';
+      if (idOrStar !== '*' && !/^\d{1,15}$/.test(idOrStar)) {
+        throw badInput(['idAccessToken'], `expected a token id (an integer) or "*", but got: ${JSON.stringify(idOrStar).slice(0, 40)}`, 'vrm');
+      }
+      const path = `/users/${encodeURIComponent(userSegment(idUser))}/accesstokens/${encodeURIComponent(idOrStar)}/revoke`;
+      // A GET that writes: a retry after a lost answer would report 0 (or 404) for what was removed.
+      const res = await send({ method: 'GET', path, route, idempotent: false, call }, credential);
+      const r = new WireReader(`GET ${route}`);
+      const data = r.object(checkSuccess(r, res.body).data, 'data');
+      return r.integer(data, 'removed', 'data');
+    },
+
+    async addSite(idUser, installationIdentifier, credential = service, call) {
+      const route = '/users/:idUser/addsite';
+      const path = `/users/${encodeURIComponent(userSegment(idUser))}/addsite`;
+      const res = await send({ method: 'POST', path, route, body: identifierBody(installationIdentifier), call }, credential);
+      const r = new WireReader(`POST ${route}`);
+      const records = r.object(checkSuccess(r, res.body).records, 'records');
+      return r.id(records, 'site_id', 'records');
+    },
+
+    async getSiteId(idUser, installationIdentifier, credential = service, call) {
+      const route = '/users/:idUser/get-site-id';
+      const path = `/users/${encodeURIComponent(userSegment(idUser))}/get-site-id`;
+      const res = await send(
+        // A POST that only reads: safe to retry.
+        { method: 'POST', path, route, body: identifierBody(installationIdentifier), idempotent: true, acceptStatus: [404], call },
+        credential,
+      );
+      if (res.status === 404) return null;
+      const r = new WireReader(`POST ${route}`);
+      const records = r.object(checkSuccess(r, res.body).records, 'records');
+      return r.id(records, 'site_id', 'records');
+    },
+
+    async listInstallations(idUser, listOptions = {}, credential = service, call) {
+      const route = '/users/:idUser/installations';
+      const path = `/users/${encodeURIComponent(userSegment(idUser))}/installations`;
+      const siteId = listOptions.siteId === undefined ? undefined : String(listOptions.siteId);
+      if (siteId !== undefined && !/^\d{1,15}$/.test(siteId)) {
+        throw badInput(['siteId'], `expected a VRM site id (an integer), but got: ${JSON.stringify(siteId).slice(0, 40)}`, 'vrm');
+      }
+      const query = { extended: listOptions.extended ? 1 : undefined, idSite: siteId };
+      const res = await send({ method: 'GET', path, route, query, call }, credential);
+      const r = new WireReader(`GET ${route}`);
+      const body = checkSuccess(r, res.body);
+      return r.array(body.records, 'records').map((s, i) => toSite(r, s, `records[${i}]`));
+    },
+  };
+}
