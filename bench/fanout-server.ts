@@ -1,0 +1,266 @@
+/**
+ * The baseline of `npm run bench`: what a hand-written backend-for-frontend would do to answer the same
+ * three-upstream question the gateway answers for `userByEmail { firstName lastName status
+ * notificationGroups { chargingFlow chargingIssues } role state }`, and nothing more.
+ *
+ * `GET /person?email=<email>` calls, concurrently:
+ * - identity  `GET /api/v1/users/<email>` (the identifier may be an email; 404 = no identity user);
+ * - ev.energy `GET /v2/users?email=<email>` (case-insensitive exact filter), then
+ *   `GET /v2/users/<id>/notification_preferences` for the match;
+ * - timesheet `GET /v2/users?email=<email>` (a substring filter, so the exact match is picked afterwards);
+ * each with its upstream's service credential, over one keep-alive undici Pool per upstream with the
+ * gateway client's defaults (connection cap, header and body timeouts). It answers 200 with
+ * `{ firstName, lastName, status, notificationGroups, role, state }` in the gateway's vocabulary
+ * (UPPER_SNAKE enums, null where the person has no account), 404 when no upstream knows the email, 400
+ * without an email, and 502 `{ error }` naming the upstream and status when an upstream fails. It has no
+ * registry, no retries, no breaker, no auth of its own and no GraphQL: the point of the comparison.
+ *
+ * Run as a child of `bench/gateway.ts`: `node --import tsx bench/fanout-server.ts '<json>'` where the JSON
+ * argument is `{ "urls": { identity, evenergy, timesheet }, "connections": 16 }` (origin plus base path,
+ * as `usergraph emulators --json` prints them). It prints one JSON line `{ "url": <origin> }` when
+ * listening and exits when its stdin closes or on SIGTERM, so it never outlives the harness.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { serviceToken } from '../src/emulators/defaults';
+
+export type FanoutUpstream = 'identity' | 'evenergy' | 'timesheet';
+
+export const FANOUT_UPSTREAMS: readonly FanoutUpstream[] = ['identity', 'evenergy', 'timesheet'];
+
+export interface FanoutServerOptions {
+  /** Origin plus base path of each upstream, e.g. `http://127.0.0.1:4103/api/v1`. */
+  urls: Record<FanoutUpstream, string>;
+  /** Service credential of each upstream. Default: `serviceToken(upstream)` (environment or dev token). */
+  tokens?: Partial<Record<FanoutUpstream, string>>;
+  /** Keep-alive connections per upstream; the gateway's client default is 16. */
+  connections?: number;
+  /** Time to response headers and between body chunks, ms; the gateway client's defaults. */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+}
+
+/** The answer of `GET /person`, field for field what the gateway's `userByEmail` selection returns. */
+export interface PersonView {
+  firstName: string | null;
+  lastName: string | null;
+  status: string | null;
+  notificationGroups: { chargingFlow: boolean | null; chargingIssues: boolean | null } | null;
+  role: string | null;
+  state: string | null;
+}
+
+export interface FanoutServer {
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** An upstream answered something the baseline cannot use; becomes a 502. */
+class UpstreamFailure extends Error {
+  constructor(
+    readonly upstream: FanoutUpstream,
+    detail: string,
+  ) {
+    super(`${upstream} ${detail}`);
+    this.name = 'UpstreamFailure';
+  }
+}
+
+interface Target {
+  pool: Pool;
+  basePath: string;
+  headers: Record<string, string>;
+}
+
+const USER_AGENT = 'usergraph-bench-fanout/1';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const flag = (value: unknown): boolean | null => (typeof value === 'boolean' ? value : null);
+const upper = (value: unknown): string | null => (typeof value === 'string' ? value.toUpperCase() : null);
+
+function authHeaders(upstream: FanoutUpstream, token: string): Record<string, string> {
+  switch (upstream) {
+    case 'identity':
+    case 'evenergy':
+      return { authorization: `Bearer ${token}` };
+    case 'timesheet':
+      return { 'x-freckletoken': token };
+    default: {
+      const unreachable: never = upstream;
+      throw new Error(`expected one of ${FANOUT_UPSTREAMS.join(', ')}, but got: ${String(unreachable)}`);
+    }
+  }
+}
+
+export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
+  const connections = options.connections ?? 16;
+  const headersTimeout = options.headersTimeoutMs ?? 5000;
+  const bodyTimeout = options.bodyTimeoutMs ?? 10_000;
+  const targets = {} as Record<FanoutUpstream, Target>;
+  for (const upstream of FANOUT_UPSTREAMS) {
+    const base = new URL(options.urls[upstream]);
+    const token = options.tokens?.[upstream] ?? serviceToken(upstream);
+    targets[upstream] = {
+      pool: new Pool(base.origin, { connections, headersTimeout, bodyTimeout, connect: { timeout: headersTimeout } }),
+      basePath: base.pathname.replace(/\/+$/, ''),
+      headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...authHeaders(upstream, token) },
+    };
+  }
+
+  /** GET below the upstream's base path; resolves with the parsed body, or undefined for an allowed 404. */
+  const get = async (upstream: FanoutUpstream, path: string, allowNotFound: boolean): Promise<unknown> => {
+    const target = targets[upstream];
+    let res;
+    try {
+      res = await target.pool.request({ method: 'GET', path: target.basePath + path, headers: target.headers });
+    } catch (err) {
+      throw new UpstreamFailure(upstream, `could not be reached: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const raw = await res.body.text();
+    if (res.statusCode === 404 && allowNotFound) return undefined;
+    if (res.statusCode !== 200) throw new UpstreamFailure(upstream, `answered ${res.statusCode}, expected 200`);
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new UpstreamFailure(upstream, 'answered 200 with a body that is not JSON');
+    }
+  };
+
+  const identity = async (email: string): Promise<Pick<PersonView, 'firstName' | 'lastName' | 'status'> | undefined> => {
+    const body = await get('identity', `/users/${encodeURIComponent(email)}`, true);
+    if (body === undefined) return undefined;
+    const user = isRecord(body) && isRecord(body.data) && isRecord(body.data.user) ? body.data.user : undefined;
+    if (!user) throw new UpstreamFailure('identity', 'answered 200 without data.user');
+    return { firstName: text(user.first_name), lastName: text(user.last_name), status: upper(user.status) };
+  };
+
+  const evenergy = async (email: string): Promise<PersonView['notificationGroups'] | undefined> => {
+    const list = await get('evenergy', `/users?${new URLSearchParams({ email })}`, false);
+    if (!Array.isArray(list)) throw new UpstreamFailure('evenergy', 'answered 200 with a body that is not an array');
+    const wanted = email.toLowerCase();
+    const match = list.find((u): u is Record<string, unknown> => isRecord(u) && typeof u.email === 'string' && u.email.toLowerCase() === wanted);
+    if (!match || typeof match.id !== 'string') return undefined;
+    const prefs = await get('evenergy', `/users/${encodeURIComponent(match.id)}/notification_preferences`, false);
+    const groups = isRecord(prefs) && isRecord(prefs.groups) ? prefs.groups : undefined;
+    if (!groups) throw new UpstreamFailure('evenergy', 'answered 200 without groups');
+    return { chargingFlow: flag(groups.charging_flow), chargingIssues: flag(groups.charging_issues) };
+  };
+
+  const timesheet = async (email: string): Promise<Pick<PersonView, 'role' | 'state'> | undefined> => {
+    const list = await get('timesheet', `/users?${new URLSearchParams({ email })}`, false);
+    if (!Array.isArray(list)) throw new UpstreamFailure('timesheet', 'answered 200 with a body that is not an array');
+    const wanted = email.toLowerCase();
+    // The filter matches substrings (re.ada@… contains ada@…): only the exact email is this person.
+    const match = list.find((u): u is Record<string, unknown> => isRecord(u) && typeof u.email === 'string' && u.email.toLowerCase() === wanted);
+    return match ? { role: upper(match.role), state: upper(match.state) } : undefined;
+  };
+
+  const person = async (email: string): Promise<PersonView | undefined> => {
+    const [who, groups, team] = await Promise.all([identity(email), evenergy(email), timesheet(email)]);
+    if (!who && !groups && !team) return undefined;
+    return {
+      firstName: who?.firstName ?? null,
+      lastName: who?.lastName ?? null,
+      status: who?.status ?? null,
+      notificationGroups: groups ?? null,
+      role: team?.role ?? null,
+      state: team?.state ?? null,
+    };
+  };
+
+  const send = (res: http.ServerResponse, status: number, body: unknown): void => {
+    const payload = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(payload)) });
+    res.end(payload);
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://fanout.invalid');
+    if (url.pathname !== '/person') return send(res, 404, { error: `expected GET /person?email=…, but got ${req.method} ${url.pathname}` });
+    if (req.method !== 'GET') return send(res, 405, { error: `expected GET on /person, but got ${req.method}` });
+    const email = url.searchParams.get('email');
+    if (!email) return send(res, 400, { error: 'expected an email query parameter, but got none' });
+    try {
+      const found = await person(email);
+      if (!found) return send(res, 404, { error: 'no upstream holds an account with this email' });
+      return send(res, 200, found);
+    } catch (err) {
+      if (err instanceof UpstreamFailure) return send(res, 502, { error: err.message });
+      throw err;
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    req.resume();
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { error: err instanceof Error ? err.message : String(err) });
+      else res.destroy();
+    });
+  });
+  // Match node's keep-alive to the load generator's, so idle client connections are not cut mid-run.
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const { port: actual } = server.address() as AddressInfo;
+          resolve(`http://${host}:${actual}`);
+        });
+      });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(FANOUT_UPSTREAMS.map((u) => targets[u].pool.close()));
+    },
+  };
+}
+
+/** Reads the child's one JSON argument: `{ urls: { identity, evenergy, timesheet }, connections? }`. */
+function parseChildArgument(raw: string | undefined): FanoutServerOptions {
+  let parsed: unknown;
+  try {
+    parsed = raw === undefined ? undefined : JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const urls = isRecord(parsed) && isRecord(parsed.urls) ? parsed.urls : undefined;
+  const picked = {} as Record<FanoutUpstream, string>;
+  for (const upstream of FANOUT_UPSTREAMS) {
+    const value = urls?.[upstream];
+    if (typeof value !== 'string') {
+      throw new Error(`expected one JSON argument {"urls":{"identity","evenergy","timesheet"},"connections"?}, but got: ${String(raw).slice(0, 200)}`);
+    }
+    picked[upstream] = value;
+  }
+  const connections = isRecord(parsed) && typeof parsed.connections === 'number' ? parsed.connections : undefined;
+  return { urls: picked, connections };
+}
+
+async function runAsChild(): Promise<void> {
+  const server = createFanoutServer(parseChildArgument(process.argv[2]));
+  const url = await server.listen(0);
+  process.stdout.write(JSON.stringify({ url }) + '\n');
+  const stop = (): void => {
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}
+
+if (require.main === module) {
+  runAsChild().catch((err: unknown) => {
+    process.stderr.write(`fanout-server: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
