@@ -1,0 +1,493 @@
+/**
+ * `npm run bench`: the gateway against a hand-written undici fan-out server (bench/fanout-server.ts), both
+ * answering the same three-upstream question about one person (identity names and status, ev.energy
+ * notification groups, timesheet role and state), side by side in one run. A benchmark, not a test: it
+ * prints requests/s, p50, p99 and errors for both and the ratios gateway/baseline, and fails only when it
+ * cannot run or when the two do not answer the same.
+ *
+ * Four processes, so that no two of the measured parts share an event loop:
+ * - the emulators (`usergraph emulators --ephemeral --json`);
+ * - the gateway: `createGateway` over the emulators, an in-memory SQLite registry warmed by `sync` (so
+ *   every lookup is a registry hit), a JWT secret this harness generates, silent logs. It runs this same
+ *   file with `serve-gateway <json>`, because the harness owns no other file to put it in;
+ * - the baseline: `bench/fanout-server.ts`, with the same connection cap per upstream as the gateway;
+ * - this process, the load generator: one undici Pool per target with one connection per concurrent
+ *   worker; each worker sends its next request as soon as the previous answer is read and checked.
+ *
+ * Before timing, every email is asked of both targets once and the answers must be equal (the comparison
+ * is only fair if both do the same work), and the upstream calls one request costs on each side are
+ * counted from the emulators' counters. Then each round measures both targets, one after the other (the
+ * order alternates between rounds), each after its own warm-up; only requests that start after the
+ * warm-up and finish before the end count.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import readline from 'node:readline';
+import { Pool } from 'undici';
+import { createDevSecret, signToken } from '../src/auth/dev';
+import { UPSTREAM_NAMES, type UpstreamName } from '../src/errors';
+import { DEV_PODERO_ORG_ID, serviceToken } from '../src/emulators/defaults';
+import { buildPopulation } from '../src/emulators/population';
+
+interface BenchOptions {
+  seconds: number;
+  warmupSeconds: number;
+  concurrency: number;
+  connections: number;
+  rounds: number;
+  seed: number;
+  people: number;
+}
+
+const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup N] [--connections N] [--rounds N] [--seed N] [--people N]
+
+  --seconds N      measured duration per target and round (default 5)
+  --concurrency N  requests in flight, one connection each (default 16)
+  --warmup N       seconds of load before each measurement (default 1)
+  --connections N  keep-alive connections per upstream, gateway and baseline alike (default 16)
+  --rounds N       measure both targets N times, alternating which goes first (default 1)
+  --seed N         demo population seed the emulators serve (default 1)
+  --people N       demo population size (default 200)
+`;
+
+/** The one question both targets answer. */
+const QUERY = `query($e: EmailAddress!) { userByEmail(email: $e) { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state } }`;
+
+/** Upstreams the question touches; the others must see no calls. */
+const ASKED: readonly UpstreamName[] = ['identity', 'evenergy', 'timesheet'];
+
+/** First argument that makes this file serve the gateway instead of running the harness. */
+const SERVE_GATEWAY = 'serve-gateway';
+const JWT_SECRET_ENV = 'USERGRAPH_BENCH_JWT_SECRET';
+
+const ROOT = path.resolve(__dirname, '..');
+const CHILD_START_TIMEOUT_MS = 120_000;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const options: BenchOptions = { seconds: 5, warmupSeconds: 1, concurrency: 16, connections: 16, rounds: 1, seed: 1, people: 200 };
+  const limits: Record<string, { key: keyof BenchOptions; min: number; max: number; integer: boolean }> = {
+    seconds: { key: 'seconds', min: 0.1, max: 3600, integer: false },
+    warmup: { key: 'warmupSeconds', min: 0, max: 600, integer: false },
+    concurrency: { key: 'concurrency', min: 1, max: 4096, integer: true },
+    connections: { key: 'connections', min: 1, max: 1024, integer: true },
+    rounds: { key: 'rounds', min: 1, max: 100, integer: true },
+    seed: { key: 'seed', min: 0, max: 2 ** 31 - 1, integer: true },
+    people: { key: 'people', min: 1, max: 100_000, integer: true },
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
+    const limit = match ? limits[match[1]!] : undefined;
+    if (!match || !limit) throw new Error(`unknown argument ${JSON.stringify(arg)}\n\n${USAGE}`);
+    const raw = match[2] ?? argv[++i];
+    const value = Number(raw);
+    if (raw === undefined || !Number.isFinite(value) || value < limit.min || value > limit.max || (limit.integer && !Number.isInteger(value))) {
+      throw new Error(`--${match[1]} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, but got: ${JSON.stringify(raw)}`);
+    }
+    options[limit.key] = value;
+  }
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes
+
+/**
+ * Runs `node --import tsx <args>` from the project root (one process, no tsx wrapper, so the pid printed
+ * is the server's own) and resolves with the JSON of its first stdout line. With `stdin: 'pipe'` the
+ * child is expected to exit when its stdin closes, so it cannot outlive this process.
+ */
+async function startChild(name: string, args: string[], options: { stdin: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv }): Promise<{ child: ChildProcess; line: unknown }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: [options.stdin, 'pipe', 'inherit'], env: options.env ?? process.env });
+  const stdout = child.stdout;
+  if (!stdout) throw new Error(`expected a stdout pipe from the ${name} process, but got none`);
+  let firstLine: string;
+  try {
+    firstLine = await new Promise<string>((resolve, reject) => {
+      const lines = readline.createInterface({ input: stdout });
+      const timer = setTimeout(() => reject(new Error(`expected the ${name} process to print one JSON line within ${CHILD_START_TIMEOUT_MS / 1000} s, but it printed nothing`)), CHILD_START_TIMEOUT_MS);
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        lines.close();
+        // Keep draining so the child never blocks on a full pipe.
+        stdout.resume();
+        resolve(line);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`expected the ${name} process to keep running, but it exited (${signal ?? `code ${code}`}) before printing its JSON line`));
+      });
+    });
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  try {
+    return { child, line: JSON.parse(firstLine) };
+  } catch {
+    await stopChild(child);
+    throw new Error(`expected one line of JSON from the ${name} process, but got: ${firstLine.slice(0, 200)}`);
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(forced);
+}
+
+function upstreamUrls(line: unknown, from: string): Record<UpstreamName, string> {
+  const urls = {} as Record<UpstreamName, string>;
+  for (const name of UPSTREAM_NAMES) {
+    const value = isRecord(line) ? line[name] : undefined;
+    if (typeof value !== 'string') throw new Error(`expected a ${name} URL from ${from}, but got: ${JSON.stringify(line).slice(0, 300)}`);
+    urls[name] = value;
+  }
+  return urls;
+}
+
+function childUrl(line: unknown, name: string): string {
+  const url = isRecord(line) ? line.url : undefined;
+  if (typeof url !== 'string') throw new Error(`expected {"url": …} from the ${name} process, but got: ${JSON.stringify(line).slice(0, 300)}`);
+  return url;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The gateway child (`serve-gateway`)
+
+/**
+ * Serves the gateway over the emulators named in `raw` (`{ urls, connections }`), with an in-memory
+ * registry that `sync` fills before the first request, and prints `{ url, sync }` once listening.
+ */
+async function serveGateway(raw: string | undefined): Promise<void> {
+  const [{ openRegistry }, { sync }, { createGateway }, { createLogger }] = await Promise.all([
+    import('../src/registry'),
+    import('../src/registry/sync'),
+    import('../src/server/gateway'),
+    import('../src/server/logger'),
+  ]);
+  let parsed: unknown;
+  try {
+    parsed = raw === undefined ? undefined : JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const urls = upstreamUrls(isRecord(parsed) ? parsed.urls : undefined, 'the serve-gateway argument');
+  const connections = isRecord(parsed) && typeof parsed.connections === 'number' ? parsed.connections : undefined;
+  const secret = process.env[JWT_SECRET_ENV];
+  if (!secret) throw new Error(`expected the JWT secret in ${JWT_SECRET_ENV}, but it is not set`);
+
+  const registry = await openRegistry({ sqlitePath: ':memory:' });
+  const gateway = await createGateway({
+    registry,
+    urls,
+    tokens: Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, serviceToken(u)])) as Record<UpstreamName, string>,
+    poderoOrgId: process.env.PODERO_ORG_ID || DEV_PODERO_ORG_ID,
+    jwt: { secret },
+    logger: createLogger({ level: 'silent' }),
+    client: connections === undefined ? undefined : { connections },
+  });
+  const report = await sync({ registry, upstreams: gateway.upstreams });
+  if (report.failures.length > 0) {
+    throw new Error(`expected sync to read every upstream, but: ${report.failures.map((f) => `${f.upstream} ${f.code} ${f.message}`).join('; ')}`);
+  }
+  const url = await gateway.listen(0);
+  process.stdout.write(JSON.stringify({ url, sync: { linked: report.linked, conflicts: report.conflicts.length } }) + '\n');
+  const stop = (): void => {
+    gateway
+      .close()
+      .then(() => registry.close())
+      .then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Targets and load
+
+/** One server under load: how to ask it about an email and how to read its answer. */
+interface Target {
+  name: 'gateway' | 'baseline';
+  readonly pool: Pool;
+  /** Undici request options for one email (built once, before timing). */
+  requests: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string }[];
+  /** The person view from a 200 answer, or a description of what was wrong. */
+  read(status: number, body: unknown): { ok: true; view: unknown } | { ok: false; problem: string };
+}
+
+/** One connection per concurrent worker, as a fleet of clients would hold. */
+function gatewayTarget(url: string, connections: number, token: string, emails: string[]): Target {
+  return {
+    name: 'gateway',
+    pool: new Pool(url, { connections }),
+    requests: emails.map((e) => ({
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: QUERY, variables: { e } }),
+    })),
+    read(status, body) {
+      if (status !== 200) return { ok: false, problem: `status ${status}: ${JSON.stringify(body).slice(0, 300)}` };
+      if (!isRecord(body)) return { ok: false, problem: `a body that is not a JSON object: ${JSON.stringify(body).slice(0, 300)}` };
+      if (body.errors !== undefined) return { ok: false, problem: `errors: ${JSON.stringify(body.errors).slice(0, 300)}` };
+      const view = isRecord(body.data) ? body.data.userByEmail : undefined;
+      if (!isRecord(view)) return { ok: false, problem: `no data.userByEmail: ${JSON.stringify(body).slice(0, 300)}` };
+      return { ok: true, view };
+    },
+  };
+}
+
+function baselineTarget(url: string, connections: number, emails: string[]): Target {
+  return {
+    name: 'baseline',
+    pool: new Pool(url, { connections }),
+    requests: emails.map((e) => ({ method: 'GET', path: `/person?${new URLSearchParams({ email: e })}`, headers: { accept: 'application/json' } })),
+    read(status, body) {
+      if (status !== 200) return { ok: false, problem: `status ${status}: ${JSON.stringify(body).slice(0, 300)}` };
+      if (!isRecord(body)) return { ok: false, problem: `a body that is not a JSON object: ${JSON.stringify(body).slice(0, 300)}` };
+      return { ok: true, view: body };
+    },
+  };
+}
+
+/** Sends one request and reads its answer; a transport failure is a problem like any other. */
+async function ask(target: Target, index: number): Promise<ReturnType<Target['read']>> {
+  const req = target.requests[index % target.requests.length]!;
+  try {
+    const res = await target.pool.request(req);
+    const text = await res.body.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return target.read(res.statusCode, body);
+  } catch (err) {
+    return { ok: false, problem: `request failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** Asks both targets about every email, sequentially, and fails unless they answer alike. */
+async function checkSameAnswers(gateway: Target, baseline: Target, emails: string[]): Promise<void> {
+  for (let i = 0; i < emails.length; i++) {
+    const [g, b] = [await ask(gateway, i), await ask(baseline, i)];
+    if (!g.ok) throw new Error(`expected the gateway to answer for ${emails[i]}, but got ${g.problem}`);
+    if (!b.ok) throw new Error(`expected the baseline to answer for ${emails[i]}, but got ${b.problem}`);
+    const gv = JSON.stringify(g.view);
+    const bv = JSON.stringify(b.view);
+    if (gv !== bv) throw new Error(`expected the gateway and the baseline to answer alike for ${emails[i]}, but the gateway said ${gv} and the baseline ${bv}`);
+  }
+}
+
+type CallsPerRequest = Record<UpstreamName, { total: number; byRoute: Record<string, number> }>;
+
+/** Upstream calls per request for one target: counters reset, every email asked once, counters read. */
+async function countCalls(target: Target, emulatorOrigins: Record<UpstreamName, string>, emails: string[]): Promise<CallsPerRequest> {
+  await Promise.all(UPSTREAM_NAMES.map(async (u) => {
+    const res = await fetch(`${emulatorOrigins[u]}/__emulator/reset`, { method: 'POST' });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`expected 200 from the ${u} emulator's reset, but got ${res.status}`);
+  }));
+  for (let i = 0; i < emails.length; i++) {
+    const answer = await ask(target, i);
+    if (!answer.ok) throw new Error(`expected the ${target.name} to answer for ${emails[i]}, but got ${answer.problem}`);
+  }
+  const out = {} as CallsPerRequest;
+  for (const u of UPSTREAM_NAMES) {
+    const res = await fetch(`${emulatorOrigins[u]}/__emulator/requests`);
+    const body: unknown = await res.json();
+    const total = isRecord(body) ? body.total : undefined;
+    const byRoute = isRecord(body) && isRecord(body.byRoute) ? body.byRoute : undefined;
+    if (typeof total !== 'number' || !byRoute) throw new Error(`expected {total, byRoute} from the ${u} emulator's counters, but got: ${JSON.stringify(body).slice(0, 200)}`);
+    const routes: Record<string, number> = {};
+    for (const [route, n] of Object.entries(byRoute)) if (typeof n === 'number') routes[route] = n / emails.length;
+    out[u] = { total: total / emails.length, byRoute: routes };
+  }
+  return out;
+}
+
+interface RunResult {
+  latenciesMs: number[];
+  errors: number;
+  firstProblem?: string;
+  elapsedMs: number;
+}
+
+/** Runs `concurrency` back-to-back workers for warm-up plus measurement; records measured requests only. */
+async function load(target: Target, options: BenchOptions): Promise<RunResult> {
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  let firstProblem: string | undefined;
+  let next = 0;
+  const measureFrom = performance.now() + options.warmupSeconds * 1000;
+  const until = measureFrom + options.seconds * 1000;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < until) {
+      const index = next++;
+      const started = performance.now();
+      const answer = await ask(target, index);
+      const ended = performance.now();
+      if (started < measureFrom || ended > until) continue;
+      latenciesMs.push(ended - started);
+      if (!answer.ok) {
+        errors++;
+        firstProblem ??= answer.problem;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface Summary {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  total: number;
+  firstProblem?: string;
+}
+
+function summarise(runs: RunResult[]): Summary {
+  const sorted = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const elapsedMs = runs.reduce((sum, r) => sum + r.elapsedMs, 0);
+  return {
+    requestsPerSecond: (sorted.length / elapsedMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    total: sorted.length,
+    firstProblem: runs.find((r) => r.firstProblem)?.firstProblem,
+  };
+}
+
+function formatCalls(calls: CallsPerRequest): string {
+  const parts = ASKED.map((u) => {
+    const routes = Object.entries(calls[u].byRoute).map(([route, n]) => `${route} ×${+n.toFixed(2)}`);
+    return `${u} ${+calls[u].total.toFixed(2)} (${routes.join(', ') || 'none'})`;
+  });
+  const others = UPSTREAM_NAMES.filter((u) => !ASKED.includes(u) && calls[u].total > 0).map((u) => `${u} ${+calls[u].total.toFixed(2)}`);
+  const total = UPSTREAM_NAMES.reduce((sum, u) => sum + calls[u].total, 0);
+  return `${+total.toFixed(2)} = ${[...parts, ...others].join(', ')}`;
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model.trim() || 'unknown CPU';
+  return `${model}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, node ${process.version}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The harness
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const children: ChildProcess[] = [];
+  const stopAll = (): Promise<void> => Promise.all(children.map(stopChild)).then(() => undefined);
+  const onSignal = (): void => {
+    stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const pools: Pool[] = [];
+  try {
+    const emulators = await startChild('emulators', ['src/main.ts', 'emulators', '--ephemeral', '--json', '--seed', String(options.seed), '--people', String(options.people)], { stdin: 'ignore' });
+    children.push(emulators.child);
+    const urls = upstreamUrls(emulators.line, 'the emulators');
+    const emulatorOrigins = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, new URL(urls[u]).origin])) as Record<UpstreamName, string>;
+
+    const secret = createDevSecret();
+    const childArgument = JSON.stringify({ urls, connections: options.connections });
+    const [gatewayChild, baselineChild] = await Promise.all([
+      startChild('gateway', ['bench/gateway.ts', SERVE_GATEWAY, childArgument], { stdin: 'pipe', env: { ...process.env, [JWT_SECRET_ENV]: secret } }).then((c) => (children.push(c.child), c)),
+      startChild('baseline', ['bench/fanout-server.ts', childArgument], { stdin: 'pipe' }).then((c) => (children.push(c.child), c)),
+    ]);
+    const syncLine = isRecord(gatewayChild.line) ? JSON.stringify(gatewayChild.line.sync) : '?';
+
+    const population = buildPopulation({ seed: options.seed, people: options.people });
+    const emails = population.people.filter((p) => p.in.identity && p.in.evenergy && p.in.timesheet).map((p) => p.email);
+    if (emails.length === 0) throw new Error(`expected people in identity, evenergy and timesheet among ${options.people}, but there are none; raise --people`);
+    const token = await signToken(secret, { sub: 'bench-admin', email: 'admin@usergraph.bench', roles: ['admin'], expiresIn: '24h' });
+
+    const gateway = gatewayTarget(childUrl(gatewayChild.line, 'gateway'), options.concurrency, token, emails);
+    const baseline = baselineTarget(childUrl(baselineChild.line, 'baseline'), options.concurrency, emails);
+    pools.push(gateway.pool, baseline.pool);
+
+    await checkSameAnswers(gateway, baseline, emails);
+    const calls = { gateway: await countCalls(gateway, emulatorOrigins, emails), baseline: await countCalls(baseline, emulatorOrigins, emails) };
+
+    const runs: Record<Target['name'], RunResult[]> = { gateway: [], baseline: [] };
+    for (let round = 0; round < options.rounds; round++) {
+      const order = round % 2 === 0 ? [baseline, gateway] : [gateway, baseline];
+      for (const target of order) {
+        process.stderr.write(`bench: round ${round + 1}/${options.rounds}, ${target.name}…\n`);
+        runs[target.name].push(await load(target, options));
+      }
+    }
+    const g = summarise(runs.gateway);
+    const b = summarise(runs.baseline);
+
+    const row = (name: string, s: Summary): string =>
+      `${name.padEnd(18)}${s.requestsPerSecond.toFixed(0).padStart(10)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}   ${s.errors} of ${s.total}`;
+    const ratio = (a: number, c: number): string => `${(a / c).toFixed(2)}x`;
+    const lines = [
+      `usergraph bench: userByEmail { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state }`,
+      `  gateway  = createGateway, registry warmed by sync ${syncLine}`,
+      `  baseline = bench/fanout-server.ts, GET /person?email= (plain node:http + undici Pools)`,
+      `machine    ${machine()}`,
+      `load       concurrency ${options.concurrency}, ${options.seconds} s measured after ${options.warmupSeconds} s warm-up per target, ${options.rounds} round(s), ${emails.length} emails (people in identity, evenergy and timesheet), ${options.connections} connections per upstream`,
+      `processes  load generator ${process.pid}, emulators ${emulators.child.pid}, gateway ${gatewayChild.child.pid}, baseline ${baselineChild.child.pid}`,
+      `upstream calls per request (emulator counters, one pass over the emails):`,
+      `  gateway  ${formatCalls(calls.gateway)}`,
+      `  baseline ${formatCalls(calls.baseline)}`,
+      ``,
+      `${''.padEnd(18)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}   errors`,
+      row('gateway', g),
+      row('baseline', b),
+      `${'gateway/baseline'.padEnd(18)}${ratio(g.requestsPerSecond, b.requestsPerSecond).padStart(10)}${ratio(g.p50, b.p50).padStart(10)}${ratio(g.p99, b.p99).padStart(10)}`,
+    ];
+    for (const [name, s] of [['gateway', g], ['baseline', b]] as const) {
+      if (s.firstProblem) lines.push(`first ${name} error: ${s.firstProblem}`);
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await Promise.all(pools.map((p) => p.close()));
+    await stopAll();
+  }
+}
+
+if (process.argv[2] === SERVE_GATEWAY) {
+  serveGateway(process.argv[3]).catch((err: unknown) => {
+    process.stderr.write(`bench gateway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
