@@ -19,6 +19,10 @@ export const NODE_TYPES = [
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
+export function isNodeType(value: unknown): value is NodeType {
+  return typeof value === 'string' && (NODE_TYPES as readonly string[]).includes(value);
+}
+
 export interface DecodedId {
   type: NodeType;
   parts: string[];

@@ -79,15 +79,13 @@ export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
     payoutMethod: new DataLoader(fanOut((id: string) => upstreams.evenergy.getPayoutMethod(id, call))),
     sites: new DataLoader(
       fanOut((k: SitesKey) =>
-        upstreams.vrm.listInstallations(Number(k.accountId), { extended: k.extended, siteId: k.siteId ?? undefined }, undefined, call),
+        upstreams.vrm.listInstallations(k.accountId, { extended: k.extended, siteId: k.siteId ?? undefined }, undefined, call),
       ),
       { cacheKeyFn: (k) => `${k.accountId}|${k.extended}|${k.siteId ?? ''}` },
     ),
     accessTokens: new DataLoader(
-      fanOut(async (cred: VrmCredential) => {
-        const me = await upstreams.vrm.getMe(cred, call);
-        return upstreams.vrm.listAccessTokens(Number(me.id), cred, call);
-      }),
+      // VRM lists the caller's own tokens whatever idUser says, so `me` saves a /users/me call.
+      fanOut((cred: VrmCredential) => upstreams.vrm.listAccessTokens('me', cred, call)),
       { cacheKeyFn: (c) => `${c.kind}:${c.value}` },
     ),
     vrmMe: new DataLoader(fanOut((cred: VrmCredential) => upstreams.vrm.getMe(cred, call)), { cacheKeyFn: (c) => `${c.kind}:${c.value}` }),
@@ -96,7 +94,7 @@ export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
       // as soon as more than one user is wanted.
       if (ids.length === 1) {
         try {
-          return [await upstreams.podero.getUser(ids[0]!, call)];
+          return [await upstreams.podero.getUser(ids[0]!, {}, call)];
         } catch (err) {
           return [err as Error];
         }
@@ -105,11 +103,11 @@ export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
       const byId = new Map(all.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
-    devices: new DataLoader(fanOut((id: string) => upstreams.podero.listDevices(id, call))),
-    timesheetUser: new DataLoader(fanOut((id: string) => upstreams.timesheet.getUser(Number(id), call))),
+    devices: new DataLoader(fanOut((id: string) => upstreams.podero.listDevices(id, {}, call))),
+    timesheetUser: new DataLoader(fanOut((id: string) => upstreams.timesheet.getUser(id, call))),
     timesheetPage: new DataLoader(
       fanOut(async (k: PageKey): Promise<Page<unknown>> => {
-        const id = Number(k.accountId);
+        const id = k.accountId;
         const paging = { page: k.page, perPage: k.perPage };
         if (k.kind === 'entries') {
           const r = await upstreams.timesheet.listEntries(id, { ...paging, from: k.from ?? undefined, to: k.to ?? undefined, billable: k.billable ?? undefined }, call);

@@ -1,0 +1,45 @@
+/**
+ * All resolvers, merged per type. Upstream-served `User` fields live with their upstream; this module
+ * only puts them together.
+ */
+import type { Resolvers } from '../../generated/graphql';
+import { DateScalar, DateTimeScalar, EmailAddressScalar } from '../scalars';
+import type { GraphContext } from '../context';
+import { Query } from './Query';
+import { UpstreamAccount, User } from './User';
+import { Node } from './node';
+import { Account, Subscription, UserIdentityFields } from './identity';
+import { NotificationGroups, PayoutMethod, UserEvenergyFields } from './evenergy';
+import { AccessToken, Site, SiteAttribute, UserVrmFields } from './vrm';
+import { Address, Device, DeviceAction, ElectricVehicle, HeatPump, Inverter, UserPoderoFields } from './podero';
+import { Entry, Expense, Project, UserTimesheetFields } from './timesheet';
+import { Mutation } from './mutations/index';
+
+const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
+  DateTime: DateTimeScalar,
+  Date: DateScalar,
+  EmailAddress: EmailAddressScalar,
+  Query,
+  Mutation,
+  Node,
+  User: { ...User, ...UserIdentityFields, ...UserEvenergyFields, ...UserVrmFields, ...UserPoderoFields, ...UserTimesheetFields },
+  UpstreamAccount,
+  Account,
+  NotificationGroups,
+  PayoutMethod,
+  AccessToken,
+  Site,
+  SiteAttribute,
+  Address,
+  Device,
+  HeatPump,
+  ElectricVehicle,
+  Inverter,
+  DeviceAction,
+  Entry,
+  Expense,
+  Project,
+};
+
+/** `Subscription` is merged untyped by codegen's standard: see the note in identity.ts. */
+export const resolvers = { ...typed, Subscription };

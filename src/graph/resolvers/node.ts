@@ -1,0 +1,98 @@
+/**
+ * `Query.node`: refetches any object by its global id. Every id below a User carries the person id, so
+ * the policy is checked on the person first, and then the object is found through the same loaders the
+ * User fields use.
+ */
+import { ErrorCode, GatewayError } from '../../errors';
+import type { NodeResolvers } from '../../generated/graphql';
+import type { Person } from '../../registry/types';
+import type { TimesheetEntry, TimesheetExpense, TimesheetSimpleProject } from '../../upstreams/timesheet/types';
+import { accountOf, fromAccount } from '../access';
+import type { GraphContext } from '../context';
+import { isNodeType, type DecodedId, type NodeType } from '../ids';
+import type { AccessTokenModel, AccountModel, DeviceModel, EntryModel, ExpenseModel, ProjectModel, SiteModel, SubscriptionModel } from '../models';
+import { readablePerson } from './Query';
+import { identityUserOf } from './identity';
+import { vrmAccountOf } from './vrm';
+
+/** Objects returned by `node` name their GraphQL type, so `Node.__resolveType` needs no guessing. */
+export type NodeModel = (Person | SubscriptionModel | AccountModel | AccessTokenModel | SiteModel | DeviceModel | EntryModel | ExpenseModel | ProjectModel) & {
+  __typename: NodeType;
+};
+
+const tag = <T extends object>(type: NodeType, value: T | null | undefined): (T & { __typename: NodeType }) | null =>
+  value ? Object.assign({}, value, { __typename: type }) : null;
+
+/** Timesheet has no single-item endpoint for entries, expenses and projects: walk the pages (bounded). */
+const MAX_PAGES = 50;
+
+async function findInPages<T extends { id: string }>(ctx: GraphContext, person: Person, kind: 'entries' | 'expenses' | 'projects', id: string): Promise<(T & { personId: string }) | null> {
+  const accountId = await accountOf(ctx, person, 'timesheet');
+  if (accountId === null) return null;
+  let page: number | null = 1;
+  for (let i = 0; page !== null && i < MAX_PAGES; i++) {
+    const result: { items: unknown[]; nextPage: number | null } = await ctx.loaders.timesheetPage.load({ kind, accountId, page, perPage: 100 });
+    const hit = (result.items as T[]).find((item) => item.id === id);
+    if (hit) return { ...hit, personId: person.id };
+    page = result.nextPage;
+  }
+  return null;
+}
+
+export async function resolveNode(ctx: GraphContext, decoded: DecodedId): Promise<NodeModel | null> {
+  const [personId, localId] = decoded.parts as [string, string | undefined];
+  const person = await readablePerson(ctx, personId);
+  if (!person) return null;
+  if (decoded.type === 'User') return tag('User', person);
+  if (!localId) throw new GatewayError(ErrorCode.BAD_USER_INPUT, `not a valid ${decoded.type} id`, { fieldErrors: [{ path: ['id'], message: 'not a valid global id' }] });
+
+  switch (decoded.type) {
+    case 'Subscription': {
+      const user = await identityUserOf(ctx, person);
+      const sub = user?.subscription?.id === localId ? user.subscription : null;
+      return tag('Subscription', sub && { ...sub, personId });
+    }
+    case 'Account': {
+      const user = await identityUserOf(ctx, person);
+      const account = user?.subscription?.accounts.find((a) => a.id === localId);
+      return tag('Account', account && { ...account, personId });
+    }
+    case 'AccessToken': {
+      const own = await ctx.viewerPerson();
+      if (!ctx.vrmCredential || own?.id !== person.id) {
+        throw new GatewayError(ErrorCode.FORBIDDEN, 'an AccessToken can be read only with its owner\'s own VRM token (X-Vrm-Authorization)', { upstream: 'vrm' });
+      }
+      await vrmAccountOf(ctx, person);
+      const tokens = await ctx.loaders.accessTokens.load(ctx.vrmCredential);
+      const token = tokens.find((t) => t.id === localId);
+      return tag('AccessToken', token && { ...token, personId });
+    }
+    case 'Site': {
+      const accountId = await vrmAccountOf(ctx, person);
+      if (accountId === null || !/^\d+$/.test(localId)) return null;
+      const sites = await ctx.loaders.sites.load({ accountId, extended: false, siteId: Number(localId) });
+      const site = sites.find((s) => s.id === localId);
+      return tag('Site', site && { ...site, personId, vrmAccountId: accountId });
+    }
+    case 'HeatPump':
+    case 'ElectricVehicle':
+    case 'Inverter': {
+      const devices = await fromAccount(ctx, person, 'podero', (id) => ctx.loaders.devices.load(id));
+      const device = devices?.find((d) => d.id === localId);
+      return tag(decoded.type, device && { ...device, personId });
+    }
+    case 'Entry':
+      return tag('Entry', await findInPages<TimesheetEntry>(ctx, person, 'entries', localId));
+    case 'Expense':
+      return tag('Expense', await findInPages<TimesheetExpense>(ctx, person, 'expenses', localId));
+    case 'Project':
+      return tag('Project', await findInPages<TimesheetSimpleProject>(ctx, person, 'projects', localId));
+  }
+}
+
+export const Node: NodeResolvers<GraphContext> = {
+  __resolveType: (obj) => {
+    const name = '__typename' in obj ? obj.__typename : undefined;
+    return isNodeType(name) ? name : 'User';
+  },
+};
