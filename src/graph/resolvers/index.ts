@@ -13,13 +13,13 @@ import { NotificationGroups, PayoutMethod, UserEvenergyFields } from './evenergy
 import { AccessToken, Site, SiteAttribute, UserVrmFields } from './vrm';
 import { Address, Device, DeviceAction, ElectricVehicle, HeatPump, Inverter, UserPoderoFields } from './podero';
 import { Entry, Expense, Project, UserTimesheetFields } from './timesheet';
-import { Mutation } from './mutations/index';
+import { Mutation, VrmQueries } from './mutations/index';
 
 const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
   DateTime: DateTimeScalar,
   Date: DateScalar,
   EmailAddress: EmailAddressScalar,
-  Query,
+  Query: { ...Query, ...VrmQueries },
   Mutation,
   Node,
   User: { ...User, ...UserIdentityFields, ...UserEvenergyFields, ...UserVrmFields, ...UserPoderoFields, ...UserTimesheetFields },

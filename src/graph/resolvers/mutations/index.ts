@@ -5,5 +5,11 @@
  */
 import type { MutationResolvers } from '../../../generated/graphql';
 import type { GraphContext } from '../../context';
+import { EvenergyMutations } from './evenergy';
+import { TimesheetMutations } from './timesheet';
+import { UserMutations } from './users';
+import { VrmMutations } from './vrm';
 
-export const Mutation: MutationResolvers<GraphContext> = {};
+export { VrmQueries } from './vrm';
+
+export const Mutation: MutationResolvers<GraphContext> = { ...UserMutations, ...EvenergyMutations, ...VrmMutations, ...TimesheetMutations };
