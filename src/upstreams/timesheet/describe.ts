@@ -1,0 +1,97 @@
+/**
+ * Reads the timesheet API's error bodies into words that are safe to show (ErrorDescription). The API
+ * answers `{message}` (parsing errors, 503), `{message, errors: [{resource, field, code}]}` (422
+ * validation and refusals), or nothing at all (404, 403, 429, and 400 for fields in the wrong format).
+ * Field errors name the connector's input fields; a refusal of the whole action (`field: "base"`) and
+ * the first field code become `reason` (`not_pending`, `already_exists` …). Never included: URLs,
+ * credentials, or the raw body.
+ */
+import type { FieldError } from '../../errors';
+import type { ErrorDescription } from '../types';
+
+/** The documented codes in words. */
+const CODE_WORDS: Readonly<Record<string, string>> = {
+  missing: 'does not exist',
+  missing_field: 'is required',
+  already_exists: 'is already taken',
+  reached_user_limit: 'the account has reached its user limit',
+  deactivated: 'the user is deactivated',
+  not_pending: 'the user is not pending, so there is no invitation to resend',
+  not_deactivated: 'the user is not deactivated',
+  deletable: 'the user has no entries: delete the user instead of deactivating',
+  not_a_freelancer: 'the user is not a freelancer',
+  already_has_access: 'the freelancer already has access to one of the projects',
+  dependent: 'the user has entries and cannot be deleted: deactivate the user instead',
+};
+
+/** Wire field → the connector's input name (CreateTimesheetUserInput, UpdateTimesheetUserInput, project access). */
+const INPUT_NAMES: Readonly<Record<string, string>> = {
+  email: 'email',
+  first_name: 'firstName',
+  last_name: 'lastName',
+  role: 'role',
+  projects: 'projectIds',
+};
+
+/** When the API sends no body, the status alone says what happened. */
+const STATUS_WORDS: Readonly<Record<number, string>> = {
+  400: 'timesheet refused the request: a field or parameter was not in the correct format',
+  401: 'timesheet did not accept the service credentials',
+  403: 'timesheet does not permit this action with the service credentials',
+  404: 'timesheet has no such user',
+  429: 'timesheet is limiting the request rate',
+};
+
+const MAX_TEXT = 200;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Upstream text made safe to show: URLs and token-like strings removed, control characters dropped, length bounded. */
+export function safeText(text: string): string {
+  const cleaned = text
+    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
+    // Personal access tokens are long runs of letters, digits and dashes; no word of prose is.
+    .replace(/[A-Za-z0-9_-]{24,}/g, '<redacted>')
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim();
+  return cleaned.length > MAX_TEXT ? `${cleaned.slice(0, MAX_TEXT)}…` : cleaned;
+}
+
+/** A code is passed on only when it looks like one (`snake_case` word), so no free text rides along. */
+function safeCode(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[a-z][a-z_]{0,39}$/.test(value) ? value : undefined;
+}
+
+function inputName(field: string): string {
+  return INPUT_NAMES[field] ?? safeText(field).replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function describeTimesheetError(status: number, body: unknown): ErrorDescription {
+  if (!isObject(body)) return STATUS_WORDS[status] ? { message: STATUS_WORDS[status] } : {};
+  const fieldErrors: FieldError[] = [];
+  const refusals: string[] = [];
+  let reason: string | undefined;
+  for (const error of Array.isArray(body.errors) ? body.errors : []) {
+    if (!isObject(error)) continue;
+    const code = safeCode(error.code);
+    if (!code) continue;
+    reason ??= code;
+    const words = CODE_WORDS[code] ?? `was refused (${code})`;
+    const field = typeof error.field === 'string' ? error.field : 'base';
+    if (field === 'base') refusals.push(CODE_WORDS[code] ?? `the action was refused (${code})`);
+    else fieldErrors.push({ path: [inputName(field)], message: words });
+  }
+  const parts = [...refusals, ...fieldErrors.map((e) => `${e.path.join('.')} ${e.message}`)];
+  const upstreamMessage = typeof body.message === 'string' ? safeText(body.message) : '';
+  let message: string | undefined;
+  if (parts.length) message = `timesheet refused the request: ${parts.join('; ')}`;
+  else if (upstreamMessage) message = `timesheet answered ${status}: ${upstreamMessage}`;
+  else message = STATUS_WORDS[status];
+  return {
+    ...(message ? { message } : {}),
+    ...(fieldErrors.length ? { fieldErrors } : {}),
+    ...(reason ? { reason } : {}),
+  };
+}
