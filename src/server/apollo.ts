@@ -45,6 +45,9 @@ export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const gateway = gatewayErrorOf(error);
     if (gateway) {
+      if (gateway.upstream) {
+        logger.warn('upstream failure', { code: gateway.code, upstream: gateway.upstream, status: gateway.status, path: formatted.path, message: gateway.message });
+      }
       return { message: gateway.message, locations: formatted.locations, path: formatted.path, extensions: gateway.toExtensions() };
     }
     const code = formatted.extensions?.code;
