@@ -539,6 +539,27 @@ describe('listDevices', () => {
     expect(elapsed).toBeLessThan(400);
   });
 
+  it('reads every device’s detail too when asked, so actions are known', async () => {
+    const i = personAt((n) => SEED_RULES.heatPump(n) && SEED_RULES.electricVehicles(n) === 2 && SEED_RULES.inverter(n));
+    const plain = await podero.listDevices(userIdFor(i));
+    expect(plain.map((d) => d.actions)).toEqual([null, null, null, null]);
+    emulator.reset();
+    const devices = await podero.listDevices(userIdFor(i), { details: true });
+    expect(devices.map((d) => d.id)).toEqual(plain.map((d) => d.id));
+    // In the seeded data a device has a pending action exactly when it lost its authentication.
+    expect(devices.map((d) => d.actionNeeded)).toEqual(devices.map((d) => !d.isAuthenticated));
+    const second = devices.find((d) => d.id === electricVehicleIdFor(i, 1));
+    expect(second?.actions?.map((a) => a.code)).toEqual(['reauthenticate']);
+    expect(routesCalled()).toEqual({
+      'GET /org/:org_id/users/:user_id/heat-pumps': 1,
+      'GET /org/:org_id/users/:user_id/electric-vehicles': 1,
+      'GET /org/:org_id/users/:user_id/inverters': 1,
+      'GET /org/:org_id/users/:user_id/heat-pumps/:heat_pump_id': 1,
+      'GET /org/:org_id/users/:user_id/electric-vehicles/:electric_vehicle_id': 2,
+      'GET /org/:org_id/users/:user_id/inverters/:inverter_id': 1,
+    });
+  });
+
   it('returns an empty list for a user without devices and NOT_FOUND for an unknown user', async () => {
     const none = personAt((n) => !SEED_RULES.heatPump(n) && !SEED_RULES.inverter(n) && SEED_RULES.electricVehicles(n) === 0);
     expect(await podero.listDevices(userIdFor(none))).toEqual([]);

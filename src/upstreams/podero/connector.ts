@@ -7,7 +7,7 @@
  * Write bodies carry exactly the keys the caller gave: `undefined` leaves a key out (the API leaves
  * that field as it is), `null` is sent as null (the API clears it).
  */
-import { badInput } from '../../errors';
+import { badInput, UnreachableCaseError } from '../../errors';
 import { DEV_PODERO_ORG_ID } from '../../emulators/defaults';
 import type { CallOptions, UpstreamClient } from '../types';
 import { isDetailBody, malformed, readElectricVehicle, readHeatPump, readInverter, readList, readUser } from './map';
@@ -21,6 +21,7 @@ import type {
   HeatPumpPatch,
   Inverter,
   InverterPatch,
+  ListDevicesOptions,
   ListPoderoOptions,
   PoderoAddressPatch,
   PoderoAssignableRole,
@@ -76,9 +77,10 @@ export interface PoderoConnector {
 
   /**
    * Every device of the user: heat pumps, then vehicles, then inverters, from three list calls made in
-   * parallel. List items lack the detail-only fields. NOT_FOUND when the user does not exist.
+   * parallel. List items lack the detail-only fields (`actions` … are null) unless `details` is set,
+   * which reads every device's detail too. NOT_FOUND when the user does not exist.
    */
-  listDevices(userId: string, options?: ListPoderoOptions, call?: CallOptions): Promise<Device[]>;
+  listDevices(userId: string, options?: ListDevicesOptions, call?: CallOptions): Promise<Device[]>;
 }
 
 const ROLES: Readonly<Record<PoderoAssignableRole, WireAssignableRole>> = { ADMIN: 'admin', STAFF: 'staff', USER: 'user' };
@@ -260,8 +262,27 @@ export function createPoderoConnector(options: PoderoConnectorOptions): PoderoCo
     updateInverter: inverters.update,
 
     async listDevices(userId, o, call) {
-      const [hps, evs, invs] = await Promise.all([heatPumps.list(userId, o, call), vehicles.list(userId, o, call), inverters.list(userId, o, call)]);
-      return [...hps, ...evs, ...invs];
+      const lists = { includeDeleted: o?.includeDeleted };
+      const [hps, evs, invs] = await Promise.all([heatPumps.list(userId, lists, call), vehicles.list(userId, lists, call), inverters.list(userId, lists, call)]);
+      const all: Device[] = [...hps, ...evs, ...invs];
+      if (!o?.details) return all;
+      // Only the detail answers carry the pending actions. A device deleted between the two reads is left out.
+      const detailed = await Promise.all(
+        all.map((d): Promise<Device | null> => {
+          const read = { includeDeleted: o.includeDeleted };
+          switch (d.kind) {
+            case 'HEAT_PUMP':
+              return heatPumps.get(userId, d.id, read, call);
+            case 'ELECTRIC_VEHICLE':
+              return vehicles.get(userId, d.id, read, call);
+            case 'INVERTER':
+              return inverters.get(userId, d.id, read, call);
+            default:
+              throw new UnreachableCaseError(d);
+          }
+        }),
+      );
+      return detailed.filter((d): d is Device => d !== null);
     },
   };
 }

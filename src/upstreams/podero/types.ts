@@ -53,6 +53,14 @@ export interface ListPoderoOptions {
   includeDeleted?: boolean;
 }
 
+export interface ListDevicesOptions extends ListPoderoOptions {
+  /**
+   * Also read each device's detail, so that `actions`, `actionNeeded` and the other detail-only fields
+   * are filled: one more call per device, all in parallel after the three lists. Default false.
+   */
+  details?: boolean;
+}
+
 /** Every key is tri-state: omitted = leave (or the upstream default on create), `null` = clear, value = set. */
 export type PoderoAddressPatch = { [K in keyof PoderoAddress]?: PoderoAddress[K] };
 
