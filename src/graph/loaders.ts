@@ -58,6 +58,8 @@ export interface Loaders {
   vrmMe: DataLoader<VrmCredential, VrmMe, string>;
   poderoUser: DataLoader<string, PoderoUser | null>;
   devices: DataLoader<string, PoderoDevice[]>;
+  /** A device's detail answer: the only one that carries `action_needed` and `actions`. */
+  deviceDetail: DataLoader<{ userId: string; kind: PoderoDevice['kind']; id: string }, PoderoDevice | null, string>;
   timesheetUser: DataLoader<string, TimesheetUser | null>;
   timesheetPage: DataLoader<PageKey, Page<unknown>, string>;
 }
@@ -104,6 +106,19 @@ export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
       return ids.map((id) => byId.get(id) ?? null);
     }),
     devices: new DataLoader(fanOut((id: string) => upstreams.podero.listDevices(id, {}, call))),
+    deviceDetail: new DataLoader(
+      fanOut(({ userId, kind, id }: { userId: string; kind: PoderoDevice['kind']; id: string }): Promise<PoderoDevice | null> => {
+        switch (kind) {
+          case 'HEAT_PUMP':
+            return upstreams.podero.getHeatPump(userId, id, {}, call);
+          case 'ELECTRIC_VEHICLE':
+            return upstreams.podero.getElectricVehicle(userId, id, {}, call);
+          case 'INVERTER':
+            return upstreams.podero.getInverter(userId, id, {}, call);
+        }
+      }),
+      { cacheKeyFn: (k) => `${k.kind}:${k.userId}:${k.id}` },
+    ),
     timesheetUser: new DataLoader(fanOut((id: string) => upstreams.timesheet.getUser(id, call))),
     timesheetPage: new DataLoader(
       fanOut(async (k: PageKey): Promise<Page<unknown>> => {

@@ -3,7 +3,7 @@
  * inverters) with their pending actions and resolution links.
  */
 import type { AddressResolvers, DeviceActionResolvers, DeviceResolvers, ElectricVehicleResolvers, HeatPumpResolvers, InverterResolvers, UserResolvers } from '../../generated/graphql';
-import { fromAccount } from '../access';
+import { fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import { toGlobalId, type NodeType } from '../ids';
 import type { AddressModel, DeviceModel } from '../models';
@@ -35,6 +35,17 @@ export const Address: AddressResolvers<GraphContext, AddressModel> = {
   longitude: (a) => a.longitude,
 };
 
+/**
+ * Podero's device lists leave out `action_needed` and `actions`; only the detail answer has them. They are
+ * fetched (one call per device, de-duplicated per request) only when those fields are asked for.
+ */
+function detailOf(ctx: GraphContext, d: DeviceModel): Promise<DeviceModel | null> {
+  return upstreamField(ctx, async () => {
+    const detail = await ctx.loaders.deviceDetail.load({ userId: d.userId, kind: d.kind, id: d.id });
+    return detail ? { ...detail, personId: d.personId } : null;
+  });
+}
+
 /** Fields every device type shares. */
 const common = {
   id: (d: DeviceModel) => toGlobalId(TYPE_OF_KIND[d.kind] as NodeType, d.personId, d.id),
@@ -43,8 +54,12 @@ const common = {
   model: (d: DeviceModel) => d.model.model,
   isAuthenticated: (d: DeviceModel) => d.isAuthenticated,
   isSmartOptimizationActive: (d: DeviceModel) => d.isSmartOptimizationActive,
-  actionNeeded: (d: DeviceModel) => d.actionNeeded ?? (d.actions?.length ?? 0) > 0,
-  actions: (d: DeviceModel) => d.actions ?? [],
+  actionNeeded: async (d: DeviceModel, _args: unknown, ctx: GraphContext) => {
+    if (d.actionNeeded !== null) return d.actionNeeded;
+    const detail = await detailOf(ctx, d);
+    return detail?.actionNeeded ?? (detail?.actions?.length ?? 0) > 0;
+  },
+  actions: async (d: DeviceModel, _args: unknown, ctx: GraphContext) => d.actions ?? (await detailOf(ctx, d))?.actions ?? [],
   connectionStatus: (d: DeviceModel) => d.connectionStatus,
   createdAt: (d: DeviceModel) => d.createdAt,
 };
