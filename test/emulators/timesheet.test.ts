@@ -3,7 +3,9 @@
  * endpoint of seed document 004 with its documented errors, pagination and filters, refused writes that
  * change nothing, and the kit hooks as this upstream answers them.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import { DEV_TOKENS } from '../../src/emulators/defaults';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators/population';
@@ -125,9 +127,12 @@ describe('authentication and required headers', () => {
     expect((await get(`/users/${idOf(activeMember)}`)).status).toBe(200);
   });
 
-  it('accepts the token as the access_token query parameter', async () => {
+  it('accepts the token as the access_token query parameter, which the Link header keeps', async () => {
     const res = await get(`/users/${idOf(activeMember)}?access_token=${TOKEN}`, { token: null });
     expect(res.status).toBe(200);
+    const list = await get(`/users?access_token=${TOKEN}`, { token: null });
+    const next = /<([^>]+)>;\s*rel="next"/.exec(list.headers.get('link') ?? '')![1]!;
+    expect(new URL(next).searchParams.get('access_token')).toBe(TOKEN);
   });
 
   it('answers 401 with a message when the token is missing or wrong', async () => {
@@ -579,6 +584,25 @@ describe('POST /users', () => {
     expect(res.json).toEqual({ message: expect.any(String) });
   });
 
+  it('stamps created_at and updated_at of writes with the clock given in the options, to the second', async () => {
+    let now = Date.UTC(2024, 5, 1, 12, 0, 0, 750);
+    const clocked = createTimesheetEmulator({ population: buildPopulation({ people: 10 }), now: () => now });
+    await clocked.listen(0);
+    try {
+      const send = async (method: string, path: string, body: unknown): Promise<Record<string, unknown>> => {
+        const res = await fetch(clocked.url() + path, { method, headers: { 'User-Agent': 't', 'X-FreckleToken': TOKEN, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        return record(await res.json());
+      };
+      const created = await send('POST', '/users', { email: 'clock@example.com' });
+      expect([created.created_at, created.updated_at]).toEqual(['2024-06-01T12:00:00Z', '2024-06-01T12:00:00Z']);
+      now += 60_000;
+      const edited = await send('PATCH', `/users/${String(created.id)}`, { first_name: 'Tick' });
+      expect([edited.created_at, edited.updated_at]).toEqual(['2024-06-01T12:00:00Z', '2024-06-01T12:01:00Z']);
+    } finally {
+      await clocked.close();
+    }
+  });
+
   it('refuses with reached_user_limit once the account holds as many active and pending users as allowed', async () => {
     const small = buildPopulation({ people: 10 });
     const seats = membersOf(small, 'timesheet').filter((p) => ['active', 'pending'].includes(expectedState(p.index))).length;
@@ -883,5 +907,133 @@ describe('emulator hooks as this upstream answers them', () => {
     }
     expect(Object.keys(emulator.counts().byRoute).filter((k) => k.includes('unmatched'))).toEqual([]);
     expect(Object.keys(emulator.counts().byRoute)).toHaveLength(13);
+  });
+});
+
+/**
+ * A small JSON Schema checker for the subset the OpenAPI document uses ($ref, allOf, oneOf, type, enum,
+ * const, pattern, properties, required, items, minItems). Objects may carry only declared properties, so
+ * the document cannot fall behind what is served.
+ */
+function schemaProblems(doc: Record<string, unknown>, schema: unknown, value: unknown, path: string, closed = true): string[] {
+  const s = record(schema);
+  if (typeof s.$ref === 'string') {
+    const target = s.$ref.replace('#/', '').split('/').reduce<unknown>((node, key) => record(node)[key], doc);
+    return schemaProblems(doc, target, value, path, closed);
+  }
+  if (Array.isArray(s.allOf)) {
+    // Each part checks its own properties; the union of their properties closes the object.
+    const problems = s.allOf.flatMap((sub) => schemaProblems(doc, sub, value, path, false));
+    if (closed && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const declared = new Set(s.allOf.flatMap((sub) => declaredProperties(doc, sub)));
+      for (const key of Object.keys(value)) if (!declared.has(key)) problems.push(`${path}.${key} is not described`);
+    }
+    return problems;
+  }
+  if (Array.isArray(s.oneOf)) {
+    const matching = s.oneOf.filter((sub) => schemaProblems(doc, sub, value, path).length === 0).length;
+    return matching === 1 ? [] : [`${path} matches ${matching} of the oneOf schemas`];
+  }
+  const problems: string[] = [];
+  const types = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
+  const typeOf = (v: unknown): string =>
+    v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' && Number.isInteger(v) ? 'integer' : typeof v;
+  const actual = typeOf(value);
+  if (types.length && !types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return [`${path} is ${actual}, expected ${types.join('|')}`];
+  if (Array.isArray(s.enum) && !s.enum.includes(value)) problems.push(`${path} = ${JSON.stringify(value)} is not in the enum`);
+  if ('const' in s && s.const !== value) problems.push(`${path} is not ${JSON.stringify(s.const)}`);
+  if (typeof s.pattern === 'string' && typeof value === 'string' && !new RegExp(s.pattern).test(value)) problems.push(`${path} does not match ${s.pattern}`);
+  if (Array.isArray(value)) {
+    if (typeof s.minItems === 'number' && value.length < s.minItems) problems.push(`${path} has fewer than ${s.minItems} items`);
+    if (s.items) value.forEach((item, i) => problems.push(...schemaProblems(doc, s.items, item, `${path}[${i}]`)));
+  }
+  if (actual === 'object' && s.properties) {
+    const obj = record(value);
+    const properties = record(s.properties);
+    for (const key of Array.isArray(s.required) ? s.required : []) if (!(String(key) in obj)) problems.push(`${path}.${String(key)} is missing`);
+    for (const [key, v] of Object.entries(obj)) {
+      if (key in properties) problems.push(...schemaProblems(doc, properties[key], v, `${path}.${key}`));
+      else if (closed) problems.push(`${path}.${key} is not described`);
+    }
+  }
+  return problems;
+}
+
+function declaredProperties(doc: Record<string, unknown>, schema: unknown): string[] {
+  const s = record(schema);
+  if (typeof s.$ref === 'string') return declaredProperties(doc, s.$ref.replace('#/', '').split('/').reduce<unknown>((node, key) => record(node)[key], doc));
+  if (Array.isArray(s.allOf)) return s.allOf.flatMap((sub) => declaredProperties(doc, sub));
+  return s.properties ? Object.keys(record(s.properties)) : [];
+}
+
+describe('the OpenAPI document against real answers', () => {
+  let doc: Record<string, unknown>;
+  beforeAll(async () => {
+    doc = record(await (await fetch(`${emulator.origin()}/openapi.json`)).json());
+  });
+  afterEach(() => emulator.reset(true));
+
+  /** The schema the document gives for `status` of an operation (following response $refs). */
+  function responseSchema(path: string, method: string, status: number): unknown {
+    let response = record(record(record(record(doc.paths)[path])[method]).responses)[String(status)];
+    const ref = record(response).$ref;
+    if (typeof ref === 'string') response = record(record(record(doc.components).responses)[ref.split('/').pop()!]);
+    return record(record(record(response).content)['application/json']).schema;
+  }
+
+  it('is served the same under the base path', async () => {
+    expect(record(await (await fetch(`${emulator.url()}/openapi.json`)).json())).toEqual(doc);
+  });
+
+  it('describes every list answer, item by item, with nothing undeclared', async () => {
+    for (const [path, url] of [
+      ['/users', '/users?per_page=1000'],
+      ['/users/{id}/entries', `/users/${idOf(activeMember)}/entries?per_page=1000`],
+      ['/users/{id}/expenses', `/users/${idOf(activeFreelancer)}/expenses?per_page=1000`],
+      ['/users/{id}/participating_projects', `/users/${idOf(activeMember)}/participating_projects?per_page=1000`],
+    ] as const) {
+      const res = await get(url);
+      expect([path, schemaProblems(doc, responseSchema(path, 'get', 200), res.json, path)]).toEqual([path, []]);
+    }
+  });
+
+  it('describes a created user, an edited user and the error bodies', async () => {
+    const created = await call('POST', '/users', { body: { email: 'schema@example.com', role: 'freelancer' } });
+    expect(schemaProblems(doc, responseSchema('/users', 'post', 200), created.json, 'created')).toEqual([]);
+    const edited = await call('PATCH', `/users/${idOf(activeMember)}`, { body: { last_name: null } });
+    expect(schemaProblems(doc, responseSchema('/users/{id}', 'patch', 200), edited.json, 'edited')).toEqual([]);
+    const refused = await call('PUT', `/users/${idOf(activeMember)}/activate`);
+    expect(schemaProblems(doc, responseSchema('/users/{id}/activate', 'put', 422), refused.json, 'refused')).toEqual([]);
+    const malformed = await call('POST', '/users', { raw: '{' });
+    expect(schemaProblems(doc, responseSchema('/users', 'post', 400), malformed.json, 'malformed')).toEqual([]);
+    const unauthorized = await get('/users', { token: null });
+    expect(schemaProblems(doc, responseSchema('/users', 'get', 401), unauthorized.json, 'unauthorized')).toEqual([]);
+  });
+
+  it('catches an answer that does not fit (the checker itself can fail)', () => {
+    const problems = schemaProblems(doc, responseSchema('/users/{id}', 'get', 200), { id: '5000', extra: true }, 'user');
+    expect(problems).toEqual(expect.arrayContaining(['user.id is string, expected integer', 'user.extra is not described', 'user.email is missing']));
+  });
+});
+
+describe('the README table of interesting people', () => {
+  it('matches what the emulator serves for the default population', async () => {
+    const readme = readFileSync(join(__dirname, '../../src/emulators/timesheet/README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Interesting people'));
+    const rows = [...section.matchAll(/^\| (\d+) \| (\d+) \| `([^`]+)` \| (\w+) \| (\w+) \| (\d+) \| (\d+) \| (\d+) \|$/gm)];
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const [, index, id, email, userState, userRole, entries, expenses, projects] of rows) {
+      expect(Number(id)).toBe(5000 + Number(index));
+      const served = record((await get(`/users/${id}`)).json);
+      expect([id, served.email, served.state, served.role, served.entries, served.expenses, served.participating_projects]).toEqual([
+        id,
+        email,
+        userState,
+        userRole,
+        Number(entries),
+        Number(expenses),
+        Number(projects),
+      ]);
+    }
   });
 });

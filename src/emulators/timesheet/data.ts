@@ -18,7 +18,7 @@ export interface StoredUser {
   profileImageUrl: string | null;
   state: WireUserState;
   role: WireRole;
-  /** Projects the user takes part in (seeded: the projects of their entries and expenses). */
+  /** Projects the user takes part in; seeded entries and expenses are on these projects. */
   participatingProjectIds: Set<number>;
   /** Projects a freelancer was given access to; members and admins can access every project. */
   accessibleProjectIds: Set<number>;
