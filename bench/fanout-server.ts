@@ -6,7 +6,7 @@
  * `GET /person?email=<email>` calls, concurrently:
  * - identity  `GET /api/v1/users/<email>` (the identifier may be an email; 404 = no identity user);
  * - ev.energy `GET /v2/users?email=<email>` (case-insensitive exact filter), then
- *   `GET /v2/users/<id>/notification_preferences` for the match;
+ *   `GET /v2/users/<id>/notification_preferences` for the match (two matches are ambiguous: none taken);
  * - timesheet `GET /v2/users?email=<email>` (a substring filter, so the exact match is picked afterwards);
  * each with its upstream's service credential, over one keep-alive undici Pool per upstream with the
  * gateway client's defaults (connection cap, header and body timeouts). It answers 200 with
@@ -83,6 +83,17 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 const flag = (value: unknown): boolean | null => (typeof value === 'boolean' ? value : null);
 const upper = (value: unknown): string | null => (typeof value === 'string' ? value.toUpperCase() : null);
 
+/**
+ * The one account in an upstream's user list whose email is this email, ignoring case. Two such accounts
+ * (ev.energy keeps emails unique case-sensitively) are ambiguous: neither is taken, as the gateway's sync
+ * refuses to link either (a DUPLICATE_EMAIL conflict), so both sides answer null for that upstream.
+ */
+function onlyMatch(list: unknown[], email: string): Record<string, unknown> | undefined {
+  const wanted = email.toLowerCase();
+  const matches = list.filter((u): u is Record<string, unknown> => isRecord(u) && typeof u.email === 'string' && u.email.toLowerCase() === wanted);
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
 function authHeaders(upstream: FanoutUpstream, token: string): Record<string, string> {
   switch (upstream) {
     case 'identity':
@@ -142,8 +153,7 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
   const evenergy = async (email: string): Promise<PersonView['notificationGroups'] | undefined> => {
     const list = await get('evenergy', `/users?${new URLSearchParams({ email })}`, false);
     if (!Array.isArray(list)) throw new UpstreamFailure('evenergy', 'answered 200 with a body that is not an array');
-    const wanted = email.toLowerCase();
-    const match = list.find((u): u is Record<string, unknown> => isRecord(u) && typeof u.email === 'string' && u.email.toLowerCase() === wanted);
+    const match = onlyMatch(list, email);
     if (!match || typeof match.id !== 'string') return undefined;
     const prefs = await get('evenergy', `/users/${encodeURIComponent(match.id)}/notification_preferences`, false);
     const groups = isRecord(prefs) && isRecord(prefs.groups) ? prefs.groups : undefined;
@@ -154,9 +164,8 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
   const timesheet = async (email: string): Promise<Pick<PersonView, 'role' | 'state'> | undefined> => {
     const list = await get('timesheet', `/users?${new URLSearchParams({ email })}`, false);
     if (!Array.isArray(list)) throw new UpstreamFailure('timesheet', 'answered 200 with a body that is not an array');
-    const wanted = email.toLowerCase();
     // The filter matches substrings (re.ada@… contains ada@…): only the exact email is this person.
-    const match = list.find((u): u is Record<string, unknown> => isRecord(u) && typeof u.email === 'string' && u.email.toLowerCase() === wanted);
+    const match = onlyMatch(list, email);
     return match ? { role: upper(match.role), state: upper(match.state) } : undefined;
   };
 

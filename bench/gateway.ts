@@ -20,7 +20,8 @@
  * order alternates between rounds), each after its own warm-up; only requests that start after the
  * warm-up and finish before the end count.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -224,6 +225,8 @@ async function serveGateway(raw: string | undefined): Promise<void> {
 /** One server under load: how to ask it about an email and how to read its answer. */
 interface Target {
   name: 'gateway' | 'baseline';
+  /** The server's process, whose CPU time is sampled around each measurement. */
+  pid: number;
   readonly pool: Pool;
   /** Undici request options for one email (built once, before timing). */
   requests: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string }[];
@@ -232,9 +235,10 @@ interface Target {
 }
 
 /** One connection per concurrent worker, as a fleet of clients would hold. */
-function gatewayTarget(url: string, connections: number, token: string, emails: string[]): Target {
+function gatewayTarget(url: string, pid: number, connections: number, token: string, emails: string[]): Target {
   return {
     name: 'gateway',
+    pid,
     pool: new Pool(url, { connections }),
     requests: emails.map((e) => ({
       method: 'POST',
@@ -253,9 +257,10 @@ function gatewayTarget(url: string, connections: number, token: string, emails: 
   };
 }
 
-function baselineTarget(url: string, connections: number, emails: string[]): Target {
+function baselineTarget(url: string, pid: number, connections: number, emails: string[]): Target {
   return {
     name: 'baseline',
+    pid,
     pool: new Pool(url, { connections }),
     requests: emails.map((e) => ({ method: 'GET', path: `/person?${new URLSearchParams({ email: e })}`, headers: { accept: 'application/json' } })),
     read(status, body) {
@@ -323,21 +328,67 @@ async function countCalls(target: Target, emulatorOrigins: Record<UpstreamName, 
   return out;
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ); 100 on every common Linux. */
+const CLOCK_TICKS = ((): number => {
+  try {
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat; undefined where there is
+ * no /proc (macOS, Windows), and the CPU columns then say n/a.
+ */
+function cpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the parenthesised command name start at field 3 (state); utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS : undefined;
+}
+
 interface RunResult {
   latenciesMs: number[];
   errors: number;
   firstProblem?: string;
   elapsedMs: number;
+  /** CPU the server and the emulators used during the measured window, ms. */
+  serverCpuMs?: number;
+  emulatorsCpuMs?: number;
 }
 
-/** Runs `concurrency` back-to-back workers for warm-up plus measurement; records measured requests only. */
-async function load(target: Target, options: BenchOptions): Promise<RunResult> {
+/** CPU of each pid between two samples, or undefined when a sample is missing. */
+function cpuBetween(before: (number | undefined)[], after: (number | undefined)[]): (number | undefined)[] {
+  return before.map((b, i) => {
+    const a = after[i];
+    return a === undefined || b === undefined ? undefined : a - b;
+  });
+}
+
+/**
+ * Runs `concurrency` back-to-back workers for warm-up plus measurement; records measured requests only,
+ * and samples the CPU time of the server and the emulators when the measured window opens and closes.
+ */
+async function load(target: Target, emulatorsPid: number, options: BenchOptions): Promise<RunResult> {
   const latenciesMs: number[] = [];
   let errors = 0;
   let firstProblem: string | undefined;
   let next = 0;
   const measureFrom = performance.now() + options.warmupSeconds * 1000;
   const until = measureFrom + options.seconds * 1000;
+  const pids = [target.pid, emulatorsPid];
+  let cpuAtStart: (number | undefined)[] = pids.map(() => undefined);
+  let cpuAtEnd: (number | undefined)[] = pids.map(() => undefined);
+  const startTimer = setTimeout(() => (cpuAtStart = pids.map(cpuMs)), measureFrom - performance.now());
+  const endTimer = setTimeout(() => (cpuAtEnd = pids.map(cpuMs)), until - performance.now());
   const worker = async (): Promise<void> => {
     while (performance.now() < until) {
       const index = next++;
@@ -353,7 +404,12 @@ async function load(target: Target, options: BenchOptions): Promise<RunResult> {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom };
+  // The last request may end a little after `until`; the end sample is due by then.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now())));
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
+  const [serverCpuMs, emulatorsCpuMs] = cpuBetween(cpuAtStart, cpuAtEnd);
+  return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom, serverCpuMs, emulatorsCpuMs };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -367,18 +423,27 @@ interface Summary {
   p99: number;
   errors: number;
   total: number;
+  /** CPU ms per measured request in the server and in the emulators; undefined without /proc. */
+  serverCpuPerRequest?: number;
+  emulatorsCpuPerRequest?: number;
   firstProblem?: string;
 }
 
 function summarise(runs: RunResult[]): Summary {
   const sorted = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
   const elapsedMs = runs.reduce((sum, r) => sum + r.elapsedMs, 0);
+  const perRequest = (pick: (r: RunResult) => number | undefined): number | undefined => {
+    const values = runs.map(pick);
+    return values.every((v): v is number => v !== undefined) ? values.reduce((a, v) => a + v, 0) / sorted.length : undefined;
+  };
   return {
     requestsPerSecond: (sorted.length / elapsedMs) * 1000,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     total: sorted.length,
+    serverCpuPerRequest: perRequest((r) => r.serverCpuMs),
+    emulatorsCpuPerRequest: perRequest((r) => r.emulatorsCpuMs),
     firstProblem: runs.find((r) => r.firstProblem)?.firstProblem,
   };
 }
@@ -404,6 +469,8 @@ function machine(): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // Other work on the machine moves these numbers more than anything measured here: show how busy it was.
+  const loadBefore = os.loadavg()[0]!;
   const children: ChildProcess[] = [];
   const stopAll = (): Promise<void> => Promise.all(children.map(stopChild)).then(() => undefined);
   const onSignal = (): void => {
@@ -431,8 +498,13 @@ async function main(): Promise<void> {
     if (emails.length === 0) throw new Error(`expected people in identity, evenergy and timesheet among ${options.people}, but there are none; raise --people`);
     const token = await signToken(secret, { sub: 'bench-admin', email: 'admin@usergraph.bench', roles: ['admin'], expiresIn: '24h' });
 
-    const gateway = gatewayTarget(childUrl(gatewayChild.line, 'gateway'), options.concurrency, token, emails);
-    const baseline = baselineTarget(childUrl(baselineChild.line, 'baseline'), options.concurrency, emails);
+    const pidOf = (child: ChildProcess, name: string): number => {
+      if (child.pid === undefined) throw new Error(`expected a pid for the ${name} process, but it has none`);
+      return child.pid;
+    };
+    const gateway = gatewayTarget(childUrl(gatewayChild.line, 'gateway'), pidOf(gatewayChild.child, 'gateway'), options.concurrency, token, emails);
+    const baseline = baselineTarget(childUrl(baselineChild.line, 'baseline'), pidOf(baselineChild.child, 'baseline'), options.concurrency, emails);
+    const emulatorsPid = pidOf(emulators.child, 'emulators');
     pools.push(gateway.pool, baseline.pool);
 
     await checkSameAnswers(gateway, baseline, emails);
@@ -443,30 +515,34 @@ async function main(): Promise<void> {
       const order = round % 2 === 0 ? [baseline, gateway] : [gateway, baseline];
       for (const target of order) {
         process.stderr.write(`bench: round ${round + 1}/${options.rounds}, ${target.name}…\n`);
-        runs[target.name].push(await load(target, options));
+        runs[target.name].push(await load(target, emulatorsPid, options));
       }
     }
     const g = summarise(runs.gateway);
     const b = summarise(runs.baseline);
 
+    const cpu = (ms: number | undefined): string => (ms === undefined ? 'n/a' : ms.toFixed(3));
     const row = (name: string, s: Summary): string =>
-      `${name.padEnd(18)}${s.requestsPerSecond.toFixed(0).padStart(10)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}   ${s.errors} of ${s.total}`;
-    const ratio = (a: number, c: number): string => `${(a / c).toFixed(2)}x`;
+      `${name.padEnd(18)}${s.requestsPerSecond.toFixed(0).padStart(10)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}` +
+      `${cpu(s.serverCpuPerRequest).padStart(14)}${cpu(s.emulatorsCpuPerRequest).padStart(14)}   ${s.errors} of ${s.total}`;
+    const ratio = (a: number | undefined, c: number | undefined): string => (a === undefined || c === undefined ? 'n/a' : `${(a / c).toFixed(2)}x`);
     const lines = [
       `usergraph bench: userByEmail { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state }`,
       `  gateway  = createGateway, registry warmed by sync ${syncLine}`,
       `  baseline = bench/fanout-server.ts, GET /person?email= (plain node:http + undici Pools)`,
-      `machine    ${machine()}`,
+      `machine    ${machine()}, 1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after`,
       `load       concurrency ${options.concurrency}, ${options.seconds} s measured after ${options.warmupSeconds} s warm-up per target, ${options.rounds} round(s), ${emails.length} emails (people in identity, evenergy and timesheet), ${options.connections} connections per upstream`,
       `processes  load generator ${process.pid}, emulators ${emulators.child.pid}, gateway ${gatewayChild.child.pid}, baseline ${baselineChild.child.pid}`,
       `upstream calls per request (emulator counters, one pass over the emails):`,
       `  gateway  ${formatCalls(calls.gateway)}`,
       `  baseline ${formatCalls(calls.baseline)}`,
       ``,
-      `${''.padEnd(18)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}   errors`,
+      `${''.padEnd(18)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'server CPU'.padStart(14)}${'emulator CPU'.padStart(14)}   errors`,
+      `${''.padEnd(48)}${'ms/req'.padStart(14)}${'ms/req'.padStart(14)}`,
       row('gateway', g),
       row('baseline', b),
-      `${'gateway/baseline'.padEnd(18)}${ratio(g.requestsPerSecond, b.requestsPerSecond).padStart(10)}${ratio(g.p50, b.p50).padStart(10)}${ratio(g.p99, b.p99).padStart(10)}`,
+      `${'gateway/baseline'.padEnd(18)}${ratio(g.requestsPerSecond, b.requestsPerSecond).padStart(10)}${ratio(g.p50, b.p50).padStart(10)}${ratio(g.p99, b.p99).padStart(10)}` +
+        `${ratio(g.serverCpuPerRequest, b.serverCpuPerRequest).padStart(14)}${ratio(g.emulatorsCpuPerRequest, b.emulatorsCpuPerRequest).padStart(14)}`,
     ];
     for (const [name, s] of [['gateway', g], ['baseline', b]] as const) {
       if (s.firstProblem) lines.push(`first ${name} error: ${s.firstProblem}`);
