@@ -45,8 +45,13 @@ function toLink(row: LinkRow): AccountLink {
   return { personId: row.person_id, upstream: v.upstream(row.upstream), accountId: row.account_id, linkedAt: new Date(row.linked_at) };
 }
 
+/**
+ * Reads the error's code without `instanceof Error`: better-sqlite3 is a native module loaded once per
+ * process, so its error class may come from another realm (jest's per-file contexts do this).
+ */
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 export class SqliteRegistry implements Registry {
