@@ -42,6 +42,7 @@ function parseEmail(value: unknown): string {
 
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
+  description: 'An instant in UTC, written as ISO 8601 (`2024-01-15T10:30:00Z`).',
   serialize(value) {
     const d = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
     if (!d || Number.isNaN(d.getTime())) throw new GraphQLError(`DateTime cannot represent ${JSON.stringify(value)}`);
@@ -53,6 +54,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
 
 export const DateScalar = new GraphQLScalarType<string, string>({
   name: 'Date',
+  description: 'A calendar date without time zone, `YYYY-MM-DD`.',
   serialize(value) {
     if (value instanceof Date) return value.toISOString().slice(0, 10);
     if (typeof value === 'string' && DATE.test(value)) return value;
@@ -64,6 +66,7 @@ export const DateScalar = new GraphQLScalarType<string, string>({
 
 export const EmailAddressScalar = new GraphQLScalarType<string, string>({
   name: 'EmailAddress',
+  description: 'An email address. Input is checked for a `local@domain.tld` shape; comparison is case-insensitive.',
   serialize(value) {
     if (typeof value !== 'string') throw new GraphQLError(`EmailAddress cannot represent ${JSON.stringify(value)}`);
     return value;

@@ -1,0 +1,55 @@
+/**
+ * Configuration is read once, with defaults for development and a clear failure naming the variable.
+ */
+import { ConfigError, loadConfig } from '../src/config';
+import { DEV_TOKENS } from '../src/emulators/defaults';
+import { parseArgs } from '../src/main';
+
+describe('loadConfig', () => {
+  it('gives the embedded development defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(4000);
+    expect(c.upstreams.identity).toEqual({ url: undefined, token: DEV_TOKENS.identity, devToken: true });
+    expect(c.sqlitePath).toBe('data/usergraph.db');
+    expect(c.graphiql).toBe(true);
+    expect(c.introspection).toBe(true);
+  });
+
+  it('turns GraphiQL and introspection off in production unless enabled, and requires JWT settings there', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET or JWT_JWKS_URL must be set in production/);
+    const c = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://issuer.example/jwks.json' });
+    expect([c.graphiql, c.introspection]).toEqual([false, false]);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://issuer.example/jwks.json', GRAPHIQL: 'true' }).graphiql).toBe(true);
+  });
+
+  it('requires a service token for a real upstream in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), EVENERGY_URL: 'https://api.ev.energy/v2' })).toThrow(/EVENERGY_TOKEN must be set/);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be an integer from 0 to 65535, but got: "eighty"/],
+    [{ PORT: '70000' }, /PORT must be an integer/],
+    [{ IDENTITY_URL: 'not a url' }, /IDENTITY_URL must be an absolute URL/],
+    [{ IDENTITY_URL: 'ftp://x/api/v1' }, /IDENTITY_URL must be an http\(s\) URL/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+    [{ GRAPHIQL: 'maybe' }, /GRAPHIQL must be true or false/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('strips a trailing slash from upstream URLs', () => {
+    expect(loadConfig({ IDENTITY_URL: 'https://id.markettrack.com/api/v1/' }).upstreams.identity.url).toBe('https://id.markettrack.com/api/v1');
+  });
+});
+
+describe('the command line', () => {
+  it('parses flags with values, inline values and booleans', () => {
+    expect(parseArgs(['emulators', '--seed', '7', '--people=20', '--json'])).toEqual({ command: 'emulators', flags: { seed: '7', people: '20', json: true } });
+  });
+
+  it('refuses stray arguments', () => {
+    expect(() => parseArgs(['start', 'now'])).toThrow(/unexpected argument "now"/);
+  });
+});
