@@ -15,12 +15,23 @@ import { explorerPlugin } from '@graphiql/plugin-explorer';
 import { createGraphiQLFetcher, createLocalStorage } from '@graphiql/toolkit';
 import { createRoot } from 'react-dom/client';
 import { setNonce } from 'get-nonce';
-import { headersFor, readPageConfig, resolvePlaceholders, type ExecuteRequest } from './graphiql-examples';
+import { headersFor, readPageConfig, resolvePlaceholders, STORAGE_NAMESPACE_PREFIX, type ExecuteRequest } from './graphiql-examples';
 
 const explorer = explorerPlugin();
 
 function headersText(headers: Record<string, string>): string | undefined {
   return Object.keys(headers).length === 0 ? undefined : JSON.stringify(headers, null, 2);
+}
+
+/**
+ * GraphiQL's storage under this page's namespace. Namespaces of earlier pages (other examples, or
+ * development tokens of an earlier run) are removed: their tabs would carry tokens that no longer work.
+ */
+function namespacedStorage(namespace: string): ReturnType<typeof createLocalStorage> {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(STORAGE_NAMESPACE_PREFIX) && !key.startsWith(`${namespace}:`)) localStorage.removeItem(key);
+  }
+  return createLocalStorage({ namespace });
 }
 
 async function main(): Promise<void> {
@@ -46,17 +57,27 @@ async function main(): Promise<void> {
   const examples = hasCredentials ? await resolvePlaceholders(config.examples, credentials, execute) : config.examples;
 
   const tabs = examples.map((e) => ({ query: e.source, variables: e.variables, headers: headersText(headersFor(e, credentials)) }));
+  const storage = namespacedStorage(config.storageNamespace);
+  // GraphiQL 4 fills the editors it opens with from the `variables`/`headers` props (or what it stored last
+  // time), not from the first tab: on a fresh start, hand it the first tab's own.
+  const first = storage.length === 0 ? tabs[0] : undefined;
   const fetcher = createGraphiQLFetcher({ url: endpoint, enableIncrementalDelivery: false });
   createRoot(root).render(
     <GraphiQL
       fetcher={fetcher}
-      storage={createLocalStorage({ namespace: config.storageNamespace })}
+      storage={storage}
       // GraphiQL needs at least one tab: without examples it opens its own empty one.
       defaultTabs={tabs.length > 0 ? tabs : undefined}
+      variables={first?.variables}
+      headers={first?.headers}
       defaultHeaders={credentials.admin ? headersText({ Authorization: `Bearer ${credentials.admin}` }) : undefined}
+      // Each example tab carries its own development token; keep them across reloads (development only:
+      // without development credentials the page has none, and GraphiQL's default, not persisting, applies).
+      shouldPersistHeaders={hasCredentials}
       defaultEditorToolsVisibility={true}
+      // The documentation and history come with GraphiQL; the explorer is added. (`visiblePlugin` is left
+      // out: GraphiQL 4 renders its pane hidden on the first render anyway, so its button would need two clicks.)
       plugins={[explorer]}
-      visiblePlugin="Documentation Explorer"
     />,
   );
 }

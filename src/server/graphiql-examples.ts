@@ -245,6 +245,9 @@ export async function resolvePlaceholders(
   });
 }
 
+/** Every GraphiQL storage namespace starts so; the page removes namespaces other than its own. */
+export const STORAGE_NAMESPACE_PREFIX = 'usergraph-graphiql-';
+
 /** What the server hands the page in its JSON data block. */
 export interface GraphiqlPageConfig {
   /** The GraphQL endpoint, relative to the page. */

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ensureGraphiqlBundle, PROJECT_ROOT, type BundleFile } from './graphiql-build';
-import { parseExample, type Example, type ExampleCredentials, type GraphiqlPageConfig } from './graphiql-examples';
+import { parseExample, STORAGE_NAMESPACE_PREFIX, type Example, type ExampleCredentials, type GraphiqlPageConfig } from './graphiql-examples';
 import type { Logger } from './logger';
 
 export const DEFAULT_EXAMPLES_DIR = path.join(PROJECT_ROOT, 'examples');
@@ -67,17 +67,15 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><pa
 
 /** Reads every `*.graphql` of the directory with its `.variables.json`, in file-name order. */
 export async function loadExamples(dir: string = DEFAULT_EXAMPLES_DIR): Promise<Example[]> {
-  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.graphql')).sort();
+  const entries = await fs.readdir(dir);
+  const names = entries.filter((n) => n.endsWith('.graphql')).map((n) => n.slice(0, -'.graphql'.length)).sort();
+  const orphans = entries.filter((n) => n.endsWith('.variables.json') && !names.includes(n.slice(0, -'.variables.json'.length)));
+  if (orphans.length > 0) throw new Error(`${dir}: ${orphans.join(', ')} belong to no example; expected a .graphql file of the same name`);
   const examples: Example[] = [];
-  for (const file of names) {
-    const name = file.slice(0, -'.graphql'.length);
-    const source = await fs.readFile(path.join(dir, file), 'utf8');
-    let variables: string | undefined;
-    try {
-      variables = await fs.readFile(path.join(dir, `${name}.variables.json`), 'utf8');
-    } catch (err) {
-      if (!(err instanceof Error && 'code' in err && err.code === 'ENOENT')) throw err;
-    }
+  for (const name of names) {
+    const source = await fs.readFile(path.join(dir, `${name}.graphql`), 'utf8');
+    const variablesFile = `${name}.variables.json`;
+    const variables = entries.includes(variablesFile) ? await fs.readFile(path.join(dir, variablesFile), 'utf8') : undefined;
     examples.push(parseExample(name, source, variables));
   }
   return examples;
@@ -123,7 +121,7 @@ export async function createGraphiqlAssets(options: GraphiqlOptions = {}): Promi
   if (built) options.logger?.info('graphiql bundle built', { reason, ms: Math.round(performance.now() - started) });
 
   const credentials: ExampleCredentials = { admin: options.devToken, user: options.userToken, vrm: options.vrmToken };
-  const storageNamespace = `usergraph-graphiql-${createHash('sha256').update(JSON.stringify({ examples, credentials })).digest('hex').slice(0, 12)}`;
+  const storageNamespace = `${STORAGE_NAMESPACE_PREFIX}${createHash('sha256').update(JSON.stringify({ examples, credentials })).digest('hex').slice(0, 12)}`;
 
   const files = new Map<string, BundleFile>(bundle.files.map((f) => [`/graphiql/${f.path}`, f]));
   files.set('/graphiql/favicon.svg', { path: 'favicon.svg', contentType: 'image/svg+xml', body: Buffer.from(FAVICON) });

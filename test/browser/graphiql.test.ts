@@ -1,0 +1,378 @@
+/**
+ * GraphiQL as the gateway serves it: the page and its files over HTTP, the bundle's freshness, and the page
+ * itself in headless Chromium (Debian's `chromium`, driven by playwright-core) with every request to any
+ * host but the gateway blocked, so nothing can come from a CDN. The gateway is the real one: five emulators
+ * on ephemeral ports, an in-memory registry, development tokens.
+ *
+ * Writes `test-artifacts/graphiql.png` (git-ignored): GraphiQL after running the person example.
+ */
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createDevSecret, signToken } from '../../src/auth/dev';
+import { loadConfig } from '../../src/config';
+import type { UpstreamName } from '../../src/errors';
+import { startEmulators, type RunningEmulators } from '../../src/emulators';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { personalTokenFor } from '../../src/emulators/vrm/seed';
+import { openRegistry } from '../../src/registry';
+import type { Registry } from '../../src/registry/types';
+import { createGateway, type Gateway } from '../../src/server/gateway';
+import { contentSecurityPolicy, createGraphiqlAssets, loadExamples } from '../../src/server/graphiql';
+import { DEFAULT_BUNDLE_DIR, ensureGraphiqlBundle, extractInlineAssets, PROJECT_ROOT, staleness } from '../../src/server/graphiql-build';
+import { headersFor, readPageConfig, type Example, type ExampleCredentials } from '../../src/server/graphiql-examples';
+import { createLogger } from '../../src/server/logger';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = path.join(PROJECT_ROOT, 'test-artifacts', 'graphiql.png');
+
+interface Env {
+  origin: string;
+  gateway: Gateway;
+  emulators: RunningEmulators;
+  registry: Registry;
+  credentials: Required<ExampleCredentials>;
+  personEmail: string;
+  examples: Example[];
+}
+
+async function startEnv(): Promise<Env> {
+  const emulators = await startEmulators({ ports: 'ephemeral' });
+  const registry = await openRegistry({ sqlitePath: ':memory:' });
+  const secret = createDevSecret();
+  const person = emulators.population.people[0]!;
+  const credentials = {
+    admin: await signToken(secret, { sub: 'dev-admin', email: 'admin@usergraph.dev', roles: ['admin'] }),
+    user: await signToken(secret, { sub: 'dev-user', email: person.email }),
+    vrm: personalTokenFor(emulators.population.seed, person.index),
+  };
+  const logger = createLogger({ level: 'silent' });
+  const gateway = await createGateway({
+    registry,
+    urls: emulators.urls as Record<UpstreamName, string>,
+    tokens: DEV_TOKENS,
+    poderoOrgId: DEV_PODERO_ORG_ID,
+    jwt: { secret },
+    logger,
+    graphiql: await createGraphiqlAssets({ devToken: credentials.admin, userToken: credentials.user, vrmToken: credentials.vrm, logger }),
+  });
+  const origin = await gateway.listen(0);
+  return { origin, gateway, emulators, registry, credentials, personEmail: person.email, examples: await loadExamples() };
+}
+
+async function stopEnv(env: Env | undefined): Promise<void> {
+  if (!env) return;
+  await env.gateway.close();
+  await env.emulators.close();
+  await env.registry.close();
+}
+
+/** The JSON data block of a served page. */
+function pageConfigOf(html: string): ReturnType<typeof readPageConfig> {
+  const match = /<script type="application\/json" id="graphiql-config">([^<]*)<\/script>/.exec(html);
+  if (!match) throw new Error(`expected the page to hold the #graphiql-config data block, but it does not: ${html.slice(0, 200)}`);
+  return readPageConfig(match[1]!);
+}
+
+let env: Env;
+beforeAll(async () => {
+  env = await startEnv();
+}, 60_000);
+afterAll(async () => {
+  await stopEnv(env);
+});
+
+describe('serving GraphiQL over HTTP', () => {
+  it('answers GET /graphiql with the page, under a CSP that allows only the gateway itself', async () => {
+    const res = await fetch(`${env.origin}/graphiql`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await res.text();
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    expect(csp).toBeDefined();
+    const nonce = pageConfigOf(html).styleNonce;
+    expect(csp).toBe(contentSecurityPolicy(nonce));
+    for (const directive of csp!.split('; ')) {
+      const sources = directive.split(' ').slice(1);
+      // Every source is the page's own origin, nothing, or this response's style nonce.
+      expect(sources.every((s) => s === "'self'" || s === "'none'" || s === `'nonce-${nonce}'`)).toBe(true);
+    }
+    expect(csp).toContain("script-src 'self'");
+    expect(html).not.toMatch(/<script>|<style|\son[a-z]+=/i);
+  });
+
+  it('answers a browser GET /graphql (Accept: text/html) with the same page, and API clients with GraphQL', async () => {
+    const page = await fetch(`${env.origin}/graphql`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('id="graphiql-config"');
+
+    const api = await fetch(`${env.origin}/graphql?query=%7B__typename%7D`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(api.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+    expect(await api.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('serves every script, style, font and image the page names, all from /graphiql/ on the gateway', async () => {
+    const html = await (await fetch(`${env.origin}/graphiql`)).text();
+    const named = [...html.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(named.sort()).toEqual(['/graphiql/app.css', '/graphiql/app.js', '/graphiql/favicon.svg']);
+    const css = await (await fetch(`${env.origin}/graphiql/app.css`)).text();
+    const fromCss = [...css.matchAll(/url\(\s*["']?([^"')]+)["']?\s*\)/g)].map((m) => new URL(m[1]!, `${env.origin}/graphiql/app.css`).pathname);
+    expect(fromCss.length).toBeGreaterThan(10);
+    const expectedTypes: Record<string, RegExp> = { js: /^text\/javascript/, css: /^text\/css/, svg: /^image\/svg\+xml$/, woff2: /^font\/woff2$/, woff: /^font\/woff$/, png: /^image\/png$/ };
+    for (const file of new Set([...named, ...fromCss])) {
+      expect(file.startsWith('/graphiql/')).toBe(true);
+      const res = await fetch(`${env.origin}${file}`);
+      expect({ file, status: res.status }).toEqual({ file, status: 200 });
+      expect(res.headers.get('content-type')).toMatch(expectedTypes[path.extname(file).slice(1)]!);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+  });
+
+  it('answers paths under /graphiql/ that are not GraphiQL files with 404', async () => {
+    for (const p of ['/graphiql/nope.js', '/graphiql/../package.json', '/graphiql/manifest.json', '/graphiql/']) {
+      const res = await fetch(`${env.origin}${p}`);
+      expect({ p, status: res.status }).toEqual({ p, status: 404 });
+    }
+  });
+
+  it('hands the page every example with the development tokens, and each page its own style nonce', async () => {
+    const first = pageConfigOf(await (await fetch(`${env.origin}/graphiql`)).text());
+    const second = pageConfigOf(await (await fetch(`${env.origin}/graphiql`)).text());
+    expect(first.examples.map((e) => e.name)).toEqual(env.examples.map((e) => e.name));
+    expect(first.credentials).toEqual(env.credentials);
+    expect(first.endpoint).toBe('/graphql');
+    expect(first.styleNonce).not.toBe(second.styleNonce);
+    expect(first.storageNamespace).toBe(second.storageNamespace);
+  });
+
+  it('carries no token at all when created without development tokens, as in production', async () => {
+    const assets = await createGraphiqlAssets({});
+    const page = await assets('/graphiql');
+    expect(page).toBeDefined();
+    const html = String(page!.body);
+    expect(pageConfigOf(html).credentials).toEqual({});
+    expect(html).not.toMatch(/Bearer|eyJ/);
+  });
+
+  it('is on in development, off in production unless GRAPHIQL=true', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({}).graphiql).toBe(true);
+    expect(loadConfig(production).graphiql).toBe(false);
+    expect(loadConfig({ ...production, GRAPHIQL: 'true' }).graphiql).toBe(true);
+  });
+
+  it('serves no GraphiQL, and no Apollo landing page from a CDN, when GraphiQL is off', async () => {
+    const bare = await createGateway({
+      registry: env.registry,
+      urls: env.emulators.urls as Record<UpstreamName, string>,
+      tokens: DEV_TOKENS,
+      poderoOrgId: DEV_PODERO_ORG_ID,
+      jwt: { secret: createDevSecret() },
+      logger: createLogger({ level: 'silent' }),
+    });
+    const origin = await bare.listen(0);
+    try {
+      expect((await fetch(`${origin}/graphiql`)).status).toBe(404);
+      // What a browser gets at /graphql then must not load anything from the internet (Apollo Sandbox does).
+      const body = await (await fetch(`${origin}/graphql`, { headers: { accept: 'text/html' } })).text();
+      expect(body.match(/https?:\/\/[^\s"'<>;]+/g) ?? []).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe('the GraphiQL bundle', () => {
+  let copy: string;
+  beforeEach(async () => {
+    // The gateway above made sure .graphiql/ is current; each test works on a copy of it.
+    copy = await fs.mkdtemp(path.join(os.tmpdir(), 'graphiql-bundle-'));
+    await fs.cp(DEFAULT_BUNDLE_DIR, copy, { recursive: true });
+  });
+  afterEach(async () => {
+    await fs.rm(copy, { recursive: true, force: true });
+  });
+
+  async function editManifest(edit: (manifest: { sources: Record<string, string>; packages: Record<string, string> }) => void): Promise<void> {
+    const file = path.join(copy, 'manifest.json');
+    const manifest = JSON.parse(await fs.readFile(file, 'utf8'));
+    edit(manifest);
+    await fs.writeFile(file, JSON.stringify(manifest));
+  }
+
+  it('is served as built when it was built from the current sources and packages', async () => {
+    const current = await staleness(copy);
+    expect('bundle' in current ? current.bundle.files.map((f) => f.path) : current.reason).toEqual(expect.arrayContaining(['app.js', 'app.css']));
+  });
+
+  it('records the entry, the examples module and the graphiql packages it was built from', async () => {
+    const current = await staleness(copy);
+    if (!('bundle' in current)) throw new Error(`expected a current bundle, but: ${current.reason}`);
+    expect(Object.keys(current.bundle.manifest.sources)).toEqual(expect.arrayContaining(['src/server/graphiql-entry.tsx', 'src/server/graphiql-examples.ts']));
+    expect(Object.keys(current.bundle.manifest.packages)).toEqual(expect.arrayContaining(['node_modules/graphiql', 'node_modules/@graphiql/plugin-explorer', 'node_modules/react', 'node_modules/react-dom']));
+  });
+
+  it('is rebuilt when a source it was built from has changed since', async () => {
+    await editManifest((m) => {
+      m.sources['src/server/graphiql-entry.tsx'] = '0'.repeat(64);
+    });
+    expect(await staleness(copy)).toEqual({ reason: 'src/server/graphiql-entry.tsx changed' });
+    const result = await ensureGraphiqlBundle(copy);
+    expect(result.built).toBe(true);
+    expect('bundle' in (await staleness(copy))).toBe(true);
+  }, 60_000);
+
+  it('is stale when a bundled package changed version', async () => {
+    await editManifest((m) => {
+      m.packages['node_modules/graphiql'] = '0.0.1';
+    });
+    expect(await staleness(copy)).toEqual({ reason: 'package node_modules/graphiql is no longer 0.0.1' });
+  });
+
+  it('is not served when a file does not match its manifest, or is missing', async () => {
+    await fs.appendFile(path.join(copy, 'app.js'), '\n/* changed */');
+    expect(await staleness(copy)).toEqual({ reason: 'app.js does not match the manifest' });
+    await fs.rm(path.join(copy, 'app.js'));
+    expect(await staleness(copy)).toEqual({ reason: 'app.js is missing' });
+  });
+
+  it('moves inline base64 fonts and images out of the CSS and refuses any other data: URL', () => {
+    const font = Buffer.from('wOF2 font bytes');
+    const { css, assets } = extractInlineAssets(`@font-face{src:url(data:font/woff2;base64,${font.toString('base64')}) format("woff2")}.x{background:url("data:image/png;base64,iVBORw0K")}`);
+    expect(css).toMatch(/^@font-face\{src:url\(assets\/[0-9a-f]{16}\.woff2\) format\("woff2"\)\}\.x\{background:url\(assets\/[0-9a-f]{16}\.png\)\}$/);
+    expect(assets.map((a) => [a.contentType, a.body.equals(font)])).toEqual([
+      ['font/woff2', true],
+      ['image/png', false],
+    ]);
+    expect(() => extractInlineAssets('.x{background:url("data:image/svg+xml;utf8,<svg/>")}')).toThrow(/still holds an inline data: URL/);
+  });
+});
+
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && !process.env.CI) {
+  process.stderr.write(`Skipping the GraphiQL browser tests: ${CHROMIUM} is missing (apt-get install -y chromium).\n`);
+}
+
+(haveChromium || process.env.CI ? describe : describe.skip)('GraphiQL in headless Chromium, with every other host blocked', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const requested: string[] = [];
+  const blocked: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`The GraphiQL browser test needs Chromium at ${CHROMIUM} in CI (apt-get install -y chromium)`);
+    userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'graphiql-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+    });
+    const gatewayHost = new URL(env.origin).host;
+    await context.route('**/*', async (route) => {
+      const url = route.request().url();
+      requested.push(url);
+      if (new URL(url).host === gatewayHost) return route.continue();
+      blocked.push(url);
+      return route.abort('blockedbyclient');
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    await page.goto(`${env.origin}/graphql`);
+    await page.waitForSelector('.graphiql-tab', { timeout: 20_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
+  });
+
+  /** The text of one of GraphiQL's CodeMirror editors. */
+  function editorText(selector: string): Promise<string> {
+    return page.evaluate((sel) => {
+      const host = document.querySelector(sel);
+      const cm: unknown = host ? Reflect.get(host, 'CodeMirror') : undefined;
+      const getValue: unknown = typeof cm === 'object' && cm !== null ? Reflect.get(cm, 'getValue') : undefined;
+      return typeof getValue === 'function' ? String(getValue.call(cm)) : '';
+    }, selector);
+  }
+  const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
+  const variablesEditor = '.graphiql-editor-tool .graphiql-editor .CodeMirror';
+  const resultEditor = '.result-window .CodeMirror';
+
+  it('opens from /graphql with one tab per example, titled by its operation, in file order', async () => {
+    const titles = await page.locator('.graphiql-tab .graphiql-tab-button').allTextContents();
+    expect(titles.map((t) => t.trim())).toEqual(env.examples.map((e) => e.operationName));
+    expect(await editorText('.graphiql-query-editor .CodeMirror')).toBe(env.examples[0]!.source);
+  });
+
+  it("opens with the first example's development token and VRM token in the headers", async () => {
+    expect(JSON.parse(await editorText(headersEditor))).toEqual(headersFor(env.examples[0]!, env.credentials));
+    expect(env.examples[0]!.token).toBe('user');
+  });
+
+  it("runs the person example and shows the person's result in the page", async () => {
+    await page.locator('.graphiql-execute-button').click();
+    await page.waitForFunction(
+      ([sel, email]) => {
+        const host = document.querySelector(sel!);
+        return Boolean(host?.textContent?.includes(email!));
+      },
+      [resultEditor, env.personEmail],
+      { timeout: 20_000 },
+    );
+    const result = JSON.parse(await editorText(resultEditor));
+    expect(result.errors).toBeUndefined();
+    expect(result.data.me.email).toBe(env.personEmail);
+    expect(result.data.me.firstName).toEqual(expect.any(String));
+    expect(result.data.me.sites.length).toBeGreaterThan(0);
+    await fs.mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect((await fs.stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
+  });
+
+  it('switches to an admin example with the admin token and the id it looked up', async () => {
+    const index = env.examples.findIndex((e) => e.operationName === 'ProvisionMissingAccounts');
+    expect(index).toBeGreaterThan(0);
+    await page.locator('.graphiql-tab').nth(index).locator('.graphiql-tab-button').click();
+    await page.waitForFunction((sel) => {
+      const host = document.querySelector(sel);
+      return Boolean(host?.textContent?.includes('ProvisionMissingAccounts'));
+    }, '.graphiql-query-editor .CodeMirror');
+    expect(JSON.parse(await editorText(headersEditor))).toEqual({ Authorization: `Bearer ${env.credentials.admin}` });
+    const variables = JSON.parse(await editorText(variablesEditor));
+    expect(Buffer.from(variables.id, 'base64url').toString('utf8')).toMatch(/^User:[0-9a-f-]{36}$/);
+  });
+
+  it('shows the schema documentation, with the descriptions of the SDL', async () => {
+    await page.locator('[aria-label="Show Documentation Explorer"]').click();
+    const docs = page.locator('.graphiql-doc-explorer');
+    await docs.waitFor({ timeout: 10_000 });
+    await docs.getByText('Query', { exact: true }).first().click();
+    const field = docs.locator('.graphiql-doc-explorer-field-name', { hasText: /^userByEmail$/ });
+    await field.waitFor({ timeout: 10_000 });
+    await expect(docs.textContent()).resolves.toContain('A person by email (case-insensitive).');
+  });
+
+  it('shows the explorer, with the fields of the open example ticked', async () => {
+    await page.locator('.graphiql-tab').first().locator('.graphiql-tab-button').click();
+    await page.locator('[aria-label="Show GraphiQL Explorer"]').click();
+    const explorer = page.locator('.graphiql-explorer-root');
+    await explorer.waitFor({ timeout: 10_000 });
+    expect(await explorer.locator('[data-field-name="userByEmail"]').count()).toBeGreaterThan(0);
+    // The person example selects me { devices { … } }: the explorer has opened me to show them.
+    expect(await explorer.locator('[data-field-name="devices"]').count()).toBeGreaterThan(0);
+  });
+
+  it("loads nothing but the gateway's own files, and breaks no CSP rule", () => {
+    expect(blocked).toEqual([]);
+    expect(problems).toEqual([]);
+    expect(requested.some((u) => u.endsWith('/graphiql/app.js'))).toBe(true);
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * The example operations in `examples/` (what GraphiQL opens with) never rot: each file is well-formed,
+ * valid against the schema, and runs against the embedded defaults (the five emulators with the default
+ * demo population, development credentials) without errors, one after another in tab order, exactly as
+ * the GraphiQL page would run them: same headers, same placeholder lookups.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildSchema, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import { personalTokenFor } from '../src/emulators/vrm/seed';
+import { DEFAULT_EXAMPLES_DIR, loadExamples } from '../src/server/graphiql';
+import { headersFor, placeholdersOf, resolvePlaceholders, type Example, type ExampleCredentials } from '../src/server/graphiql-examples';
+import { startTestGateway, type TestGateway } from './helpers/gateway';
+
+const SCHEMA_DIR = path.join(__dirname, '..', 'schema');
+
+function loadSchema(): GraphQLSchema {
+  const sdl = readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()
+    .map((f) => readFileSync(path.join(SCHEMA_DIR, f), 'utf8'))
+    .join('\n');
+  return buildSchema(sdl);
+}
+
+function operationOf(example: Example): OperationDefinitionNode {
+  const op = parse(example.source).definitions[0];
+  if (op?.kind !== 'OperationDefinition') throw new Error(`${example.name} does not start with an operation`);
+  return op;
+}
+
+/** Reads one property of a value of unknown shape (undefined when it is not an object or lacks it). */
+function prop(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? Reflect.get(value, key) : undefined;
+}
+
+/** Read at collection time, so each example gets a test of its own, named after the file. */
+const EXAMPLE_NAMES = readdirSync(DEFAULT_EXAMPLES_DIR)
+  .filter((f) => f.endsWith('.graphql'))
+  .sort()
+  .map((f) => f.slice(0, -'.graphql'.length));
+
+/** Every `outcomes` list anywhere in a result, flattened. */
+function outcomesIn(value: unknown): { upstream?: unknown; status?: unknown; error?: unknown }[] {
+  if (Array.isArray(value)) return value.flatMap(outcomesIn);
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, v]) =>
+    key === 'outcomes' && Array.isArray(v) ? [...v.filter((o): o is object => typeof o === 'object' && o !== null), ...outcomesIn(v)] : outcomesIn(v),
+  );
+}
+
+describe('example operation files', () => {
+  let examples: Example[];
+  let schema: GraphQLSchema;
+  beforeAll(async () => {
+    examples = await loadExamples();
+    schema = loadSchema();
+  });
+
+  it('has examples, each opening with a comment that says what it shows and which token it needs', () => {
+    expect(examples.map((e) => e.name)).toEqual(EXAMPLE_NAMES);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const e of examples) {
+      expect(e.description.length).toBeGreaterThan(40);
+      expect(e.source.trimStart().startsWith('#')).toBe(true);
+    }
+  });
+
+  it('validates every example against the schema', () => {
+    for (const e of examples) {
+      const errors = validate(schema, parse(e.source)).map((err) => err.message);
+      expect({ example: e.name, errors }).toEqual({ example: e.name, errors: [] });
+    }
+  });
+
+  it('gives every variable a value of its declared type', () => {
+    for (const e of examples) {
+      const op = operationOf(e);
+      const inputs: Record<string, unknown> = e.variables === undefined ? {} : JSON.parse(e.variables);
+      const coerced = getVariableValues(schema, op.variableDefinitions ?? [], inputs);
+      const errors = 'errors' in coerced && coerced.errors ? coerced.errors.map((err) => err.message) : [];
+      expect({ example: e.name, errors }).toEqual({ example: e.name, errors: [] });
+    }
+  });
+
+  it('covers every mutation of the schema with an example of its own', () => {
+    const mutationType = schema.getMutationType();
+    expect(mutationType).toBeDefined();
+    const mutations = Object.keys(mutationType!.getFields()).sort();
+    const covered = examples
+      .filter((e) => e.kind === 'mutation')
+      .flatMap((e) => operationOf(e).selectionSet.selections.flatMap((s) => (s.kind === 'Field' ? [s.name.value] : [])));
+    expect([...covered].sort()).toEqual(mutations);
+  });
+
+  it('covers a person across all five upstreams, a page of users, userByEmail and node', () => {
+    const rootFields = examples
+      .filter((e) => e.kind === 'query')
+      .flatMap((e) => operationOf(e).selectionSet.selections.flatMap((s) => (s.kind === 'Field' ? [s.name.value] : [])));
+    expect(rootFields).toEqual(expect.arrayContaining(['me', 'users', 'userByEmail', 'node']));
+  });
+});
+
+describe('example operations against the embedded defaults', () => {
+  let env: TestGateway;
+  let credentials: Required<ExampleCredentials>;
+  let resolved: Map<string, Example>;
+  const personEmail = 'sophie.lovelace0@example.com';
+
+  beforeAll(async () => {
+    // The embedded defaults: the default demo population (seed 1, 200 people), development service tokens.
+    env = await startTestGateway({ people: 200 });
+    const person = env.population.people[0]!;
+    expect(person.email).toBe(personEmail);
+    credentials = { admin: env.adminToken, user: await env.tokenFor(person), vrm: personalTokenFor(env.population.seed, person.index) };
+    // What the GraphiQL page does when it opens: look up the ids the variables ask for.
+    const examples = await resolvePlaceholders(await loadExamples(), credentials, async ({ query, variables, headers }) => {
+      const res = await fetch(`${env.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+      return res.json();
+    });
+    resolved = new Map(examples.map((e) => [e.name, e]));
+  }, 60_000);
+
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  /** Each example's response, in tab order, for the checks that look closer. */
+  const results = new Map<string, { status: number; data: unknown; errors: unknown[] }>();
+
+  async function run(example: Example): Promise<{ status: number; data: unknown; errors: unknown[] }> {
+    const res = await fetch(`${env.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headersFor(example, credentials) },
+      body: JSON.stringify({ query: example.source, operationName: example.operationName, variables: example.variables === undefined ? undefined : JSON.parse(example.variables) }),
+    });
+    const body: unknown = await res.json();
+    const errors = prop(body, 'errors');
+    return { status: res.status, data: prop(body, 'data'), errors: Array.isArray(errors) ? errors : [] };
+  }
+
+  it('fills every id placeholder when the page opens', () => {
+    for (const e of resolved.values()) expect({ example: e.name, left: placeholdersOf(e.variables) }).toEqual({ example: e.name, left: [] });
+  });
+
+  it.each(EXAMPLE_NAMES)('runs %s without errors, in tab order', async (name) => {
+    const result = await run(resolved.get(name)!);
+    results.set(name, result);
+    expect({ example: name, status: result.status, errors: result.errors }).toEqual({ example: name, status: 200, errors: [] });
+    const data = result.data;
+    expect(typeof data === 'object' && data !== null).toBe(true);
+    for (const [field, value] of Object.entries(Object(data))) expect({ example: name, field, isNull: value === null }).toEqual({ example: name, field, isNull: false });
+    const failed = outcomesIn(data).filter((o) => o.status === 'FAILED');
+    expect({ example: name, failed }).toEqual({ example: name, failed: [] });
+  });
+
+  it('shows the demo person with accounts and fields from all five upstreams in the person example', () => {
+    const name = EXAMPLE_NAMES.find((n) => n.endsWith('-person'));
+    expect(name).toBeDefined();
+    const me = prop(results.get(name!)?.data, 'me');
+    expect(prop(me, 'email')).toBe(personEmail);
+    // Linked by email; VRM is linked by this very request (its own token), after `accounts` was read.
+    const accounts = prop(me, 'accounts');
+    expect(Array.isArray(accounts) ? accounts.map((a: unknown) => prop(a, 'upstream')) : accounts).toEqual(expect.arrayContaining(['EVENERGY', 'IDENTITY', 'PODERO', 'TIMESHEET']));
+    // One field served by each upstream: identity, ev.energy, VRM, podero, timesheet.
+    for (const key of ['firstName', 'notificationGroups', 'sites', 'address', 'role']) {
+      expect({ key, isNull: (prop(me, key) ?? null) === null }).toEqual({ key, isNull: false });
+    }
+  });
+
+  it('fails the VRM tabs with UNAUTHENTICATED once the last tab has revoked every token, as its comment warns', async () => {
+    expect(results.has(EXAMPLE_NAMES[EXAMPLE_NAMES.length - 1]!)).toBe(true);
+    const vrmTab = [...resolved.values()].find((e) => e.operationName === 'CreateVrmAccessToken');
+    expect(vrmTab).toBeDefined();
+    const result = await run({ ...vrmTab!, variables: JSON.stringify({ name: 'after revoking all' }) });
+    expect(result.errors.map((e) => prop(prop(e, 'extensions'), 'code'))).toEqual(['UNAUTHENTICATED']);
+  });
+});
