@@ -1,47 +1,106 @@
 /**
  * `usergraph sync` / `npm run sync`: links the accounts of every configured upstream into the registry.
  * Upstreams without a URL are expected at their emulator's fixed port (run `npm start` or
- * `npm run emulators` first). Prints progress to stderr and the report to stdout; exits 1 when an
- * upstream could not be read, 0 otherwise (conflicts are reported, not failures).
+ * `npm run emulators` first). Prints progress to stderr (unless quiet) and the report to stdout; exits 1
+ * when an upstream could not be read, 0 otherwise (conflicts are reported, not failures).
  */
 import { loadConfig } from '../config';
-import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
+import { UPSTREAM_NAMES, UnreachableCaseError, type UpstreamName } from '../errors';
 import { BASE_PATHS, EMULATOR_PORTS } from '../emulators/defaults';
 import { createUpstreams } from '../upstreams';
 import { openRegistry } from '.';
-import { sync, type SyncReport } from './sync';
+import { sync, type SyncConflict, type SyncProgress, type SyncReport } from './sync';
 
+function describeConflict(c: SyncConflict): string {
+  switch (c.kind) {
+    case 'DUPLICATE_EMAIL':
+      return `${c.upstream}: ${c.email} is on ${c.accountIds.length} accounts (${c.accountIds.join(', ')}); linked none of them`;
+    case 'EMAIL_CHANGED':
+      return `${c.upstream}: account ${c.accountId} now has ${c.upstreamEmail} but is linked to person ${c.linkedPersonId} (${c.linkedEmail}); link kept`;
+    case 'PERSON_HAS_OTHER_ACCOUNT':
+      return `${c.upstream}: person ${c.personId} is linked to account ${c.existingAccountId}, not ${c.accountId}; link kept`;
+    case 'ACCOUNT_LINKED_TO_OTHER_PERSON':
+      return `${c.upstream}: account ${c.accountId} is linked to person ${c.linkedPersonId}, not ${c.personId}; link kept`;
+    default:
+      throw new UnreachableCaseError(c);
+  }
+}
+
+/** The report as people read it: counts per upstream, then every conflict, skip and failure on its own line. */
 export function formatReport(report: SyncReport): string {
-  const lines: string[] = [];
-  const per = (r: Partial<Record<UpstreamName, number>>): string => UPSTREAM_NAMES.filter((u) => r[u] !== undefined).map((u) => `${u} ${r[u]}`).join(', ') || 'none';
-  lines.push(`scanned: ${per(report.scanned)}`);
-  lines.push(`linked:  ${per(report.linked)} (${report.alreadyLinked} already linked, ${report.peopleCreated} people created)`);
-  lines.push(`conflicts: ${report.conflicts.length}`);
-  for (const c of report.conflicts) {
-    if (c.kind === 'DUPLICATE_EMAIL') lines.push(`  ${c.upstream}: ${c.email} is on ${c.accountIds.length} accounts (${c.accountIds.join(', ')}); none linked`);
-    else if (c.kind === 'EMAIL_CHANGED') lines.push(`  ${c.upstream}: account ${c.accountId} now has ${c.upstreamEmail} but is linked to person ${c.linkedPersonId}${c.linkedEmail ? ` (${c.linkedEmail})` : ''}; link kept`);
-    else lines.push(`  ${c.upstream}: person ${c.personId} is linked to account ${c.existingAccountId}, not ${c.accountId}; link kept`);
+  const per = (r: Partial<Record<UpstreamName, number>>): string =>
+    UPSTREAM_NAMES.filter((u) => r[u] !== undefined).map((u) => `${u} ${r[u]}`).join(', ') || 'none';
+  const lines = [
+    `scanned: ${per(report.scanned)} (vrm has no user list: a VRM account is linked when its owner calls with their own VRM token)`,
+    `linked:  ${per(report.linked)} (${report.alreadyLinked} already linked, ${report.peopleCreated} people created)`,
+    `conflicts: ${report.conflicts.length}`,
+    ...report.conflicts.map((c) => `  ${describeConflict(c)}`),
+  ];
+  if (report.skipped.length > 0) {
+    lines.push(`skipped: ${report.skipped.length}`);
+    for (const s of report.skipped) lines.push(`  ${s.upstream}: account ${s.accountId} ${s.reason === 'NO_EMAIL' ? 'has no email' : 'has no valid email address'}`);
   }
   for (const f of report.failures) lines.push(`failed: ${f.upstream}: ${f.code}: ${f.message}`);
   return lines.join('\n');
 }
 
-export async function runSyncCommand(options: { quiet?: boolean } = {}): Promise<number> {
-  const config = loadConfig();
-  const urls = Object.fromEntries(
-    UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].url ?? `http://127.0.0.1:${EMULATOR_PORTS[u]}${BASE_PATHS[u]}`]),
-  ) as Record<UpstreamName, string>;
-  const tokens = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].token])) as Record<UpstreamName, string>;
+export function formatProgress(p: SyncProgress): string {
+  const what = p.phase === 'scan' ? `reading ${p.upstream ?? 'an upstream'} users` : p.phase === 'identity' ? 'looking emails up in identity' : 'linking';
+  const count = p.total === undefined ? `${p.done}` : `${p.done}/${p.total}`;
+  return `sync: ${what} ${count}${p.total !== undefined && p.done === p.total ? ' done' : ''}`;
+}
+
+/**
+ * A progress sink for long runs: prints the end of every phase, and in between at most one line per
+ * `intervalMs`, so a run over 100,000 people shows it is alive without flooding the terminal.
+ */
+export function createProgressPrinter(write: (line: string) => void, options: { intervalMs?: number; now?: () => number } = {}): (p: SyncProgress) => void {
+  const interval = options.intervalMs ?? 1000;
+  const now = options.now ?? Date.now;
+  let last = -Infinity;
+  return (p) => {
+    const finished = p.total !== undefined && p.done === p.total;
+    const t = now();
+    if (!finished && t - last < interval) return;
+    last = t;
+    write(formatProgress(p));
+  };
+}
+
+export interface RunSyncOptions {
+  /** No progress lines. */
+  quiet?: boolean;
+  /** Where the configuration comes from. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+export async function runSyncCommand(options: RunSyncOptions = {}): Promise<number> {
+  const config = loadConfig(options.env);
+  const stdout = options.stdout ?? ((text: string) => void process.stdout.write(text));
+  const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text));
+  const urls: Record<UpstreamName, string> = { identity: '', evenergy: '', vrm: '', podero: '', timesheet: '' };
+  const tokens: Record<UpstreamName, string> = { identity: '', evenergy: '', vrm: '', podero: '', timesheet: '' };
+  for (const u of UPSTREAM_NAMES) {
+    urls[u] = config.upstreams[u].url ?? `http://127.0.0.1:${EMULATOR_PORTS[u]}${BASE_PATHS[u]}`;
+    tokens[u] = config.upstreams[u].token;
+  }
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
-  const upstreams = createUpstreams({ urls, tokens, poderoOrgId: config.poderoOrgId });
+  const upstreams = createUpstreams({
+    urls,
+    tokens,
+    poderoOrgId: config.poderoOrgId,
+    client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
+  });
   try {
     const report = await sync({
       registry,
       upstreams,
       concurrency: config.upstreamConcurrency,
-      onProgress: options.quiet ? undefined : (phase, done, total) => process.stderr.write(`sync: ${phase} ${done}${total !== undefined ? `/${total}` : ''}\n`),
+      onProgress: options.quiet ? undefined : createProgressPrinter((line) => stderr(`${line}\n`)),
     });
-    process.stdout.write(formatReport(report) + '\n');
+    stdout(`${formatReport(report)}\n`);
     return report.failures.length > 0 ? 1 : 0;
   } finally {
     await upstreams.close();

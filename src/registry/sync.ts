@@ -1,42 +1,93 @@
 /**
  * `usergraph sync`: walks every upstream user list through all its pages (ev.energy and timesheet follow
- * their `Link` headers; podero answers its whole organization at once), looks each email up in identity
- * (which has no list), and links what it finds. Idempotent: a second run links nothing new. Conflicts —
- * one email on two accounts of one upstream, an account already linked to a person with another email
- * (an email change), a person already linked to another account — are reported, never resolved by
- * overwriting a link. VRM has no user list: VRM accounts are linked when their owner calls with their own
- * VRM token.
+ * their `Link` headers; podero answers its whole organization at once), looks each email found up in
+ * identity (which has no list), and links what it finds, so people are linked before anyone looks them up.
+ *
+ * Contract:
+ * - Idempotent: a second run over unchanged upstreams creates no person and no link.
+ * - Conflicts are reported, never resolved by overwriting or guessing: one email on two accounts of one
+ *   upstream (DUPLICATE_EMAIL: neither is linked), an account linked to a person whose email it no longer
+ *   has (EMAIL_CHANGED: the link is kept), a person already linked to another account of that upstream
+ *   (PERSON_HAS_OTHER_ACCOUNT), an account linked to another person than the one sync would link it to
+ *   (ACCOUNT_LINKED_TO_OTHER_PERSON).
+ * - A podero user whose `external_user_id` is the id of a person in the registry (the gateway stamps it
+ *   when it provisions, which is what podero's `by-ext-id` finds) belongs to that person, whatever its
+ *   email says.
+ * - An upstream whose list cannot be read completely links nothing in this run (a partial list could
+ *   hide the second account of a duplicate email); it is reported in `failures` and everything else is
+ *   linked.
+ * - Who is out of reach: VRM has no user list (VRM accounts are linked when their owner calls with their
+ *   own VRM token), identity has no list (a person found only in identity is linked on first lookup),
+ *   podero's soft-deleted users are not listed.
  */
-import { GatewayError, type UpstreamName } from '../errors';
+import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import { mapLimit } from '../graph/concurrency';
 import type { Upstreams } from '../upstreams';
-import type { Registry } from './types';
+import type { Person, Registry } from './types';
+import * as v from './validate';
 
 export type SyncConflict =
   | { kind: 'DUPLICATE_EMAIL'; upstream: UpstreamName; email: string; accountIds: string[] }
   | { kind: 'EMAIL_CHANGED'; upstream: UpstreamName; accountId: string; linkedPersonId: string; linkedEmail: string; upstreamEmail: string }
-  | { kind: 'PERSON_HAS_OTHER_ACCOUNT'; upstream: UpstreamName; personId: string; accountId: string; existingAccountId: string };
+  | { kind: 'PERSON_HAS_OTHER_ACCOUNT'; upstream: UpstreamName; personId: string; accountId: string; existingAccountId: string }
+  | { kind: 'ACCOUNT_LINKED_TO_OTHER_PERSON'; upstream: UpstreamName; accountId: string; personId: string; linkedPersonId: string };
+
+/** One link this run created. */
+export interface SyncLink {
+  personId: string;
+  upstream: UpstreamName;
+  accountId: string;
+}
+
+/** An account sync could not consider at all. */
+export interface SyncSkip {
+  upstream: UpstreamName;
+  accountId: string;
+  /** Why: the account has no email, or its email is not an address the registry accepts. */
+  reason: 'NO_EMAIL' | 'INVALID_EMAIL';
+}
 
 export interface SyncReport {
-  /** Accounts seen per upstream. */
+  /** Accounts read per upstream (identity: accounts found by email). */
   scanned: Partial<Record<UpstreamName, number>>;
   /** Links created by this run, per upstream. */
   linked: Partial<Record<UpstreamName, number>>;
-  /** Links that were already in place. */
+  /** The links created by this run, in the order they were made. */
+  links: SyncLink[];
+  /** Accounts whose link was already in place. */
   alreadyLinked: number;
   /** People created by this run. */
   peopleCreated: number;
   conflicts: SyncConflict[];
-  /** Upstreams (or lookups) that failed; the run links everything else. */
+  skipped: SyncSkip[];
+  /** Upstreams that could not be read (or asked); the run linked everything else. */
   failures: { upstream: UpstreamName; code: string; message: string }[];
+}
+
+export type SyncPhase = 'scan' | 'identity' | 'link';
+
+/**
+ * Where a run is. `scan`: accounts read from one upstream's list (`total` only once it is finished);
+ * `identity`: emails looked up in identity; `link`: emails linked. Each phase (each upstream, for `scan`)
+ * ends with an event whose `done` equals its `total`.
+ */
+export interface SyncProgress {
+  phase: SyncPhase;
+  upstream?: UpstreamName;
+  done: number;
+  total?: number;
 }
 
 export interface SyncOptions {
   registry: Registry;
   upstreams: Upstreams;
+  /** Identity lookups in flight at once. Default 8. */
   concurrency?: number;
-  /** Called as work progresses (phase, done, total). */
-  onProgress?: (phase: string, done: number, total?: number) => void;
+  /** Page size for the paginated lists (ev.energy allows 1–100, timesheet 1–1000). Default 100. */
+  pageSize?: number;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Items between two progress events within a phase. Default 100. */
+  progressEvery?: number;
 }
 
 interface SeenAccount {
@@ -45,98 +96,169 @@ interface SeenAccount {
   email: string;
 }
 
+interface ListedAccount {
+  id: string;
+  email: string | null;
+  externalUserId?: string | null;
+}
+
+/** The upstreams with a user list. */
+const LISTED = ['evenergy', 'timesheet', 'podero'] as const;
+
 const lower = (s: string): string => s.toLowerCase();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function failureOf(upstream: UpstreamName, err: unknown): SyncReport['failures'][number] {
+  if (err instanceof GatewayError) return { upstream, code: err.code, message: err.message };
+  return { upstream, code: ErrorCode.UPSTREAM_UNAVAILABLE, message: err instanceof Error ? err.message : String(err) };
+}
 
 export async function sync(options: SyncOptions): Promise<SyncReport> {
   const { registry, upstreams } = options;
   const concurrency = options.concurrency ?? 8;
+  const pageSize = options.pageSize ?? 100;
+  const every = Math.max(1, options.progressEvery ?? 100);
   const progress = options.onProgress ?? (() => undefined);
-  const report: SyncReport = { scanned: {}, linked: {}, alreadyLinked: 0, peopleCreated: 0, conflicts: [], failures: [] };
-  const accounts: SeenAccount[] = [];
+  const report: SyncReport = { scanned: {}, linked: {}, links: [], alreadyLinked: 0, peopleCreated: 0, conflicts: [], skipped: [], failures: [] };
 
-  const fail = (upstream: UpstreamName, err: unknown): void => {
-    const e = err instanceof GatewayError ? err : undefined;
-    report.failures.push({ upstream, code: e?.code ?? 'UPSTREAM_UNAVAILABLE', message: e?.message ?? String(err) });
+  // 1. Read the three lists at once. Each upstream's accounts count only if its list was read to the end.
+  const lists: Record<(typeof LISTED)[number], () => AsyncIterable<ListedAccount>> = {
+    evenergy: async function* () {
+      for await (const u of upstreams.evenergy.allUsers({ pageSize })) yield { id: u.id, email: u.email };
+    },
+    timesheet: async function* () {
+      for await (const u of upstreams.timesheet.allUsers({ perPage: pageSize })) yield { id: u.id, email: u.email };
+    },
+    podero: async function* () {
+      for (const u of await upstreams.podero.listUsers({})) yield { id: u.id, email: u.email, externalUserId: u.externalUserId };
+    },
   };
-
-  const walk = async (upstream: UpstreamName, list: () => AsyncIterable<{ id: string | number; email?: string | null }> | Promise<{ id: string | number; email?: string | null }[]>): Promise<void> => {
-    let n = 0;
-    try {
-      const source = await list();
-      for await (const u of source as AsyncIterable<{ id: string | number; email?: string | null }>) {
-        n++;
-        if (u.email) accounts.push({ upstream, id: String(u.id), email: u.email });
-        if (n % 100 === 0) progress(`scanning ${upstream}`, n);
+  const scanned = await Promise.all(
+    LISTED.map(async (upstream) => {
+      const accounts: ListedAccount[] = [];
+      try {
+        for await (const account of lists[upstream]()) {
+          accounts.push(account);
+          if (accounts.length % every === 0) progress({ phase: 'scan', upstream, done: accounts.length });
+        }
+      } catch (err) {
+        report.failures.push(failureOf(upstream, err));
+        progress({ phase: 'scan', upstream, done: accounts.length, total: accounts.length });
+        return { upstream, accounts: [] };
       }
-    } catch (err) {
-      fail(upstream, err);
+      report.scanned[upstream] = accounts.length;
+      progress({ phase: 'scan', upstream, done: accounts.length, total: accounts.length });
+      return { upstream, accounts };
+    }),
+  );
+
+  // 2. Sort what was read: podero users the gateway stamped with a person's id go to that person;
+  //    everything else is grouped by email, ignoring case.
+  const stamped: { account: SeenAccount; personId: string }[] = [];
+  const byEmail = new Map<string, SeenAccount[]>();
+  for (const { upstream, accounts } of scanned) {
+    for (const a of accounts) {
+      if (a.email === null || a.email.trim() === '') {
+        report.skipped.push({ upstream, accountId: a.id, reason: 'NO_EMAIL' });
+        continue;
+      }
+      try {
+        v.email(a.email);
+      } catch {
+        report.skipped.push({ upstream, accountId: a.id, reason: 'INVALID_EMAIL' });
+        continue;
+      }
+      const seen: SeenAccount = { upstream, id: a.id, email: a.email };
+      if (a.externalUserId && UUID.test(a.externalUserId)) stamped.push({ account: seen, personId: a.externalUserId });
+      else byEmail.set(lower(a.email), [...(byEmail.get(lower(a.email)) ?? []), seen]);
     }
-    report.scanned[upstream] = n;
-    progress(`scanned ${upstream}`, n, n);
+  }
+  const stampOwners = stamped.length > 0 ? await registry.getPeople(stamped.map((s) => s.personId)) : [];
+  const owned: { account: SeenAccount; owner: Person }[] = [];
+  stamped.forEach((s, i) => {
+    const owner = stampOwners[i];
+    if (owner) owned.push({ account: s.account, owner });
+    // A stamp that names nobody here (another registry, a partner's own UUID) is only an email match.
+    else byEmail.set(lower(s.account.email), [...(byEmail.get(lower(s.account.email)) ?? []), s.account]);
+  });
+
+  // 3. Identity has no list: ask it about every email found elsewhere.
+  const emails = [...byEmail.keys()].sort();
+  let looked = 0;
+  const identityAnswers = await mapLimit(emails, concurrency, async (email) => {
+    try {
+      return await upstreams.identity.getUser(email);
+    } finally {
+      looked++;
+      if (looked % every === 0 && looked < emails.length) progress({ phase: 'identity', done: looked, total: emails.length });
+    }
+  });
+  progress({ phase: 'identity', done: emails.length, total: emails.length });
+  let identityFound = 0;
+  const identityErrors: Error[] = [];
+  identityAnswers.forEach((answer, i) => {
+    if (answer instanceof Error) identityErrors.push(answer);
+    else if (answer && lower(answer.email) === emails[i]) {
+      identityFound++;
+      byEmail.get(emails[i]!)!.push({ upstream: 'identity', id: answer.id, email: answer.email });
+    }
+  });
+  report.scanned.identity = identityFound;
+  if (identityErrors.length > 0) {
+    const first = failureOf('identity', identityErrors[0]);
+    report.failures.push({ ...first, message: `${identityErrors.length} of ${emails.length} lookups failed; the first: ${first.message}` });
+  }
+
+  // 4. Link, one email at a time; never over a link that is in place.
+  const link = async (person: Person, account: SeenAccount): Promise<void> => {
+    const result = await registry.link(person.id, account.upstream, account.id);
+    switch (result.status) {
+      case 'LINKED':
+        report.linked[account.upstream] = (report.linked[account.upstream] ?? 0) + 1;
+        report.links.push({ personId: person.id, upstream: account.upstream, accountId: account.id });
+        return;
+      case 'ALREADY_LINKED':
+        report.alreadyLinked++;
+        return;
+      case 'CONFLICT':
+        if (result.kind === 'PERSON_HAS_OTHER_ACCOUNT') {
+          report.conflicts.push({ kind: 'PERSON_HAS_OTHER_ACCOUNT', upstream: account.upstream, personId: person.id, accountId: account.id, existingAccountId: result.existing.accountId });
+        } else {
+          report.conflicts.push({ kind: 'ACCOUNT_LINKED_TO_OTHER_PERSON', upstream: account.upstream, accountId: account.id, personId: person.id, linkedPersonId: result.existing.personId });
+        }
+        return;
+    }
   };
 
-  await walk('evenergy', () => upstreams.evenergy.allUsers());
-  await walk('timesheet', () => upstreams.timesheet.allUsers({}));
-  await walk('podero', () => upstreams.podero.listUsers({}));
-
-  // Group by email, then ask identity about every email found elsewhere.
-  const byEmail = new Map<string, SeenAccount[]>();
-  for (const a of accounts) byEmail.set(lower(a.email), [...(byEmail.get(lower(a.email)) ?? []), a]);
-  const emails = [...byEmail.keys()];
-  let looked = 0;
-  const identityResults = await mapLimit(emails, concurrency, async (email) => {
-    const user = await upstreams.identity.getUser(email);
-    if (++looked % 50 === 0) progress('looking up identity', looked, emails.length);
-    return user;
-  });
-  let identityScanned = 0;
-  identityResults.forEach((r, i) => {
-    if (r instanceof Error) {
-      if (!report.failures.some((f) => f.upstream === 'identity')) fail('identity', r);
-      return;
-    }
-    if (r) {
-      identityScanned++;
-      byEmail.get(emails[i]!)!.push({ upstream: 'identity', id: r.id, email: r.email });
-    }
-  });
-  report.scanned.identity = identityScanned;
+  for (const { account, owner } of owned) await link(owner, account);
 
   let done = 0;
-  for (const [email, found] of byEmail) {
-    const perUpstream = new Map<UpstreamName, SeenAccount[]>();
-    for (const a of found) perUpstream.set(a.upstream, [...(perUpstream.get(a.upstream) ?? []), a]);
+  for (const email of emails) {
+    const found = byEmail.get(email)!;
     const linkable: SeenAccount[] = [];
-    for (const [upstream, list] of perUpstream) {
-      if (list.length > 1) {
-        report.conflicts.push({ kind: 'DUPLICATE_EMAIL', upstream, email, accountIds: list.map((a) => a.id) });
+    for (const upstream of UPSTREAM_NAMES) {
+      const accounts = found.filter((a) => a.upstream === upstream);
+      if (accounts.length === 0) continue;
+      if (accounts.length > 1) {
+        report.conflicts.push({ kind: 'DUPLICATE_EMAIL', upstream, email, accountIds: accounts.map((a) => a.id).sort() });
         continue;
       }
-      const account = list[0]!;
+      const account = accounts[0]!;
       const holder = await registry.personByAccount(upstream, account.id);
-      if (holder && lower(holder.email) !== email) {
-        report.conflicts.push({ kind: 'EMAIL_CHANGED', upstream, accountId: account.id, linkedPersonId: holder.id, linkedEmail: holder.email, upstreamEmail: account.email });
-        continue;
-      }
-      linkable.push(account);
+      if (!holder) linkable.push(account);
+      else if (lower(holder.email) === email) report.alreadyLinked++;
+      else report.conflicts.push({ kind: 'EMAIL_CHANGED', upstream, accountId: account.id, linkedPersonId: holder.id, linkedEmail: holder.email, upstreamEmail: account.email });
     }
     if (linkable.length > 0) {
       const [slot] = await registry.findOrCreatePeopleByEmail([email]);
-      const person = slot!.person;
-      if (slot!.created) report.peopleCreated++;
-      for (const account of linkable) {
-        const result = await registry.link(person.id, account.upstream, account.id);
-        if (result.status === 'LINKED') report.linked[account.upstream] = (report.linked[account.upstream] ?? 0) + 1;
-        else if (result.status === 'ALREADY_LINKED') report.alreadyLinked++;
-        else if (result.kind === 'PERSON_HAS_OTHER_ACCOUNT') {
-          report.conflicts.push({ kind: 'PERSON_HAS_OTHER_ACCOUNT', upstream: account.upstream, personId: person.id, accountId: account.id, existingAccountId: result.existing.accountId });
-        } else {
-          report.conflicts.push({ kind: 'EMAIL_CHANGED', upstream: account.upstream, accountId: account.id, linkedPersonId: result.existing.personId, linkedEmail: '', upstreamEmail: account.email });
-        }
-      }
+      if (!slot) throw new Error(`Registry broke its contract: findOrCreatePeopleByEmail answered no slot for ${email}`);
+      if (slot.created) report.peopleCreated++;
+      for (const account of linkable) await link(slot.person, account);
     }
-    if (++done % 100 === 0) progress('linking', done, byEmail.size);
+    done++;
+    if (done % every === 0 && done < emails.length) progress({ phase: 'link', done, total: emails.length });
   }
-  progress('linked', byEmail.size, byEmail.size);
+  progress({ phase: 'link', done: emails.length, total: emails.length });
+  report.failures.sort((a, b) => UPSTREAM_NAMES.indexOf(a.upstream) - UPSTREAM_NAMES.indexOf(b.upstream));
   return report;
 }
