@@ -370,6 +370,15 @@ if (!haveChromium && !process.env.CI) {
     expect(await explorer.locator('[data-field-name="devices"]').count()).toBeGreaterThan(0);
   });
 
+  it('opens and closes the settings dialog (it injects a <style> of its own, allowed by the nonce)', async () => {
+    await page.locator('[aria-label="Open settings dialog"]').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor({ timeout: 10_000 });
+    await expect(dialog.textContent()).resolves.toContain('Persist headers');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
   it("loads nothing but the gateway's own files, and breaks no CSP rule", () => {
     expect(blocked).toEqual([]);
     expect(problems).toEqual([]);
