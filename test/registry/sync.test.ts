@@ -398,3 +398,55 @@ describe('the sync command', () => {
     }
   });
 });
+
+describe('docs/population.md', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'population.md'), 'utf8');
+  /** The number in the doc's table row that starts with `label`. */
+  const row = (label: string): number => {
+    const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const match = new RegExp(`^\\| ${escaped} \\| (\\d+)`, 'm').exec(doc);
+    if (!match) throw new Error(`expected a row "| ${label} | <number> …" in docs/population.md, but found none`);
+    return Number(match[1]);
+  };
+
+  it('states the membership counts of the default population', () => {
+    const people = buildPopulation().people;
+    for (const u of UPSTREAM_NAMES) {
+      const rule = /`[^`]+`|always/.source;
+      const match = new RegExp(`^\\| ${u} \\| (?:${rule}) \\| (\\d+)`, 'm').exec(doc);
+      expect([u, match && Number(match[1])]).toEqual([u, people.filter((p) => p.in[u]).length]);
+    }
+  });
+
+  it('states what sync really does on the default population', async () => {
+    const running = await startEmulators({ population: buildPopulation(), ports: 'ephemeral' });
+    const own = await openRegistry({ sqlitePath: ':memory:' });
+    const defaultUrls: Record<UpstreamName, string> = { identity: '', evenergy: '', vrm: '', podero: '', timesheet: '' };
+    for (const u of UPSTREAM_NAMES) defaultUrls[u] = running.urls[u] ?? '';
+    const clients = createUpstreams({ urls: defaultUrls, tokens: DEV_TOKENS, poderoOrgId: DEV_PODERO_ORG_ID });
+    try {
+      const report = await sync({ registry: own, upstreams: clients });
+      expect({
+        people: report.peopleCreated,
+        identity: report.linked.identity ?? 0,
+        evenergy: report.linked.evenergy ?? 0,
+        podero: report.linked.podero ?? 0,
+        timesheet: report.linked.timesheet ?? 0,
+        vrm: report.linked.vrm ?? 0,
+        conflicts: report.conflicts.length,
+      }).toEqual({
+        people: row('people created'),
+        identity: row('identity links'),
+        evenergy: row('evenergy links'),
+        podero: row('podero links'),
+        timesheet: row('timesheet links'),
+        vrm: row('vrm links'),
+        conflicts: row('conflicts'),
+      });
+    } finally {
+      await clients.close();
+      await running.close();
+      await own.close();
+    }
+  });
+});
