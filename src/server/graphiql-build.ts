@@ -66,13 +66,11 @@ function extensionFor(mime: string): string {
   return ext;
 }
 
-/** The entry point: the TypeScript source, or the compiled module when running from `dist/`. */
+/** The entry point. The project runs from its TypeScript sources (bin/usergraph.js uses tsx), so it is there. */
 export function entryPoint(): string {
-  for (const name of ['graphiql-entry.tsx', 'graphiql-entry.js']) {
-    const candidate = path.join(__dirname, name);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`The GraphiQL entry is missing: expected ${path.join(__dirname, 'graphiql-entry.tsx')}`);
+  const entry = path.join(PROJECT_ROOT, 'src', 'server', 'graphiql-entry.tsx');
+  if (!existsSync(entry)) throw new Error(`The GraphiQL entry is missing: expected ${entry}`);
+  return entry;
 }
 
 const BASE64_URL = /url\(\s*(["']?)data:([a-z0-9.+/-]+);base64,([A-Za-z0-9+/=]+)\1\s*\)/gi;
