@@ -6,7 +6,7 @@
  * Contract of every mutation here, in order: the policy's checks that need no upstream (signed in, a VRM
  * token sent), the input checks the contract states (with the field path), then the token's VRM account
  * (`/users/me`, which also links it to the viewer's person on first use) and the policy's ownership check
- * (the token is the person's own VRM account), then the one write. Neither write is retried: create and
+ * (the token is the person's own VRM account), then the one write. No write is retried: create and
  * addsite are POSTs, and revoke is a GET that writes (a retry would report 0 or 404 for what was removed).
  */
 import { assertAllowed, canMutate, canRunQuery, type Decision, type MutationName } from '../../../auth/policy';
@@ -32,7 +32,6 @@ interface VrmActor {
   person: Person;
   /** The VRM account of the person, which is also the one the credential belongs to. */
   accountId: string;
-  credential: VrmCredential;
 }
 
 function invalid(path: string, message: string): GatewayError {
@@ -75,7 +74,7 @@ async function vrmActor(ctx: GraphContext, mutation: MutationName, credential: V
   const vrm = { tokenAccountId, personAccountId };
   if (personAccountId === null) refuse(canMutate(ctx.viewer, mutation, { person, vrm }), `The mutation ${mutation}`);
   assertAllowed(canMutate(ctx.viewer, mutation, { person, vrm }));
-  return { person, accountId: personAccountId, credential };
+  return { person, accountId: personAccountId };
 }
 
 /**
