@@ -3,6 +3,7 @@
  * `extensions.upstreamCalls` report, and the operation limits.
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { GatewayError } from '../errors';
 import type { GraphContext } from '../graph/context';
@@ -83,7 +84,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.logger),
     validationRules: [maxDepthRule(options.maxDepth), maxAliasesRule(options.maxAliases)],
-    plugins: [upstreamCallsPlugin],
+    // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.
+    plugins: [upstreamCallsPlugin, ApolloServerPluginLandingPageDisabled()],
     logger: {
       debug: (m) => options.logger.debug(String(m)),
       info: (m) => options.logger.info(String(m)),

@@ -9,6 +9,7 @@ import { loadConfig, UPSTREAM_URL_ENV } from '../config';
 import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import { startEmulators, type RunningEmulators } from '../emulators';
 import { buildPopulation } from '../emulators/population';
+import { personalTokenFor } from '../emulators/vrm/seed';
 import { openRegistry } from '../registry';
 import { createGateway } from './gateway';
 import { createLogger } from './logger';
@@ -63,7 +64,15 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     maxDepth: config.maxDepth,
     maxAliases: config.maxAliases,
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
-    graphiql: config.graphiql ? await createGraphiqlAssets({ devToken: devTokens?.admin }) : undefined,
+    graphiql: config.graphiql
+      ? await createGraphiqlAssets({
+          devToken: devTokens?.admin,
+          userToken: devTokens?.user,
+          // The demo person's own VRM token, for the VRM example tabs, when VRM is the emulator.
+          vrmToken: devTokens && missing.includes('vrm') ? personalTokenFor(population.seed, population.people[0]!.index) : undefined,
+          logger,
+        })
+      : undefined,
   });
   const origin = await gateway.listen(config.port, config.host);
 
