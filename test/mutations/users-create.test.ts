@@ -251,7 +251,7 @@ describe('partial failure and retries', () => {
 
   it('never sends a POST twice when its answer is lost, and the next run links what it made', async () => {
     const email = 'donald.new8@example.com';
-    t.faults('identity', { status: 500, afterHandler: true, count: 1, routes: ['POST /users'] });
+    t.faults('identity', { status: 503, afterHandler: true, count: 1, routes: ['POST /users'] });
     const res = await createUser({ email, firstName: 'Donald', lastName: 'Knuth' });
     const outcomes = byUpstream(res.data!.createUser.outcomes);
     expect(outcomes.IDENTITY).toMatchObject({ status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE' } });

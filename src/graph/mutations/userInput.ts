@@ -85,8 +85,8 @@ export function readCreateUserInput(input: CreateUserInput): CreateUserPlan {
 
 /**
  * `updateUser`'s input for this person and their links: tri-state kept (omitted fields stay
- * `undefined`), null refused where no upstream can clear, an email equal to the current one dropped
- * (nothing to change), an empty address object dropped.
+ * `undefined`), null refused where no upstream can clear, the current email of a person identity holds
+ * dropped (nothing to change), an empty address object dropped.
  */
 export function readUpdateUserInput(input: UpdateUserInput, person: Person, links: readonly AccountLink[]): PersonChanges {
   const problems = new InputProblems();
@@ -106,13 +106,17 @@ export function readUpdateUserInput(input: UpdateUserInput, person: Person, link
   if (lastName !== undefined) changes.lastName = lastName;
 
   const email = readEmail(problems, ['input', 'email'], input.email, { identity: false });
-  if (email !== undefined && email !== person.email) {
-    if (has('identity')) {
+  if (email !== undefined && has('identity')) {
+    // Identity cannot change it: the current email is no change, any other is refused.
+    if (email !== person.email) {
       problems.add(
         ['input', 'email'],
         'identity cannot change a user’s email and this person has an identity account, so the email was changed nowhere (it stays the same in every upstream)',
       );
     }
+  } else if (email !== undefined) {
+    // Sent even when the registry has it already: after a partial failure the registry follows the
+    // upstreams that changed, and a retry with the same email must still reach the ones that did not.
     changes.email = email;
   }
 
