@@ -4,8 +4,8 @@
  * partial failure finished by `provisionUser`, no POST ever sent twice, and every kind of bad input
  * refused before any upstream call with its code and field path.
  */
-import { DEV_PODERO_ORG_ID } from '../../src/emulators/defaults';
-import { accountsWithEmail, demo, onlyError, startMutationGateway, type MutationGateway } from './users-harness';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { accountsWithEmail, demo, onlyError, startMutationGateway, upstreamRecords, type MutationGateway } from './users-harness';
 
 let t: MutationGateway;
 
@@ -120,7 +120,8 @@ describe('createUser: what it sends', () => {
       email,
       firstName: '  Alan ',
       lastName: 'Turing',
-      identity: { internal: null },
+      upstreams: null,
+      identity: { internal: null, accountIdentifier: null },
       podero: { role: null, address: { town: 'Wien', streetAddInfo: null, latitude: null } },
       timesheet: { role: null },
     });
@@ -131,6 +132,8 @@ describe('createUser: what it sends', () => {
     expect(body('podero')).toEqual({ role: 'user', email, external_user_id: res.data!.createUser.user.personId, first_name: 'Alan', last_name: 'Turing', town: 'Wien' });
     expect(body('timesheet')).toEqual({ email, first_name: 'Alan', last_name: 'Turing' });
     expect(res.data!.createUser.user).toMatchObject({ internal: false, role: 'MEMBER', address: { town: 'Wien', country: null, latitude: null } });
+    // No account identifier: identity made no subscription.
+    expect((await t.gateway.upstreams.identity.getUser(email))?.subscription).toBeNull();
   });
 
   it('provisions only the upstreams asked for and reports the others as skipped', async () => {
@@ -169,6 +172,16 @@ describe('createUser: create-or-link', () => {
     const input = { email: 'edsger.new4@example.com', firstName: 'Edsger', lastName: 'Dijkstra' };
     const first = await createUser(input);
     expect(statuses(first.data!.createUser.outcomes)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'CREATED', TIMESHEET: 'CREATED' });
+    // No options given: none of their keys is sent (podero requires a role: its documented default).
+    expect(t.writes().map((w) => [w.upstream, w.body])).toEqual(
+      expect.arrayContaining([
+        ['identity', { first_name: 'Edsger', last_name: 'Dijkstra', email: input.email }],
+        ['evenergy', { email: input.email }],
+        ['podero', { role: 'user', email: input.email, external_user_id: first.data!.createUser.user.personId, first_name: 'Edsger', last_name: 'Dijkstra' }],
+        ['timesheet', { email: input.email, first_name: 'Edsger', last_name: 'Dijkstra' }],
+      ]),
+    );
+    expect(t.writes()).toHaveLength(4);
     t.clear();
     const second = await t.query(`mutation ($input: CreateUserInput!) { createUser(input: $input) { user { personId } outcomes { upstream status accountId } } }`, { variables: { input } });
     expect(second.errors).toBeUndefined();
@@ -229,6 +242,11 @@ describe('partial failure and retries', () => {
     const outcomes = byUpstream(res.data!.createUser.outcomes);
     expect(statuses(res.data!.createUser.outcomes)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'CREATED', TIMESHEET: 'FAILED' });
     expect(outcomes.TIMESHEET!.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    // Operators see the failure in the log; nobody sees upstream URLs or credentials there.
+    const log = t.logLines.join('\n');
+    expect(log).toMatch(/"msg":"mutation step failed".*"upstream":"timesheet".*"status":503/);
+    for (const secret of Object.values(DEV_TOKENS)) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/127\.0\.0\.1/);
     const personId = res.data!.createUser.user.personId;
     expect((await t.registered(email))!.links).toEqual({ identity: outcomes.IDENTITY!.accountId, evenergy: outcomes.EVENERGY!.accountId, podero: outcomes.PODERO!.accountId });
     expect((await accountsWithEmail(t, email)).timesheet).toEqual([]);
@@ -406,6 +424,8 @@ describe('provisionUser: refusals', () => {
     const id = found.data!.userByEmail.id;
     t.clear();
 
+    const before = await upstreamRecords(t, (await t.registered(person.email))!.links);
+    t.clear();
     const vrm = await t.query(PROVISION, { variables: { id, upstreams: ['TIMESHEET', 'VRM'] } });
     expect(onlyError(vrm).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['upstreams', '1'] }] });
 
@@ -418,6 +438,11 @@ describe('provisionUser: refusals', () => {
     const own = await t.query(PROVISION, { variables: { id }, token: await t.tokenFor(person) });
     expect(onlyError(own).extensions?.code).toBe('FORBIDDEN');
 
+    const unknownMember = await t.query(PROVISION, { variables: { id, upstreams: ['TIMESHEET', 'MYSPACE'] } });
+    expect(onlyError(unknownMember).extensions?.code).toBe('BAD_USER_INPUT');
+    expect(onlyError(unknownMember).message).toMatch(/MYSPACE/);
+
     expect(t.requests()).toEqual([]);
+    expect(await upstreamRecords(t, (await t.registered(person.email))!.links)).toEqual(before);
   });
 });

@@ -153,5 +153,6 @@ describe('who may delete', () => {
     expect(onlyError(malformed).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['id'] }] });
     expect(t.requests()).toEqual([]);
     expect((await t.registered(p.email))?.links).toEqual(p.links);
+    expect(await t.gateway.upstreams.identity.getUser(p.links.identity!)).not.toBeNull();
   });
 });

@@ -102,6 +102,8 @@ describe('names', () => {
     const res = await update(p.id, { firstName: null, lastName: '' });
     expect(onlyError(res).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['input', 'firstName'] }, { path: ['input', 'lastName'] }] });
     expect(res.data?.updateUser ?? null).toBeNull();
+    const nullLast = await update(p.id, { lastName: null });
+    expect(onlyError(nullLast).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['input', 'lastName'] }] });
     expect(t.requests()).toEqual([]);
     expect(await upstreamRecords(t, p.links)).toEqual(before);
   });

@@ -45,13 +45,18 @@ export interface FailedOutcomeOptions {
   /** The person's account in that upstream, where one exists despite the failure. */
   accountId?: string | null;
   fieldPath?: FieldPathMap;
-  /** Where an unexpected (non-gateway) error is reported, since the client sees nothing of it. */
+  /**
+   * Where failures are reported for operators: the code, upstream, status and reason of a gateway error
+   * (never its message, which may quote the upstream), the text of an unexpected one.
+   */
   logger?: Logger;
 }
 
 /** An upstream's part failed: FAILED with the error. */
 export function failedOutcome(upstream: UpstreamName, error: unknown, options: FailedOutcomeOptions = {}): Outcome {
-  if (!(error instanceof GatewayError)) {
+  if (error instanceof GatewayError) {
+    options.logger?.warn('mutation step failed', { upstream, code: error.code, status: error.status, reason: error.reason });
+  } else {
     options.logger?.error('unexpected error in a mutation step', { upstream, error: error instanceof Error ? error.message : String(error) });
   }
   return { upstream: ENUM_FROM_UPSTREAM[upstream], status: 'FAILED', accountId: options.accountId ?? null, error: outcomeErrorOf(error, options.fieldPath) };
