@@ -414,11 +414,11 @@ describe('failures and call options', () => {
     expect(err.message).not.toContain('wrong-token');
   });
 
-  it('reports the migration 503 as UPSTREAM_UNAVAILABLE with its safe message, after retrying the read', async () => {
+  it('reports the migration 503 as UPSTREAM_UNAVAILABLE in its own words, after retrying the read', async () => {
     emulator.setFaults({ status: 503, count: 3 });
     const err = await failure(timesheet.listUsers());
     expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(err.message).toContain('Freckle is changing the internal data');
+    expect(err.message).toBe('timesheet is temporarily unavailable');
     expect(routes()).toEqual({ 'GET /users': 3 });
   });
 
@@ -530,12 +530,13 @@ describe('describeTimesheetError', () => {
     expect(prose.reason).toBeUndefined();
   });
 
-  it('removes URLs and token-like strings from the upstream message and never copies other body fields', () => {
+  it('never passes the upstream message or other body fields on, only its own words for the status', () => {
     const d = describeTimesheetError(503, {
       message: `Locked, see https://api.letsfreckle.com/status?token=${TOKEN} or use ${TOKEN}`,
       secret: 'do-not-leak',
     });
-    expect(d.message).toBe('timesheet answered 503: Locked, see <url> or use <redacted>');
+    expect(d.message).toBe('timesheet is temporarily unavailable');
+    expect(JSON.stringify(d)).not.toContain('Locked');
     expect(JSON.stringify(d)).not.toContain('do-not-leak');
   });
 

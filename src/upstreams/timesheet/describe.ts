@@ -40,6 +40,8 @@ const STATUS_WORDS: Readonly<Record<number, string>> = {
   403: 'timesheet does not permit this action with the service credentials',
   404: 'timesheet has no such user',
   429: 'timesheet is limiting the request rate',
+  500: 'timesheet failed to answer the request',
+  503: 'timesheet is temporarily unavailable',
 };
 
 const MAX_TEXT = 200;
@@ -84,11 +86,9 @@ export function describeTimesheetError(status: number, body: unknown): ErrorDesc
     else fieldErrors.push({ path: [inputName(field)], message: words });
   }
   const parts = [...refusals, ...fieldErrors.map((e) => `${e.path.join('.')} ${e.message}`)];
-  const upstreamMessage = typeof body.message === 'string' ? safeText(body.message) : '';
-  let message: string | undefined;
-  if (parts.length) message = `timesheet refused the request: ${parts.join('; ')}`;
-  else if (upstreamMessage) message = `timesheet answered ${status}: ${upstreamMessage}`;
-  else message = STATUS_WORDS[status];
+  // The upstream's own `message` is free text and never passed on (DESIGN.md: no upstream body reaches a
+  // client); our words for the status say what happened.
+  const message = parts.length ? `timesheet refused the request: ${parts.join('; ')}` : STATUS_WORDS[status];
   return {
     ...(message ? { message } : {}),
     ...(fieldErrors.length ? { fieldErrors } : {}),
