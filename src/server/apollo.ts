@@ -42,6 +42,21 @@ export function gatewayErrorOf(error: unknown): GatewayError | undefined {
   return undefined;
 }
 
+/**
+ * graphql-js reports a bad variable as `Variable "$input" got invalid value … at "input.podero.role"; why`.
+ * The path becomes `extensions.fieldErrors`, like the gateway's own validation errors, so clients find
+ * the field without parsing messages.
+ */
+export function variableFieldErrors(message: string): { path: string[]; message: string }[] | undefined {
+  const match = /^Variable "\$(\w+)" (?:got invalid value .*? at "([^"]+)"|got invalid value .*?|of required type .*?|of non-null type .*?)(?:; |\.\s*)(.*)$/s.exec(message);
+  if (!match) return undefined;
+  const path = (match[2] ?? match[1]!).split('.');
+  const reason = (match[3] || message).trim();
+  const missingField = /^Field "(\w+)" of required type .* was not provided\.$/.exec(reason);
+  if (missingField) path.push(missingField[1]!);
+  return [{ path, message: reason }];
+}
+
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const gateway = gatewayErrorOf(error);
@@ -54,7 +69,8 @@ export function formatError(logger: Logger) {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      const fieldErrors = code === 'BAD_USER_INPUT' && !extensions.fieldErrors ? variableFieldErrors(formatted.message) : undefined;
+      return { ...formatted, extensions: fieldErrors ? { ...extensions, fieldErrors } : extensions };
     }
     // Anything else is a gateway bug: log it, show nothing of it.
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
