@@ -7,12 +7,24 @@ import type { AccountLink } from '../../registry/types';
 import type { GraphContext } from '../context';
 import { toGlobalId } from '../ids';
 import { ENUM_FROM_UPSTREAM } from './Query';
+import { vrmAccountOf } from './vrm';
 
 export const User: UserResolvers<GraphContext> = {
   id: (person) => toGlobalId('User', person.id),
   personId: (person) => person.id,
   email: (person) => person.email,
-  accounts: (person, _args, ctx) => ctx.loaders.links.load(person.id),
+  async accounts(person, _args, ctx) {
+    // A request carrying the person's own VRM token links their VRM account; do that first so the
+    // list already shows it (it costs nothing when the account is linked or no token was sent).
+    if (ctx.vrmCredential) {
+      try {
+        await vrmAccountOf(ctx, person);
+      } catch {
+        // A VRM failure must not hide the other accounts; the VRM fields report it.
+      }
+    }
+    return ctx.loaders.links.load(person.id);
+  },
 };
 
 export const UpstreamAccount: UpstreamAccountResolvers<GraphContext, AccountLink> = {
