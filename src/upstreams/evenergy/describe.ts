@@ -8,6 +8,7 @@
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
 import { isProblem } from './map';
+import { isObject } from '../shape';
 
 /** Longest upstream text passed on. */
 const MAX_TEXT = 200;
@@ -20,10 +21,6 @@ const INPUT_NAMES: Readonly<Record<string, string>> = {
   address_1: 'address1',
   address_2: 'address2',
 };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Upstream text made safe to show: URLs and credentials removed, control characters dropped, length bounded. */
 export function safeText(text: string): string {

@@ -4,7 +4,7 @@
  * message naming the answer, the field, what was expected and what kind of value came (never the value,
  * except an unknown enum word, which is safe and says what to add).
  */
-import { ErrorCode, GatewayError } from '../../errors';
+import type { GatewayError } from '../../errors';
 import type {
   EvenergyCoordinates,
   EvenergyLocation,
@@ -16,26 +16,10 @@ import type {
   EvenergyWallet,
 } from './types';
 import type { WireLocationWrite } from './wire';
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** What kind of value came, for messages: never the value itself. */
-function kindOf(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
+import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `evenergy sent a malformed ${answer}: expected ${expected}, but got ${got}`, {
-    upstream: 'evenergy',
-    status,
-  });
+  return malformedAnswer('evenergy', answer, expected, got, status);
 }
 
 /** True for an RFC 9457 problem body as ev.energy sends them (title and detail are required). */

@@ -6,6 +6,7 @@
  */
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
+import { isObject } from '../shape';
 
 /** Wire field → the connector's input name (CreateIdentityUserInput / UpdateIdentityUserInput). */
 const INPUT_NAMES: Readonly<Record<string, string>> = {
@@ -19,10 +20,6 @@ const INPUT_NAMES: Readonly<Record<string, string>> = {
 
 /** Longest upstream text passed on (field messages and unrecognised messages). */
 const MAX_TEXT = 200;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Upstream text made safe to show: URLs and credentials removed, control characters dropped, length

@@ -3,7 +3,7 @@
  * what the contract says becomes UPSTREAM_UNAVAILABLE with a message naming the field, what was expected
  * and what kind of value came (never the value itself, except for an unknown enum word).
  */
-import { ErrorCode, GatewayError } from '../../errors';
+import type { GatewayError } from '../../errors';
 import type {
   IdentityAccount,
   IdentityAccountStatus,
@@ -12,26 +12,10 @@ import type {
   IdentityUser,
   IdentityUserStatus,
 } from './types';
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** What kind of value came, for messages: never the value itself. */
-function kindOf(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
+import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `identity sent a malformed ${answer}: expected ${expected}, but got ${got}`, {
-    upstream: 'identity',
-    status,
-  });
+  return malformedAnswer('identity', answer, expected, got, status);
 }
 
 /** Reads fields of one JSON object, naming the path and the answer in every failure. */

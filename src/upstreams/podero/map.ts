@@ -3,7 +3,7 @@
  * contract says becomes UPSTREAM_UNAVAILABLE with a message naming the answer, the field, what was
  * expected and what kind of value came (never the value itself, except an unknown enum word).
  */
-import { ErrorCode, GatewayError } from '../../errors';
+import type { GatewayError } from '../../errors';
 import type {
   BoostState,
   DeviceAction,
@@ -19,26 +19,12 @@ import type {
   PriceZone,
 } from './types';
 import { WIRE_PRICE_ZONES } from './wire';
+import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
 
-type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** What kind of value came, for messages: never the value itself. */
-function kindOf(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
+export { isObject };
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `podero sent a malformed ${answer}: expected ${expected}, but got ${got}`, {
-    upstream: 'podero',
-    status,
-  });
+  return malformedAnswer('podero', answer, expected, got, status);
 }
 
 /** The API's open vocabularies (`authenticated`, `needs-attention`) in the gateway's UPPER_SNAKE. */

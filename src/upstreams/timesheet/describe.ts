@@ -8,6 +8,7 @@
  */
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
+import { isObject } from '../shape';
 
 /** The documented codes in words. */
 const CODE_WORDS: Readonly<Record<string, string>> = {
@@ -45,10 +46,6 @@ const STATUS_WORDS: Readonly<Record<number, string>> = {
 };
 
 const MAX_TEXT = 200;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Upstream text made safe to show: URLs and token-like strings removed, control characters dropped, length bounded. */
 export function safeText(text: string): string {

@@ -4,7 +4,7 @@
  * the field, what was expected and what kind of value came (never the value itself, except an unknown
  * enum word).
  */
-import { ErrorCode, GatewayError } from '../../errors';
+import type { GatewayError } from '../../errors';
 import type {
   TimesheetEntry,
   TimesheetExpense,
@@ -19,26 +19,10 @@ import type {
   TimesheetUserState,
 } from './types';
 import { WIRE_INVOICE_STATES, WIRE_ROLES, WIRE_USER_STATES } from './wire';
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** What kind of value came, for messages: never the value itself. */
-function kindOf(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
+import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `timesheet sent a malformed ${answer}: expected ${expected}, but got ${got}`, {
-    upstream: 'timesheet',
-    status,
-  });
+  return malformedAnswer('timesheet', answer, expected, got, status);
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
