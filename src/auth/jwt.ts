@@ -120,34 +120,54 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   }
   const accepted = [...(secretKey ? SECRET_ALGORITHMS : []), ...(jwks ? JWKS_ALGORITHMS : [])];
   const clockTolerance = options.clockToleranceSec ?? 30;
+  // Clients send the same token on every request, and checking a signature is the largest single cost of a
+  // small request. A token that verified once is trusted again until it expires (never past `exp`), from
+  // a bounded cache; refusals are not cached.
+  const verified = new Map<string, { claims: Claims; expiresAtMs: number }>();
+  const CACHE_SIZE = 10_000;
 
   return {
     async verify(token: string): Promise<Claims> {
-      if (typeof token !== 'string' || token === '') throw refuse('it is empty');
-      let alg: string | undefined;
-      try {
-        alg = decodeProtectedHeader(token).alg;
-      } catch (err) {
-        throw describeFailure(err instanceof errors.JOSEError ? err : new errors.JWSInvalid('unreadable header'));
+      const hit = verified.get(token);
+      if (hit) {
+        if (Date.now() < hit.expiresAtMs) return hit.claims;
+        verified.delete(token);
       }
-      if (alg === undefined || !(accepted as readonly string[]).includes(alg)) {
-        throw refuse(`its algorithm ${JSON.stringify(alg ?? null)} is not accepted; expected one of ${accepted.join(', ')}`);
-      }
-      const verifyOptions = { algorithms: [alg], issuer, audience, clockTolerance, requiredClaims: ['exp'] };
-      let payload: JWTPayload;
-      try {
-        // `accepted` holds only algorithms whose key source exists; the checks narrow for the compiler.
-        if (alg === 'HS256') {
-          if (!secretKey) throw refuse('HS256 tokens need a configured secret');
-          payload = (await jwtVerify(token, secretKey, verifyOptions)).payload;
-        } else {
-          if (!jwks) throw refuse(`${alg} tokens need a configured JWKS URL`);
-          payload = (await jwtVerify(token, jwks, verifyOptions)).payload;
-        }
-      } catch (err) {
-        throw describeFailure(err);
-      }
-      return claimsFrom(payload);
+      return verifyOnce(token);
     },
   };
+
+  /** Checks the token's header, signature and claims; caches what passes. */
+  async function verifyOnce(token: string): Promise<Claims> {
+    if (typeof token !== 'string' || token === '') throw refuse('it is empty');
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch (err) {
+      throw describeFailure(err instanceof errors.JOSEError ? err : new errors.JWSInvalid('unreadable header'));
+    }
+    if (alg === undefined || !(accepted as readonly string[]).includes(alg)) {
+      throw refuse(`its algorithm ${JSON.stringify(alg ?? null)} is not accepted; expected one of ${accepted.join(', ')}`);
+    }
+    const verifyOptions = { algorithms: [alg], issuer, audience, clockTolerance, requiredClaims: ['exp'] };
+    let payload: JWTPayload;
+    try {
+      // `accepted` holds only algorithms whose key source exists; the checks narrow for the compiler.
+      if (alg === 'HS256') {
+        if (!secretKey) throw refuse('HS256 tokens need a configured secret');
+        payload = (await jwtVerify(token, secretKey, verifyOptions)).payload;
+      } else {
+        if (!jwks) throw refuse(`${alg} tokens need a configured JWKS URL`);
+        payload = (await jwtVerify(token, jwks, verifyOptions)).payload;
+      }
+    } catch (err) {
+      throw describeFailure(err);
+    }
+    const claims = claimsFrom(payload);
+    if (typeof payload.exp === 'number') {
+      if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+    }
+    return claims;
+  }
 }

@@ -57,6 +57,22 @@ function isUniqueViolation(err: unknown): boolean {
 export class SqliteRegistry implements Registry {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
+  /**
+   * Prepared statements by SQL text. Preparing costs more than running a small query, and every request
+   * runs the same few statements; batched reads vary only in their number of placeholders. Bounded so a
+   * stream of odd batch sizes cannot grow it without limit.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= 500) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   constructor(options: SqliteRegistryOptions) {
     const memory = options.path === ':memory:';
@@ -86,13 +102,12 @@ export class SqliteRegistry implements Registry {
     const personId = id === undefined ? randomUUID() : v.personId(id);
     const now = Date.now();
     try {
-      const row = this.db
-        .prepare(`INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING ${PERSON_COLUMNS}`)
+      const row = this.stmt(`INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING ${PERSON_COLUMNS}`)
         .get(personId, email, v.emailKey(email), now, now) as PersonRow;
       return toPerson(row);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      const byId = this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(personId);
+      const byId = this.stmt('SELECT 1 FROM people WHERE id = ?').get(personId);
       throw byId ? v.idTaken(personId) : v.emailTaken(email);
     }
   }
@@ -104,7 +119,7 @@ export class SqliteRegistry implements Registry {
     for (const e of emails) if (!firstByKey.has(v.emailKey(e))) firstByKey.set(v.emailKey(e), e);
     const run = this.db.transaction((): Map<string, FoundOrCreated> => {
       const now = Date.now();
-      const insert = this.db.prepare(
+      const insert = this.stmt(
         'INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email_key) DO NOTHING RETURNING id',
       );
       const created = new Set<string>();
@@ -112,8 +127,7 @@ export class SqliteRegistry implements Registry {
         const row = insert.get(randomUUID(), address, key, now, now) as { id: string } | undefined;
         if (row) created.add(row.id);
       }
-      const rows = this.db
-        .prepare(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
+      const rows = this.stmt(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
         .all(JSON.stringify([...firstByKey.keys()])) as (PersonRow & { email_key: string })[];
       return new Map(rows.map((r) => [r.email_key, { person: toPerson(r), created: created.has(r.id) }]));
     });
@@ -129,8 +143,7 @@ export class SqliteRegistry implements Registry {
   async getPeople(ids: readonly string[]): Promise<(Person | null)[]> {
     const keys = v.personIds(ids);
     if (keys.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT ${PERSON_COLUMNS} FROM people WHERE id IN (SELECT value FROM json_each(?))`)
+    const rows = this.stmt(`SELECT ${PERSON_COLUMNS} FROM people WHERE id IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify([...new Set(keys)])) as PersonRow[];
     const byId = new Map(rows.map((r) => [r.id, toPerson(r)]));
     return keys.map((id) => byId.get(id) ?? null);
@@ -139,8 +152,7 @@ export class SqliteRegistry implements Registry {
   async getPeopleByEmail(emails: readonly string[]): Promise<(Person | null)[]> {
     const keys = v.emails(emails).map(v.emailKey);
     if (keys.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
+    const rows = this.stmt(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify([...new Set(keys)])) as (PersonRow & { email_key: string })[];
     const byKey = new Map(rows.map((r) => [r.email_key, toPerson(r)]));
     return keys.map((k) => byKey.get(k) ?? null);
@@ -165,15 +177,14 @@ export class SqliteRegistry implements Registry {
       params.push(JSON.stringify(upstreams));
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.db.prepare(`SELECT count(*) AS n FROM people ${filter}`).get(...params) as { n: number };
+    const total = this.stmt(`SELECT count(*) AS n FROM people ${filter}`).get(...params) as { n: number };
     const pageWhere = [...where];
     const pageParams = [...params];
     if (after) {
       pageWhere.push('(created_at, id) > (?, ?)');
       pageParams.push(after.createdAtMs, after.id);
     }
-    const rows = this.db
-      .prepare(
+    const rows = this.stmt(
         `SELECT ${PERSON_COLUMNS} FROM people ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`,
       )
       .all(...pageParams, first + 1) as PersonRow[];
@@ -191,8 +202,7 @@ export class SqliteRegistry implements Registry {
     const keys = v.personIds(personIds, 'personIds');
     const result = new Map<string, AccountLink[]>(keys.map((id) => [id, []]));
     if (keys.length === 0) return result;
-    const rows = this.db
-      .prepare(
+    const rows = this.stmt(
         'SELECT person_id, upstream, account_id, linked_at FROM account_links WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id, upstream',
       )
       .all(JSON.stringify([...result.keys()])) as LinkRow[];
@@ -205,9 +215,8 @@ export class SqliteRegistry implements Registry {
     v.upstream(upstream);
     v.accountId(accountId);
     const run = this.db.transaction((): LinkResult => {
-      if (!this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(id)) throw v.notFound(id);
-      const inserted = this.db
-        .prepare(
+      if (!this.stmt('SELECT 1 FROM people WHERE id = ?').get(id)) throw v.notFound(id);
+      const inserted = this.stmt(
           'INSERT INTO account_links (person_id, upstream, account_id, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING person_id, upstream, account_id, linked_at',
         )
         .get(id, upstream, accountId, Date.now()) as LinkRow | undefined;
@@ -220,13 +229,13 @@ export class SqliteRegistry implements Registry {
   /** Inside link's transaction: which existing link stopped the insert. */
   private explainRefusedLink(personId: string, upstream: UpstreamName, accountId: string): LinkResult {
     const select = 'SELECT person_id, upstream, account_id, linked_at FROM account_links WHERE';
-    const mine = this.db.prepare(`${select} person_id = ? AND upstream = ?`).get(personId, upstream) as LinkRow | undefined;
+    const mine = this.stmt(`${select} person_id = ? AND upstream = ?`).get(personId, upstream) as LinkRow | undefined;
     if (mine) {
       return mine.account_id === accountId
         ? { status: 'ALREADY_LINKED', link: toLink(mine) }
         : { status: 'CONFLICT', kind: 'PERSON_HAS_OTHER_ACCOUNT', existing: toLink(mine) };
     }
-    const theirs = this.db.prepare(`${select} upstream = ? AND account_id = ?`).get(upstream, accountId) as LinkRow | undefined;
+    const theirs = this.stmt(`${select} upstream = ? AND account_id = ?`).get(upstream, accountId) as LinkRow | undefined;
     if (theirs) return { status: 'CONFLICT', kind: 'ACCOUNT_LINKED_TO_OTHER_PERSON', existing: toLink(theirs) };
     throw new Error(`Registry invariant broken: linking ${upstream} account ${accountId} was refused with no link in the way`);
   }
@@ -234,8 +243,7 @@ export class SqliteRegistry implements Registry {
   async unlink(personId: string, upstream: UpstreamName): Promise<AccountLink | null> {
     const id = v.personId(personId, ['personId']);
     v.upstream(upstream);
-    const row = this.db
-      .prepare('DELETE FROM account_links WHERE person_id = ? AND upstream = ? RETURNING person_id, upstream, account_id, linked_at')
+    const row = this.stmt('DELETE FROM account_links WHERE person_id = ? AND upstream = ? RETURNING person_id, upstream, account_id, linked_at')
       .get(id, upstream) as LinkRow | undefined;
     return row ? toLink(row) : null;
   }
@@ -243,8 +251,7 @@ export class SqliteRegistry implements Registry {
   async personByAccount(upstream: UpstreamName, accountId: string): Promise<Person | null> {
     v.upstream(upstream);
     v.accountId(accountId);
-    const row = this.db
-      .prepare(
+    const row = this.stmt(
         `SELECT p.id, p.email, p.created_at, p.updated_at FROM account_links a JOIN people p ON p.id = a.person_id WHERE a.upstream = ? AND a.account_id = ?`,
       )
       .get(upstream, accountId) as PersonRow | undefined;
@@ -255,8 +262,7 @@ export class SqliteRegistry implements Registry {
     const id = v.personId(personId, ['personId']);
     v.email(email);
     try {
-      const row = this.db
-        .prepare(`UPDATE people SET email = ?, email_key = ?, updated_at = ? WHERE id = ? RETURNING ${PERSON_COLUMNS}`)
+      const row = this.stmt(`UPDATE people SET email = ?, email_key = ?, updated_at = ? WHERE id = ? RETURNING ${PERSON_COLUMNS}`)
         .get(email, v.emailKey(email), Date.now(), id) as PersonRow | undefined;
       if (!row) throw v.notFound(id);
       return toPerson(row);
@@ -268,6 +274,6 @@ export class SqliteRegistry implements Registry {
 
   async deletePerson(id: string): Promise<boolean> {
     const key = v.personId(id);
-    return this.db.prepare('DELETE FROM people WHERE id = ?').run(key).changes > 0;
+    return this.stmt('DELETE FROM people WHERE id = ?').run(key).changes > 0;
   }
 }
