@@ -25,6 +25,8 @@ export interface TestGateway {
   adminToken: string;
   tokenFor(person: DemoPerson | { email: string; sub?: string }, roles?: string[]): Promise<string>;
   query<T = any>(query: string, options?: { token?: string | null; variables?: Record<string, unknown>; headers?: Record<string, string> }): Promise<GraphQLResult<T>>;
+  /** The registry's person id of demo person `index` (after sync or a lookup); fails loudly when unknown. */
+  personId(index: number): Promise<string>;
   /** Call counts at each emulator since the last reset. */
   counts(): Record<UpstreamName, RequestCounts>;
   /** Total calls per upstream since the last reset. */
@@ -79,6 +81,13 @@ export async function startTestGateway(options: { people?: number; clientOverrid
       });
       const body = (await res.json()) as Omit<GraphQLResult<any>, 'status'>;
       return { status: res.status, ...body };
+    },
+    async personId(index) {
+      const demo = population.people[index];
+      if (!demo) throw new Error(`the test population has no person ${index}`);
+      const [person] = await registry.getPeopleByEmail([demo.email]);
+      if (!person) throw new Error(`person ${index} is not in the registry`);
+      return person.id;
     },
     counts() {
       return Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, emulators.emulators[u]!.counts()])) as Record<UpstreamName, RequestCounts>;

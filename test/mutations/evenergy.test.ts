@@ -5,47 +5,30 @@
  * back through the connector. Bad input is refused before any upstream call, with its code and field
  * path, and leaves ev.energy's data as it was.
  */
-import type { IncomingMessage } from 'node:http';
 import { sync } from '../../src/registry/sync';
 import type { EvenergyNotificationPreferences, EvenergyPayoutMethod } from '../../src/upstreams/evenergy/types';
+import { recordRequests, type Received } from '../helpers/received';
 import { startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 
-/** One request the ev.energy emulator's server received. */
-interface Received {
-  method: string;
-  path: string;
-  body: unknown;
-}
-let received: Received[] = [];
+let received: Received[];
 
 beforeAll(async () => {
   t = await startTestGateway({ people: 24 });
   await sync({ registry: t.registry, upstreams: t.gateway.upstreams });
-  // Listens alongside the emulator's own body reader: both see every chunk.
-  t.emulators.emulators.evenergy!.server.on('request', (req: IncomingMessage) => {
-    const entry: Received = { method: req.method ?? '', path: req.url ?? '', body: undefined };
-    if (entry.path.startsWith('/__emulator/')) return;
-    received.push(entry);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      entry.body = text === '' ? undefined : JSON.parse(text);
-    });
-  });
+  received = recordRequests(t.emulators.emulators.evenergy!.server);
 });
 afterAll(() => t.close());
 beforeEach(() => {
   t.emulators.reset(true);
-  received = [];
+  received.length = 0;
 });
 
 /** Starts counting after a test's own setup reads. */
 function startCounting(): void {
   t.resetCounts();
-  received = [];
+  received.length = 0;
 }
 
 function evenergyCalls(): Record<string, number> {
@@ -56,14 +39,8 @@ function noUpstreamCalls(): void {
   expect(t.totals()).toEqual({ identity: 0, evenergy: 0, vrm: 0, podero: 0, timesheet: 0 });
 }
 
-async function personId(index: number): Promise<string> {
-  const [person] = await t.registry.getPeopleByEmail([t.population.people[index]!.email]);
-  if (!person) throw new Error(`person ${index} is not in the registry`);
-  return person.id;
-}
-
 async function accountId(index: number): Promise<string> {
-  const links = (await t.registry.linksFor([await personId(index)])).get(await personId(index)) ?? [];
+  const links = (await t.registry.linksFor([await t.personId(index)])).get(await t.personId(index)) ?? [];
   const link = links.find((l) => l.upstream === 'evenergy');
   if (!link) throw new Error(`person ${index} has no ev.energy account`);
   return link.accountId;
@@ -121,7 +98,7 @@ describe('updateNotificationPreferences', () => {
       const account = await accountId(1);
       startCounting();
       const res = await t.query(UPDATE_GROUPS, {
-        variables: { userId: await personId(1), groups: [{ name: 'deals_and_offers', enabled: false }, { name: 'power_supply_notifications', enabled: true }] },
+        variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: false }, { name: 'power_supply_notifications', enabled: true }] },
       });
       expect(res.errors).toBeUndefined();
       // The payload's user reads the answer of the PATCH: no second call.
@@ -140,7 +117,7 @@ describe('updateNotificationPreferences', () => {
     });
 
     it('answers every group ev.energy reports, by its upstream name', async () => {
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(2), groups: [{ name: 'charging_flow', enabled: false }] } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(2), groups: [{ name: 'charging_flow', enabled: false }] } });
       expect(res.errors).toBeUndefined();
       const stored = await storedGroups(2);
       const listed = Object.fromEntries(res.data.updateNotificationPreferences.notificationGroups.groups.map((g: { name: string; enabled: boolean }) => [g.name, g.enabled]));
@@ -151,7 +128,7 @@ describe('updateNotificationPreferences', () => {
     it('makes no PATCH for an empty list and answers the current groups with one GET', async () => {
       const before = await storedGroups(5);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(5), groups: [] } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [] } });
       expect(res.errors).toBeUndefined();
       expect(evenergyCalls()).toEqual({ 'GET /users/:user_id/notification_preferences': 1 });
       expect(received.map((r) => r.method)).toEqual(['GET']);
@@ -161,7 +138,7 @@ describe('updateNotificationPreferences', () => {
     });
 
     it('lets a person change their own groups with their own token', async () => {
-      const res = await t.query(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await personId(0), groups: [{ name: 'deals_and_offers', enabled: false }] } });
+      const res = await t.query(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await t.personId(0), groups: [{ name: 'deals_and_offers', enabled: false }] } });
       expect(res.errors).toBeUndefined();
       expect((await storedGroups(0)).deals_and_offers).toBe(false);
     });
@@ -169,16 +146,16 @@ describe('updateNotificationPreferences', () => {
 
   describe('tri-state input', () => {
     it('sets a group to the value sent, on or off', async () => {
-      await t.query(UPDATE_GROUPS, { variables: { userId: await personId(5), groups: [{ name: 'charging_issues', enabled: true }] } });
+      await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [{ name: 'charging_issues', enabled: true }] } });
       expect((await storedGroups(5)).charging_issues).toBe(true);
-      await t.query(UPDATE_GROUPS, { variables: { userId: await personId(5), groups: [{ name: 'charging_issues', enabled: false }] } });
+      await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [{ name: 'charging_issues', enabled: false }] } });
       expect((await storedGroups(5)).charging_issues).toBe(false);
     });
 
     it('refuses enabled: null before any upstream call, as a group cannot be cleared', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(1), groups: [{ name: 'deals_and_offers', enabled: null }] } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: null }] } });
       expectError(res, 'BAD_USER_INPUT');
       expect(res.errors![0]!.message).toMatch(/groups\[0\]\.enabled/);
       noUpstreamCalls();
@@ -187,7 +164,7 @@ describe('updateNotificationPreferences', () => {
 
     it('refuses groups: null before any upstream call', async () => {
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(1), groups: null } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: null } });
       expectError(res, 'BAD_USER_INPUT');
       expect(res.errors![0]!.message).toMatch(/\$groups/);
       noUpstreamCalls();
@@ -199,7 +176,7 @@ describe('updateNotificationPreferences', () => {
       const before = await storedGroups(1);
       startCounting();
       const res = await t.query(UPDATE_GROUPS, {
-        variables: { userId: await personId(1), groups: [{ name: 'deals_and_offers', enabled: false }, { name: 'charging_flower', enabled: true }] },
+        variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: false }, { name: 'charging_flower', enabled: true }] },
       });
       expectError(res, 'BAD_USER_INPUT', ['groups', '1', 'name']);
       expect(res.errors![0]!.message).toContain('charging_flower');
@@ -210,7 +187,7 @@ describe('updateNotificationPreferences', () => {
     it('refuses a name that cannot be a group before any upstream call', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(1), groups: [{ name: 'Deals And Offers', enabled: true }] } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'Deals And Offers', enabled: true }] } });
       expectError(res, 'BAD_USER_INPUT', ['groups', '0', 'name']);
       noUpstreamCalls();
       expect(await storedGroups(1)).toEqual(before);
@@ -221,7 +198,7 @@ describe('updateNotificationPreferences', () => {
       startCounting();
       const res = await t.query(UPDATE_GROUPS, {
         variables: {
-          userId: await personId(1),
+          userId: await t.personId(1),
           groups: [
             { name: 'charging_flow', enabled: false },
             { name: 'deals_and_offers', enabled: false },
@@ -237,7 +214,7 @@ describe('updateNotificationPreferences', () => {
 
     it('refuses a group without enabled before any upstream call', async () => {
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(1), groups: [{ name: 'charging_flow' }] } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'charging_flow' }] } });
       expectError(res, 'BAD_USER_INPUT');
       expect(res.errors![0]!.message).toMatch(/enabled/);
       noUpstreamCalls();
@@ -246,7 +223,7 @@ describe('updateNotificationPreferences', () => {
     it('refuses another person as a plain user (FORBIDDEN) before any upstream call', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await personId(1), groups: [{ name: 'charging_flow', enabled: false }] } });
+      const res = await t.query(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await t.personId(1), groups: [{ name: 'charging_flow', enabled: false }] } });
       expectError(res, 'FORBIDDEN');
       noUpstreamCalls();
       expect(await storedGroups(1)).toEqual(before);
@@ -270,7 +247,7 @@ describe('updateNotificationPreferences', () => {
     it('answers NOT_FOUND naming ev.energy for a person without an ev.energy account', async () => {
       // Person 3 has no ev.energy account (i % 4 === 3).
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(3), groups: [{ name: 'charging_flow', enabled: false }] } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(3), groups: [{ name: 'charging_flow', enabled: false }] } });
       expectError(res, 'NOT_FOUND', ['userId']);
       expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'evenergy' });
       noUpstreamCalls();
@@ -278,7 +255,7 @@ describe('updateNotificationPreferences', () => {
 
     it('refuses an anonymous caller (UNAUTHENTICATED) before any upstream call', async () => {
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { token: null, variables: { userId: await personId(1), groups: [] } });
+      const res = await t.query(UPDATE_GROUPS, { token: null, variables: { userId: await t.personId(1), groups: [] } });
       expectError(res, 'UNAUTHENTICATED');
       noUpstreamCalls();
     });
@@ -287,7 +264,7 @@ describe('updateNotificationPreferences', () => {
   describe('failures', () => {
     it('does not retry the PATCH when it reached ev.energy and the answer failed', async () => {
       t.faults('evenergy', { status: 503, afterHandler: true, count: 1, routes: ['PATCH /users/:user_id/notification_preferences'] });
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await personId(1), groups: [{ name: 'deals_and_offers', enabled: false }] } });
+      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: false }] } });
       expectError(res, 'UPSTREAM_UNAVAILABLE');
       expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'evenergy' });
       expect(evenergyCalls()).toEqual({ 'PATCH /users/:user_id/notification_preferences': 1 });
@@ -303,7 +280,7 @@ describe('setPayoutMethod', () => {
     it('sets PAYPAL with an email receiver in one PATCH', async () => {
       const account = await accountId(0);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await personId(0), input: { wallet: 'PAYPAL', receiver: 'sophie@example.com' } } });
+      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(0), input: { wallet: 'PAYPAL', receiver: 'sophie@example.com' } } });
       expect(res.errors).toBeUndefined();
       expect(evenergyCalls()).toEqual({ 'PATCH /users/:user_id/payout_method': 1 });
       expect(received).toEqual([{ method: 'PATCH', path: `/v2/users/${account}/payout_method`, body: { receiver_wallet: 'PAYPAL', receiver: 'sophie@example.com' } }]);
@@ -314,14 +291,14 @@ describe('setPayoutMethod', () => {
 
     it('replaces an existing method with VENMO and a phone receiver', async () => {
       expect((await storedPayout(1))?.wallet).toBe('PAYPAL');
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await personId(1), input: { wallet: 'VENMO', receiver: '+15555550123' } } });
+      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'VENMO', receiver: '+15555550123' } } });
       expect(res.errors).toBeUndefined();
       expect(res.data.setPayoutMethod.payoutMethod).toEqual({ wallet: 'VENMO', receiver: '+15555550123', receiverType: 'PHONE' });
       expect(await storedPayout(1)).toEqual({ wallet: 'VENMO', receiver: '+15555550123', receiverType: 'PHONE' });
     });
 
     it('lets a person set their own method with their own token', async () => {
-      const res = await t.query(SET_PAYOUT, { token: await userToken(2), variables: { userId: await personId(2), input: { wallet: 'PAYPAL', receiver: 'james@example.com' } } });
+      const res = await t.query(SET_PAYOUT, { token: await userToken(2), variables: { userId: await t.personId(2), input: { wallet: 'PAYPAL', receiver: 'james@example.com' } } });
       expect(res.errors).toBeUndefined();
       expect((await storedPayout(2))?.receiver).toBe('james@example.com');
     });
@@ -331,7 +308,7 @@ describe('setPayoutMethod', () => {
     it('sends no receiver key at all for BILL_CREDITS when receiver is omitted', async () => {
       const account = await accountId(1);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await personId(1), input: { wallet: 'BILL_CREDITS' } } });
+      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'BILL_CREDITS' } } });
       expect(res.errors).toBeUndefined();
       expect(received).toEqual([{ method: 'PATCH', path: `/v2/users/${account}/payout_method`, body: { receiver_wallet: 'BILL_CREDITS' } }]);
       expect(res.data.setPayoutMethod.payoutMethod).toMatchObject({ wallet: 'BILL_CREDITS', receiverType: 'ACCOUNT_NUMBER' });
@@ -340,7 +317,7 @@ describe('setPayoutMethod', () => {
 
     it('reads receiver: null for BILL_CREDITS as no receiver, and still sends no receiver key (ev.energy refuses even null)', async () => {
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await personId(2), input: { wallet: 'BILL_CREDITS', receiver: null } } });
+      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(2), input: { wallet: 'BILL_CREDITS', receiver: null } } });
       expect(res.errors).toBeUndefined();
       expect(received.map((r) => r.body)).toEqual([{ receiver_wallet: 'BILL_CREDITS' }]);
       expect((await storedPayout(2))?.wallet).toBe('BILL_CREDITS');
@@ -355,7 +332,7 @@ describe('setPayoutMethod', () => {
       const before = await storedPayout(1);
       startCounting();
       const input = receiver === undefined ? { wallet } : { wallet, receiver };
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await personId(1), input } });
+      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input } });
       expectError(res, 'BAD_USER_INPUT', ['input', 'receiver']);
       expect(res.errors![0]!.message).toContain(`but got ${word}`);
       noUpstreamCalls();
@@ -373,7 +350,7 @@ describe('setPayoutMethod', () => {
     ])('refuses %s with %s at input.receiver before any upstream call', async (wallet, _label, receiver, words) => {
       const before = await storedPayout(1);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await personId(1), input: { wallet, receiver } } });
+      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet, receiver } } });
       expectError(res, 'BAD_USER_INPUT', ['input', 'receiver']);
       expect(res.errors![0]!.message).toContain(words);
       noUpstreamCalls();
@@ -383,10 +360,10 @@ describe('setPayoutMethod', () => {
     it('refuses a wallet the schema does not have, and a missing wallet, before any upstream call', async () => {
       const before = await storedPayout(1);
       startCounting();
-      const unknown = await t.query(SET_PAYOUT, { variables: { userId: await personId(1), input: { wallet: 'CASH', receiver: 'x@example.com' } } });
+      const unknown = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'CASH', receiver: 'x@example.com' } } });
       expectError(unknown, 'BAD_USER_INPUT');
       expect(unknown.errors![0]!.message).toMatch(/CASH/);
-      const missing = await t.query(SET_PAYOUT, { variables: { userId: await personId(1), input: { receiver: 'x@example.com' } } });
+      const missing = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { receiver: 'x@example.com' } } });
       expectError(missing, 'BAD_USER_INPUT');
       expect(missing.errors![0]!.message).toMatch(/wallet/);
       noUpstreamCalls();
@@ -396,7 +373,7 @@ describe('setPayoutMethod', () => {
     it('refuses another person as a plain user (FORBIDDEN) before any upstream call', async () => {
       const before = await storedPayout(1);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { token: await userToken(0), variables: { userId: await personId(1), input: { wallet: 'PAYPAL', receiver: 'thief@example.com' } } });
+      const res = await t.query(SET_PAYOUT, { token: await userToken(0), variables: { userId: await t.personId(1), input: { wallet: 'PAYPAL', receiver: 'thief@example.com' } } });
       expectError(res, 'FORBIDDEN');
       noUpstreamCalls();
       expect(await storedPayout(1)).toEqual(before);
@@ -406,7 +383,7 @@ describe('setPayoutMethod', () => {
       startCounting();
       const unknown = await t.query(SET_PAYOUT, { variables: { userId: '00000000-0000-4000-8000-00000000beef', input: { wallet: 'BILL_CREDITS' } } });
       expectError(unknown, 'NOT_FOUND', ['userId']);
-      const noAccount = await t.query(SET_PAYOUT, { variables: { userId: await personId(3), input: { wallet: 'BILL_CREDITS' } } });
+      const noAccount = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(3), input: { wallet: 'BILL_CREDITS' } } });
       expectError(noAccount, 'NOT_FOUND', ['userId']);
       expect(noAccount.errors![0]!.extensions).toMatchObject({ upstream: 'evenergy' });
       noUpstreamCalls();
@@ -416,7 +393,7 @@ describe('setPayoutMethod', () => {
   describe('failures', () => {
     it('does not retry the PATCH when it reached ev.energy and the answer failed', async () => {
       t.faults('evenergy', { status: 503, afterHandler: true, count: 1, routes: ['PATCH /users/:user_id/payout_method'] });
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await personId(0), input: { wallet: 'VENMO', receiver: '+15555550199' } } });
+      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(0), input: { wallet: 'VENMO', receiver: '+15555550199' } } });
       expectError(res, 'UPSTREAM_UNAVAILABLE');
       expect(evenergyCalls()).toEqual({ 'PATCH /users/:user_id/payout_method': 1 });
       expect((await storedPayout(0))?.receiver).toBe('+15555550199');
@@ -429,7 +406,7 @@ describe('removePayoutMethod', () => {
     expect((await storedPayout(1))?.wallet).toBe('PAYPAL');
     const account = await accountId(1);
     startCounting();
-    const res = await t.query(REMOVE_PAYOUT, { variables: { userId: await personId(1) } });
+    const res = await t.query(REMOVE_PAYOUT, { variables: { userId: await t.personId(1) } });
     expect(res.errors).toBeUndefined();
     expect(evenergyCalls()).toEqual({ 'DELETE /users/:user_id/payout_method': 1 });
     expect(received).toEqual([{ method: 'DELETE', path: `/v2/users/${account}/payout_method`, body: undefined }]);
@@ -441,7 +418,7 @@ describe('removePayoutMethod', () => {
   it('succeeds when no method is set, and again when run twice', async () => {
     // Person 0 has no payout method.
     for (let i = 0; i < 2; i++) {
-      const res = await t.query(REMOVE_PAYOUT, { variables: { userId: await personId(0) } });
+      const res = await t.query(REMOVE_PAYOUT, { variables: { userId: await t.personId(0) } });
       expect(res.errors).toBeUndefined();
       expect(res.data.removePayoutMethod.payoutMethod).toEqual({ wallet: null, receiver: null, receiverType: null });
     }
@@ -450,7 +427,7 @@ describe('removePayoutMethod', () => {
 
   it('retries the DELETE after a failed answer, as removing twice leaves the same state', async () => {
     t.faults('evenergy', { status: 503, afterHandler: true, count: 1, routes: ['DELETE /users/:user_id/payout_method'] });
-    const res = await t.query(REMOVE_PAYOUT, { token: await userToken(2), variables: { userId: await personId(2) } });
+    const res = await t.query(REMOVE_PAYOUT, { token: await userToken(2), variables: { userId: await t.personId(2) } });
     expect(res.errors).toBeUndefined();
     expect(evenergyCalls()).toEqual({ 'DELETE /users/:user_id/payout_method': 2 });
     expect((await storedPayout(2))?.wallet).toBeNull();
@@ -459,10 +436,10 @@ describe('removePayoutMethod', () => {
   it('refuses another person as a plain user, and an unknown person or one without an account, leaving data as it was', async () => {
     const before = await storedPayout(1);
     startCounting();
-    expectError(await t.query(REMOVE_PAYOUT, { token: await userToken(0), variables: { userId: await personId(1) } }), 'FORBIDDEN');
+    expectError(await t.query(REMOVE_PAYOUT, { token: await userToken(0), variables: { userId: await t.personId(1) } }), 'FORBIDDEN');
     expectError(await t.query(REMOVE_PAYOUT, { variables: { userId: '00000000-0000-4000-8000-00000000beef' } }), 'NOT_FOUND', ['userId']);
-    expectError(await t.query(REMOVE_PAYOUT, { variables: { userId: await personId(3) } }), 'NOT_FOUND', ['userId']);
-    expectError(await t.query(REMOVE_PAYOUT, { token: null, variables: { userId: await personId(1) } }), 'UNAUTHENTICATED');
+    expectError(await t.query(REMOVE_PAYOUT, { variables: { userId: await t.personId(3) } }), 'NOT_FOUND', ['userId']);
+    expectError(await t.query(REMOVE_PAYOUT, { token: null, variables: { userId: await t.personId(1) } }), 'UNAUTHENTICATED');
     noUpstreamCalls();
     expect(await storedPayout(1)).toEqual(before);
   });

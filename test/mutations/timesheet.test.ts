@@ -8,44 +8,29 @@
  * People (src/emulators/timesheet/README.md, user id 5000 + index): 1 active with entries, 3 active
  * without entries, 4 no timesheet account, 7 pending, 13 disabled, 18 suspended.
  */
-import type { IncomingMessage } from 'node:http';
 import { sync } from '../../src/registry/sync';
 import type { TimesheetUserState } from '../../src/upstreams/timesheet/types';
+import { recordRequests, type Received } from '../helpers/received';
 import { startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 
-interface Received {
-  method: string;
-  path: string;
-  body: string;
-}
-let received: Received[] = [];
+let received: Received<string>[];
 
 beforeAll(async () => {
   t = await startTestGateway({ people: 24 });
   await sync({ registry: t.registry, upstreams: t.gateway.upstreams });
-  // Listens alongside the emulator's own body reader: both see every chunk.
-  t.emulators.emulators.timesheet!.server.on('request', (req: IncomingMessage) => {
-    const entry: Received = { method: req.method ?? '', path: req.url ?? '', body: '' };
-    if (entry.path.startsWith('/__emulator/')) return;
-    received.push(entry);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      entry.body = Buffer.concat(chunks).toString('utf8');
-    });
-  });
+  received = recordRequests(t.emulators.emulators.timesheet!.server, { raw: true });
 });
 afterAll(() => t.close());
 beforeEach(() => {
   t.emulators.reset(true);
-  received = [];
+  received.length = 0;
 });
 
 function startCounting(): void {
   t.resetCounts();
-  received = [];
+  received.length = 0;
 }
 
 function timesheetCalls(): Record<string, number> {
@@ -54,12 +39,6 @@ function timesheetCalls(): Record<string, number> {
 
 function noUpstreamCalls(): void {
   expect(t.totals()).toEqual({ identity: 0, evenergy: 0, vrm: 0, podero: 0, timesheet: 0 });
-}
-
-async function personId(index: number): Promise<string> {
-  const [person] = await t.registry.getPeopleByEmail([t.population.people[index]!.email]);
-  if (!person) throw new Error(`person ${index} is not in the registry`);
-  return person.id;
 }
 
 async function storedState(index: number): Promise<TimesheetUserState> {
@@ -96,17 +75,17 @@ describe('what is sent', () => {
   ] as const)('%s on person %i sends one bodiless PUT and answers the member as %s → %s', async (action, index, before, after) => {
     expect(await storedState(index)).toBe(before);
     startCounting();
-    const res = await run(action, await personId(index));
+    const res = await run(action, await t.personId(index));
     expect(res.errors).toBeUndefined();
     // The PUT, then one read of the member for the payload's `state`.
     expect(timesheetCalls()).toEqual({ [ACTIONS[action].route]: 1, 'GET /users/:id': 1 });
     expect(received[0]).toEqual({ method: 'PUT', path: `/v2/users/${5000 + index}/${ACTIONS[action].suffix}`, body: '' });
-    expect(res.data[action].user).toEqual({ personId: await personId(index), state: after });
+    expect(res.data[action].user).toEqual({ personId: await t.personId(index), state: after });
     expect(await storedState(index)).toBe(after);
   });
 
   it('deactivates a member who is already deactivated without complaint (the time tracker answers 204)', async () => {
-    const res = await run('deactivateUser', await personId(13));
+    const res = await run('deactivateUser', await t.personId(13));
     expect(res.errors).toBeUndefined();
     expect(res.data.deactivateUser.user.state).toBe('DISABLED');
   });
@@ -121,7 +100,7 @@ describe('refusals', () => {
     ['resendInvitation', 13, 'not_pending', 'DISABLED'],
   ] as const)('%s on person %i is BAD_USER_INPUT with reason %s at userId, and the member stays %s', async (action, index, reason, state) => {
     startCounting();
-    const res = await run(action, await personId(index));
+    const res = await run(action, await t.personId(index));
     expectError(res, 'BAD_USER_INPUT', ['userId']);
     expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'timesheet', reason });
     expect(res.data).toBeNull();
@@ -135,11 +114,11 @@ describe('policy and bad input', () => {
   it.each(ACTION_NAMES)('%s is refused to plain users, even for their own person, before any upstream call', async (action) => {
     const before = await storedState(13);
     startCounting();
-    const own = await run(action, await personId(13), await t.tokenFor(t.population.people[13]!));
+    const own = await run(action, await t.personId(13), await t.tokenFor(t.population.people[13]!));
     expectError(own, 'FORBIDDEN');
-    const other = await run(action, await personId(13), await t.tokenFor(t.population.people[0]!));
+    const other = await run(action, await t.personId(13), await t.tokenFor(t.population.people[0]!));
     expectError(other, 'FORBIDDEN');
-    expectError(await run(action, await personId(13), null), 'UNAUTHENTICATED');
+    expectError(await run(action, await t.personId(13), null), 'UNAUTHENTICATED');
     noUpstreamCalls();
     expect(await storedState(13)).toBe(before);
   });
@@ -152,7 +131,7 @@ describe('policy and bad input', () => {
 
   it.each(ACTION_NAMES)('%s answers NOT_FOUND naming timesheet for a person without a timesheet account', async (action) => {
     startCounting();
-    const res = await run(action, await personId(4));
+    const res = await run(action, await t.personId(4));
     expectError(res, 'NOT_FOUND', ['userId']);
     expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'timesheet' });
     noUpstreamCalls();
@@ -168,7 +147,7 @@ describe('policy and bad input', () => {
   });
 
   it('accepts the User global id as well as the person UUID', async () => {
-    const { data } = await t.query(`query($id: ID!) { user(id: $id) { id } }`, { variables: { id: await personId(13) } });
+    const { data } = await t.query(`query($id: ID!) { user(id: $id) { id } }`, { variables: { id: await t.personId(13) } });
     const res = await run('activateUser', data.user.id);
     expect(res.errors).toBeUndefined();
     expect(await storedState(13)).toBe('ACTIVE');
@@ -178,7 +157,7 @@ describe('policy and bad input', () => {
 describe('failures', () => {
   it('does not retry the PUT when it reached the time tracker and the answer failed', async () => {
     t.faults('timesheet', { status: 503, afterHandler: true, count: 1, routes: ['PUT /users/:id/activate'] });
-    const res = await run('activateUser', await personId(13));
+    const res = await run('activateUser', await t.personId(13));
     expectError(res, 'UPSTREAM_UNAVAILABLE');
     expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'timesheet' });
     expect(timesheetCalls()).toEqual({ 'PUT /users/:id/activate': 1 });

@@ -8,46 +8,30 @@
  * People (src/emulators/vrm/README.md): person i is VRM user 10000 + i when i % 3 === 0; person 0 has
  * tokens 500000 (its personal token, the one it sends) and 500001; person 3 has 500012–500014.
  */
-import type { IncomingMessage } from 'node:http';
 import { sync } from '../../src/registry/sync';
 import { personalTokenFor, unclaimedIdentifierFor, unclaimedSiteIdFor, userIdFor } from '../../src/emulators/vrm/seed';
 import type { VrmAccessToken, VrmCredential } from '../../src/upstreams/vrm/types';
+import { recordRequests, type Received } from '../helpers/received';
 import { startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 
-interface Received {
-  method: string;
-  path: string;
-  body: unknown;
-}
-let received: Received[] = [];
+let received: Received[];
 
 beforeAll(async () => {
   t = await startTestGateway({ people: 12 });
   await sync({ registry: t.registry, upstreams: t.gateway.upstreams });
-  // Listens alongside the emulator's own body reader: both see every chunk.
-  t.emulators.emulators.vrm!.server.on('request', (req: IncomingMessage) => {
-    const entry: Received = { method: req.method ?? '', path: req.url ?? '', body: undefined };
-    if (entry.path.startsWith('/__emulator/')) return;
-    received.push(entry);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      entry.body = text === '' ? undefined : JSON.parse(text);
-    });
-  });
+  received = recordRequests(t.emulators.emulators.vrm!.server);
 });
 afterAll(() => t.close());
 beforeEach(() => {
   t.emulators.reset(true);
-  received = [];
+  received.length = 0;
 });
 
 function startCounting(): void {
   t.resetCounts();
-  received = [];
+  received.length = 0;
 }
 
 function vrmCalls(): Record<string, number> {
