@@ -9,13 +9,12 @@
  * concurrent worker; each worker sends its next request as soon as the previous answer is read. A short
  * warm-up (JIT, connection setup) is not counted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import readline from 'node:readline';
 import { Pool } from 'undici';
 import { serviceToken } from '../src/emulators/defaults';
 import { buildPopulation } from '../src/emulators/population';
+import { isRecord, parseNumberFlags, percentile, startChild, stopChild } from './lib';
 
 interface BenchOptions {
   seconds: number;
@@ -34,79 +33,32 @@ const USAGE = `usage: npm run bench:emulators -- [--seconds N] [--concurrency N]
   --people N       demo population size (default 200)
 `;
 
-const ROOT = path.resolve(__dirname, '..');
-
 function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { seconds: 5, warmupSeconds: 1, concurrency: 32, seed: 1, people: 200 };
-  const limits: Record<string, { key: keyof BenchOptions; min: number; max: number; integer: boolean }> = {
-    seconds: { key: 'seconds', min: 0.1, max: 3600, integer: false },
-    warmup: { key: 'warmupSeconds', min: 0, max: 600, integer: false },
-    concurrency: { key: 'concurrency', min: 1, max: 4096, integer: true },
-    seed: { key: 'seed', min: 0, max: 2 ** 31 - 1, integer: true },
-    people: { key: 'people', min: 1, max: 100_000, integer: true },
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
-    const limit = match ? limits[match[1]!] : undefined;
-    if (!match || !limit) throw new Error(`unknown argument ${JSON.stringify(arg)}\n\n${USAGE}`);
-    const raw = match[2] ?? argv[++i];
-    const value = Number(raw);
-    if (raw === undefined || !Number.isFinite(value) || value < limit.min || value > limit.max || (limit.integer && !Number.isInteger(value))) {
-      throw new Error(`--${match[1]} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, but got: ${JSON.stringify(raw)}`);
-    }
-    options[limit.key] = value;
-  }
-  return options;
+  return parseNumberFlags(
+    argv,
+    { seconds: 5, warmupSeconds: 1, concurrency: 32, seed: 1, people: 200 },
+    {
+      seconds: { key: 'seconds', min: 0.1, max: 3600, integer: false },
+      warmup: { key: 'warmupSeconds', min: 0, max: 600, integer: false },
+      concurrency: { key: 'concurrency', min: 1, max: 4096, integer: true },
+      seed: { key: 'seed', min: 0, max: 2 ** 31 - 1, integer: true },
+      people: { key: 'people', min: 1, max: 100_000, integer: true },
+    },
+    USAGE,
+  );
 }
 
 /** Starts the emulators in a child process and resolves with the identity URL from its first stdout line. */
 async function startEmulators(options: BenchOptions): Promise<{ child: ChildProcess; identityUrl: string }> {
-  const args = [require.resolve('tsx/cli'), 'src/main.ts', 'emulators', '--ephemeral', '--json', '--seed', String(options.seed), '--people', String(options.people)];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const stdout = child.stdout;
-  if (!stdout) throw new Error('expected a stdout pipe from the emulator process, but got none');
-  const firstLine = await new Promise<string>((resolve, reject) => {
-    const lines = readline.createInterface({ input: stdout });
-    const timer = setTimeout(() => reject(new Error('expected the emulators to print their URLs within 60 s, but they printed nothing')), 60_000);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      lines.close();
-      // Keep draining so the child never blocks on a full pipe.
-      stdout.resume();
-      resolve(line);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`expected the emulators to keep running, but their process exited (${signal ?? `code ${code}`}) before printing their URLs`));
-    });
+  const { child, line } = await startChild('emulators', ['src/main.ts', 'emulators', '--ephemeral', '--json', '--seed', String(options.seed), '--people', String(options.people)], {
+    stdin: 'ignore',
   });
-  let urls: unknown;
-  try {
-    urls = JSON.parse(firstLine);
-  } catch {
-    await stopEmulators(child);
-    throw new Error(`expected one line of JSON {upstream: url} from the emulators, but got: ${firstLine.slice(0, 200)}`);
-  }
-  const identityUrl = typeof urls === 'object' && urls !== null && 'identity' in urls ? urls.identity : undefined;
+  const identityUrl = isRecord(line) ? line.identity : undefined;
   if (typeof identityUrl !== 'string') {
-    await stopEmulators(child);
-    throw new Error(`expected an identity URL in the emulators' JSON line, but got: ${firstLine.slice(0, 200)}`);
+    await stopChild(child);
+    throw new Error(`expected an identity URL in the emulators' JSON line, but got: ${JSON.stringify(line).slice(0, 200)}`);
   }
   return { child, identityUrl };
-}
-
-async function stopEmulators(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(forced);
 }
 
 /** Looks up each person's identity id by email, once, before anything is timed. */
@@ -158,16 +110,11 @@ async function load(pool: Pool, paths: string[], headers: Record<string, string>
   return { latenciesMs, errors, elapsedMs: until - measureFrom };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const { child, identityUrl } = await startEmulators(options);
   const stopOnSignal = (): void => {
-    stopEmulators(child).finally(() => process.exit(130));
+    stopChild(child).finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   try {
@@ -198,7 +145,7 @@ async function main(): Promise<void> {
     }
   } finally {
     process.off('SIGINT', stopOnSignal);
-    await stopEmulators(child);
+    await stopChild(child);
   }
 }
 

@@ -20,17 +20,16 @@
  * order alternates between rounds), each after its own warm-up; only requests that start after the
  * warm-up and finish before the end count.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import readline from 'node:readline';
 import { Pool } from 'undici';
 import { createDevSecret, signToken } from '../src/auth/dev';
 import { UPSTREAM_NAMES, type UpstreamName } from '../src/errors';
 import { DEV_PODERO_ORG_ID, serviceToken } from '../src/emulators/defaults';
 import { buildPopulation } from '../src/emulators/population';
+import { isRecord, parseNumberFlags, percentile, startChild, stopChild } from './lib';
 
 interface BenchOptions {
   seconds: number;
@@ -63,92 +62,27 @@ const ASKED: readonly UpstreamName[] = ['identity', 'evenergy', 'timesheet'];
 const SERVE_GATEWAY = 'serve-gateway';
 const JWT_SECRET_ENV = 'USERGRAPH_BENCH_JWT_SECRET';
 
-const ROOT = path.resolve(__dirname, '..');
-const CHILD_START_TIMEOUT_MS = 120_000;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { seconds: 5, warmupSeconds: 1, concurrency: 16, connections: 16, rounds: 1, seed: 1, people: 200 };
-  const limits: Record<string, { key: keyof BenchOptions; min: number; max: number; integer: boolean }> = {
-    seconds: { key: 'seconds', min: 0.1, max: 3600, integer: false },
-    warmup: { key: 'warmupSeconds', min: 0, max: 600, integer: false },
-    concurrency: { key: 'concurrency', min: 1, max: 4096, integer: true },
-    connections: { key: 'connections', min: 1, max: 1024, integer: true },
-    rounds: { key: 'rounds', min: 1, max: 100, integer: true },
-    seed: { key: 'seed', min: 0, max: 2 ** 31 - 1, integer: true },
-    people: { key: 'people', min: 1, max: 100_000, integer: true },
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
-    const limit = match ? limits[match[1]!] : undefined;
-    if (!match || !limit) throw new Error(`unknown argument ${JSON.stringify(arg)}\n\n${USAGE}`);
-    const raw = match[2] ?? argv[++i];
-    const value = Number(raw);
-    if (raw === undefined || !Number.isFinite(value) || value < limit.min || value > limit.max || (limit.integer && !Number.isInteger(value))) {
-      throw new Error(`--${match[1]} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, but got: ${JSON.stringify(raw)}`);
-    }
-    options[limit.key] = value;
-  }
-  return options;
+  const defaults: BenchOptions = { seconds: 5, warmupSeconds: 1, concurrency: 16, connections: 16, rounds: 1, seed: 1, people: 200 };
+  return parseNumberFlags(
+    argv,
+    defaults,
+    {
+      seconds: { key: 'seconds', min: 0.1, max: 3600, integer: false },
+      warmup: { key: 'warmupSeconds', min: 0, max: 600, integer: false },
+      concurrency: { key: 'concurrency', min: 1, max: 4096, integer: true },
+      connections: { key: 'connections', min: 1, max: 1024, integer: true },
+      rounds: { key: 'rounds', min: 1, max: 100, integer: true },
+      seed: { key: 'seed', min: 0, max: 2 ** 31 - 1, integer: true },
+      people: { key: 'people', min: 1, max: 100_000, integer: true },
+    },
+    USAGE,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Child processes
-
-/**
- * Runs `node --import tsx <args>` from the project root (one process, no tsx wrapper, so the pid printed
- * is the server's own) and resolves with the JSON of its first stdout line. With `stdin: 'pipe'` the
- * child is expected to exit when its stdin closes, so it cannot outlive this process.
- */
-async function startChild(name: string, args: string[], options: { stdin: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv }): Promise<{ child: ChildProcess; line: unknown }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: [options.stdin, 'pipe', 'inherit'], env: options.env ?? process.env });
-  const stdout = child.stdout;
-  if (!stdout) throw new Error(`expected a stdout pipe from the ${name} process, but got none`);
-  let firstLine: string;
-  try {
-    firstLine = await new Promise<string>((resolve, reject) => {
-      const lines = readline.createInterface({ input: stdout });
-      const timer = setTimeout(() => reject(new Error(`expected the ${name} process to print one JSON line within ${CHILD_START_TIMEOUT_MS / 1000} s, but it printed nothing`)), CHILD_START_TIMEOUT_MS);
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        lines.close();
-        // Keep draining so the child never blocks on a full pipe.
-        stdout.resume();
-        resolve(line);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`expected the ${name} process to keep running, but it exited (${signal ?? `code ${code}`}) before printing its JSON line`));
-      });
-    });
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  }
-  try {
-    return { child, line: JSON.parse(firstLine) };
-  } catch {
-    await stopChild(child);
-    throw new Error(`expected one line of JSON from the ${name} process, but got: ${firstLine.slice(0, 200)}`);
-  }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(forced);
-}
 
 function upstreamUrls(line: unknown, from: string): Record<UpstreamName, string> {
   const urls = {} as Record<UpstreamName, string>;
@@ -410,11 +344,6 @@ async function load(target: Target, emulatorsPid: number, options: BenchOptions)
   clearTimeout(endTimer);
   const [serverCpuMs, emulatorsCpuMs] = cpuBetween(cpuAtStart, cpuAtEnd);
   return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom, serverCpuMs, emulatorsCpuMs };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 interface Summary {

@@ -1,0 +1,100 @@
+/**
+ * What the two benchmarks share: strict numeric flags, child processes that announce themselves with one
+ * line of JSON, and percentiles.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const ROOT = path.resolve(__dirname, '..');
+const CHILD_START_TIMEOUT_MS = 120_000;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export interface FlagLimit<K extends string> {
+  key: K;
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/**
+ * Parses `--name N` / `--name=N` flags into `defaults`, refusing unknown flags and out-of-range values
+ * with a message that says what was expected; `--help` prints `usage` and exits.
+ */
+export function parseNumberFlags<O extends { [K in keyof O]: number }>(argv: string[], defaults: O, limits: Record<string, FlagLimit<Extract<keyof O, string>>>, usage: string): O {
+  const options = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
+    const limit = match ? limits[match[1]!] : undefined;
+    if (!match || !limit) throw new Error(`unknown argument ${JSON.stringify(arg)}\n\n${usage}`);
+    const raw = match[2] ?? argv[++i];
+    const value = Number(raw);
+    if (raw === undefined || !Number.isFinite(value) || value < limit.min || value > limit.max || (limit.integer && !Number.isInteger(value))) {
+      throw new Error(`--${match[1]} must be ${limit.integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}, but got: ${JSON.stringify(raw)}`);
+    }
+    (options as Record<string, number>)[limit.key] = value;
+  }
+  return options;
+}
+
+/**
+ * Runs `node --import tsx <args>` from the project root (one process, no tsx wrapper, so its pid is the
+ * server's own; stderr is the child's) and resolves with the
+ * JSON of its first stdout line. With `stdin: 'pipe'` the child is expected to exit when its stdin closes,
+ * so it cannot outlive this process.
+ */
+export async function startChild(name: string, args: string[], options: { stdin: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv }): Promise<{ child: ChildProcess; line: unknown }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: [options.stdin, 'pipe', 'inherit'], env: options.env ?? process.env });
+  const stdout = child.stdout;
+  if (!stdout) throw new Error(`expected a stdout pipe from the ${name} process, but got none`);
+  let firstLine: string;
+  try {
+    firstLine = await new Promise<string>((resolve, reject) => {
+      const lines = readline.createInterface({ input: stdout });
+      const timer = setTimeout(() => reject(new Error(`expected the ${name} process to print one JSON line within ${CHILD_START_TIMEOUT_MS / 1000} s, but it printed nothing`)), CHILD_START_TIMEOUT_MS);
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        lines.close();
+        // Keep draining so the child never blocks on a full pipe.
+        stdout.resume();
+        resolve(line);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`expected the ${name} process to keep running, but it exited (${signal ?? `code ${code}`}) before printing its JSON line`));
+      });
+    });
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  try {
+    return { child, line: JSON.parse(firstLine) };
+  } catch {
+    await stopChild(child);
+    throw new Error(`expected one line of JSON from the ${name} process, but got: ${firstLine.slice(0, 200)}`);
+  }
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(forced);
+}
+
+/** The p-th percentile (nearest rank) of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
