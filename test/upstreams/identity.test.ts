@@ -3,7 +3,6 @@
  * endpoint round-tripped into domain types, the documented failures as GatewayError codes, one request
  * per call (emulator counters), and the exact wire bodies (a recording proxy in front of the emulator).
  */
-import http from 'node:http';
 import { DEV_TOKENS } from '../../src/emulators/defaults';
 import { createIdentityEmulator } from '../../src/emulators/identity';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
@@ -13,6 +12,7 @@ import { createUpstreamClient } from '../../src/upstreams/client';
 import { createIdentityConnector, describeIdentityError, type IdentityConnector } from '../../src/upstreams/identity/connector';
 import { IDENTITY_EMAIL_PATTERN, type IdentityUser } from '../../src/upstreams/identity/types';
 import type { CallEvent, UpstreamClient } from '../../src/upstreams/types';
+import { startCanned, startRecordingProxy } from '../helpers/servers';
 
 const population = buildPopulation({ people: 30 });
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
@@ -98,75 +98,6 @@ function expectedDomain(wire: Record<string, unknown>): IdentityUser {
               return { id: String(a.id), identifier: String(a.identifier), status: s, createdAt: date(a.created_at), updatedAt: date(a.updated_at) };
             }),
           },
-  };
-}
-
-/** The port a listening server got (narrowed: a TCP server's address is an object). */
-function portOf(server: http.Server): number {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error(`expected a TCP address, but got: ${String(address)}`);
-  return address.port;
-}
-
-interface Recorded {
-  method: string;
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A real HTTP proxy in front of the emulator that records each request as it arrived on the wire. */
-async function startRecorder(): Promise<{ baseUrl: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-      const forward: Record<string, string> = {};
-      for (const name of ['authorization', 'accept', 'content-type', 'x-request-id']) {
-        const v = req.headers[name];
-        if (typeof v === 'string') forward[name] = v;
-      }
-      fetch(emulator.origin() + (req.url ?? ''), { method: req.method, headers: forward, body: body.length ? body : undefined })
-        .then(async (answer) => {
-          const text = await answer.text();
-          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-          res.end(text);
-        })
-        .catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = portOf(server);
-  return {
-    baseUrl: `http://127.0.0.1:${port}/api/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A real HTTP server answering every request with one canned status and body (for contract breaches). */
-async function startCanned(status: number, body: string, contentType = 'application/json'): Promise<{ baseUrl: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(status, { 'content-type': contentType });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = portOf(server);
-  return {
-    baseUrl: `http://127.0.0.1:${port}/api/v1`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 
@@ -345,12 +276,12 @@ describe('deleteUser', () => {
 });
 
 describe('wire format', () => {
-  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  let recorder: Awaited<ReturnType<typeof startRecordingProxy>>;
   let recordedClient: UpstreamClient;
   let recorded: IdentityConnector;
 
   beforeEach(async () => {
-    recorder = await startRecorder();
+    recorder = await startRecordingProxy(emulator.origin(), '/api/v1');
     recordedClient = newClient(recorder.baseUrl);
     recorded = createIdentityConnector({ client: recordedClient, token: DEV_TOKENS.identity });
   });
@@ -459,7 +390,7 @@ describe('answers that break the contract', () => {
   };
 
   async function against(status: number, body: string, contentType?: string): Promise<{ connector: IdentityConnector; close(): Promise<void> }> {
-    const canned = await startCanned(status, body, contentType);
+    const canned = await startCanned('/api/v1', status, body, contentType);
     const cannedClient = newClient(canned.baseUrl);
     return {
       connector: createIdentityConnector({ client: cannedClient, token: 't' }),

@@ -4,8 +4,6 @@
  * request per call (emulator counters), and the exact wire requests (a recording proxy in front of the
  * emulator) — omitted keys absent from write bodies, `null` sent only when given.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
 import { createPoderoEmulator } from '../../src/emulators/podero';
 import {
@@ -22,6 +20,7 @@ import { createUpstreamClient } from '../../src/upstreams/client';
 import { createPoderoConnector, describePoderoError, type PoderoConnector } from '../../src/upstreams/podero/connector';
 import type { Device, PoderoUser } from '../../src/upstreams/podero/types';
 import type { CallEvent, UpstreamClient } from '../../src/upstreams/types';
+import { startCanned, startRecordingProxy, type Recorded } from '../helpers/servers';
 
 const population = buildPopulation({ people: 60 });
 const members = membersOf(population, 'podero');
@@ -120,69 +119,9 @@ function expectedUser(w: Record<string, unknown>): PoderoUser {
   };
 }
 
-interface Recorded {
-  method: string;
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function portOf(server: http.Server): number {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('expected the server to listen on a TCP port');
-  const info: AddressInfo = address;
-  return info.port;
-}
-
-function closing(server: http.Server): () => Promise<void> {
-  return () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-}
-
-/** A real HTTP proxy in front of the emulator that records each request as it arrived on the wire. */
-async function startRecorder(): Promise<{ baseUrl: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-      const forward: Record<string, string> = {};
-      for (const name of ['authorization', 'accept', 'content-type', 'x-request-id']) {
-        const v = req.headers[name];
-        if (typeof v === 'string') forward[name] = v;
-      }
-      fetch(emulator.origin() + (req.url ?? ''), { method: req.method, headers: forward, body: body.length ? body : undefined })
-        .then(async (answer) => {
-          const text = await answer.text();
-          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-          res.end(text);
-        })
-        .catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { baseUrl: `http://127.0.0.1:${portOf(server)}/api/partners/v2.0`, requests, close: closing(server) };
-}
-
-/** A real HTTP server answering every request with one canned status and body (for contract breaches). */
-async function startCanned(status: number, body: string, contentType = 'application/json'): Promise<{ baseUrl: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(status, { 'content-type': contentType });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { baseUrl: `http://127.0.0.1:${portOf(server)}/api/partners/v2.0`, close: closing(server) };
-}
-
 /** Runs `fn` with a connector whose requests pass through a recording proxy. */
 async function recorded<T>(fn: (connector: PoderoConnector) => Promise<T>): Promise<{ result: T; requests: Recorded[] }> {
-  const recorder = await startRecorder();
+  const recorder = await startRecordingProxy(emulator.origin(), '/api/partners/v2.0');
   const recordingClient = newClient(recorder.baseUrl);
   try {
     const result = await fn(createPoderoConnector({ client: recordingClient, token: TOKEN }));
@@ -634,7 +573,7 @@ describe('upstream failures', () => {
   });
 
   it('does not take a 404 that is not podero’s own for a missing user', async () => {
-    const canned = await startCanned(404, '<html><body>nginx: Not Found</body></html>', 'text/html');
+    const canned = await startCanned('/api/partners/v2.0', 404, '<html><body>nginx: Not Found</body></html>', 'text/html');
     const cannedClient = newClient(canned.baseUrl);
     try {
       const err = await failure(createPoderoConnector({ client: cannedClient, token: TOKEN }).getUser(userIdFor(0)));
@@ -646,7 +585,7 @@ describe('upstream failures', () => {
   });
 
   it('reports an answer of the wrong shape as UPSTREAM_UNAVAILABLE naming the field', async () => {
-    const canned = await startCanned(200, JSON.stringify([{ id: 'x', organization_id: ORG, role: 'owner', email: 'a@b.example' }]));
+    const canned = await startCanned('/api/partners/v2.0', 200, JSON.stringify([{ id: 'x', organization_id: ORG, role: 'owner', email: 'a@b.example' }]));
     const cannedClient = newClient(canned.baseUrl);
     try {
       const connector = createPoderoConnector({ client: cannedClient, token: TOKEN });
