@@ -40,8 +40,15 @@ export interface Linker {
   /**
    * Links the VRM account the credential belongs to. Holding the account's own token is the proof of
    * ownership, so the VRM email need not equal the person's. A conflicting link is returned, not replaced.
+   * `whoAmI` answers VRM's `/users/me` for the credential; a request passes its per-request loader so the
+   * call is shared with the request's other VRM reads.
    */
-  linkVrm(person: Person, credential: VrmCredential, call?: CallOptions): Promise<{ accountId: string; result: LinkResult }>;
+  linkVrm(
+    person: Person,
+    credential: VrmCredential,
+    call?: CallOptions,
+    whoAmI?: (credential: VrmCredential) => Promise<{ id: string }>,
+  ): Promise<{ accountId: string; result: LinkResult }>;
 }
 
 export interface LinkerOptions {
@@ -222,8 +229,8 @@ export function createLinker(options: LinkerOptions): Linker {
       return slots.map((s, i) => s ?? found.get(lower(emails[i]!)) ?? null);
     },
 
-    async linkVrm(person, credential, call) {
-      const me = await upstreams.vrm.getMe(credential, call);
+    async linkVrm(person, credential, call, whoAmI = (c) => upstreams.vrm.getMe(c, call)) {
+      const me = await whoAmI(credential);
       const result = await registry.link(person.id, 'vrm', me.id);
       return { accountId: me.id, result };
     },

@@ -3,6 +3,7 @@
  * resource present, repeats in one operation cost nothing more, and unasked fields cost nothing.
  */
 import { UPSTREAM_NAMES } from '../../src/errors';
+import { personalTokenFor } from '../../src/emulators/vrm/seed';
 import { sync } from '../../src/registry/sync';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
@@ -62,6 +63,20 @@ describe('batching', () => {
     const counts = t.counts();
     expect(counts.identity.total).toBe(1);
     expect(counts.evenergy.byRoute).toEqual({ 'GET /users/:user_id/payout_method': 1 });
+  });
+
+  it('links a VRM account with one /users/me however many VRM fields the request asks for', async () => {
+    const person = t.population.people[3]!; // a VRM member that sync cannot link (VRM has no user list)
+    const token = await t.tokenFor(person);
+    const headers = { 'x-vrm-authorization': `Token ${personalTokenFor(t.population.seed, 3)}` };
+    const res = await t.query(`{ me { accounts { upstream } accessTokens { tokenId } sites { siteId } } }`, { token, headers });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.me.accounts.map((a: { upstream: string }) => a.upstream)).toContain('VRM');
+    expect(t.counts().vrm.byRoute).toEqual({
+      'GET /users/me': 1,
+      'GET /users/:idUser/accesstokens/list': 1,
+      'GET /users/:idUser/installations': 1,
+    });
   });
 
   it('makes no upstream call for fields that are not asked for', async () => {

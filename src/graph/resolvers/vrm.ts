@@ -23,7 +23,7 @@ async function ownVrmToken(ctx: GraphContext, person: Person): Promise<boolean> 
 export async function vrmAccountOf(ctx: GraphContext, person: Person): Promise<string | null> {
   const linked = await accountOf(ctx, person, 'vrm');
   if (linked !== null || !(await ownVrmToken(ctx, person))) return linked;
-  const { accountId, result } = await ctx.deps.linker.linkVrm(person, ctx.vrmCredential!, ctx.call);
+  const { accountId, result } = await ctx.deps.linker.linkVrm(person, ctx.vrmCredential!, ctx.call, (c) => ctx.loaders.vrmMe.load(c));
   ctx.loaders.links.clear(person.id);
   if (result.status === 'CONFLICT') {
     throw new GatewayError(ErrorCode.CONFLICT, 'This VRM account is already linked to another person, or this person to another VRM account', { upstream: 'vrm' });
