@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
+import type { JwtVerifier } from '../auth/jwt';
 import type { Viewer } from '../auth/viewer';
 import { viewerFromAuthorization } from '../auth/viewer';
 import { GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
@@ -21,7 +22,7 @@ export interface GatewayDeps {
   upstreams: Upstreams;
   linker: Linker;
   logger: Logger;
-  verifier: { verify(token: string): Promise<{ sub: string; email?: string; roles: string[] }> };
+  verifier: JwtVerifier;
   /** Concurrent upstream calls per loader batch, for upstreams without a batch endpoint. */
   concurrency: number;
 }

@@ -11,17 +11,16 @@ import { mapLimit } from './concurrency';
 import type { GatewayDeps } from './context';
 
 type Up = GatewayDeps['upstreams'];
-type Awaited2<T> = T extends Promise<infer U> ? U : T;
 
-export type IdentityUser = NonNullable<Awaited2<ReturnType<Up['identity']['getUser']>>>;
-export type NotificationPreferences = Awaited2<ReturnType<Up['evenergy']['getNotificationPreferences']>>;
-export type PayoutMethod = Awaited2<ReturnType<Up['evenergy']['getPayoutMethod']>>;
-export type VrmInstallation = Awaited2<ReturnType<Up['vrm']['listInstallations']>>[number];
-export type VrmAccessToken = Awaited2<ReturnType<Up['vrm']['listAccessTokens']>>[number];
-export type VrmMe = Awaited2<ReturnType<Up['vrm']['getMe']>>;
-export type PoderoUser = NonNullable<Awaited2<ReturnType<Up['podero']['getUser']>>>;
-export type PoderoDevice = Awaited2<ReturnType<Up['podero']['listDevices']>>[number];
-export type TimesheetUser = NonNullable<Awaited2<ReturnType<Up['timesheet']['getUser']>>>;
+export type IdentityUser = NonNullable<Awaited<ReturnType<Up['identity']['getUser']>>>;
+export type NotificationPreferences = Awaited<ReturnType<Up['evenergy']['getNotificationPreferences']>>;
+export type PayoutMethod = Awaited<ReturnType<Up['evenergy']['getPayoutMethod']>>;
+export type VrmInstallation = Awaited<ReturnType<Up['vrm']['listInstallations']>>[number];
+export type VrmAccessToken = Awaited<ReturnType<Up['vrm']['listAccessTokens']>>[number];
+export type VrmMe = Awaited<ReturnType<Up['vrm']['getMe']>>;
+export type PoderoUser = NonNullable<Awaited<ReturnType<Up['podero']['getUser']>>>;
+export type PoderoDevice = Awaited<ReturnType<Up['podero']['listDevices']>>[number];
+export type TimesheetUser = NonNullable<Awaited<ReturnType<Up['timesheet']['getUser']>>>;
 
 export interface SitesKey {
   accountId: string;
