@@ -12,7 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { serviceToken } from '../src/emulators/defaults';
+import { serviceToken } from '../src/contracts/dev-defaults';
 import { buildPopulation } from '../src/emulators/population';
 import { isRecord, parseNumberFlags, percentile, startChild, stopChild } from './lib';
 

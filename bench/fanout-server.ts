@@ -23,7 +23,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
-import { serviceToken } from '../src/emulators/defaults';
+import { serviceToken } from '../src/contracts/dev-defaults';
 
 export type FanoutUpstream = 'identity' | 'evenergy' | 'timesheet';
 

@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { createDevSecret, signToken } from '../src/auth/dev';
 import { UPSTREAM_NAMES, type UpstreamName } from '../src/errors';
-import { DEV_PODERO_ORG_ID, serviceToken } from '../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID, serviceToken } from '../src/contracts/dev-defaults';
 import { buildPopulation } from '../src/emulators/population';
 import { isRecord, parseNumberFlags, percentile, startChild, stopChild } from './lib';
 

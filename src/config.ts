@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { UPSTREAM_NAMES, type UpstreamName } from './errors';
-import { DEV_PODERO_ORG_ID, DEV_TOKENS, TOKEN_ENV } from './emulators/defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS, TOKEN_ENV } from './contracts/dev-defaults';
 
 export interface UpstreamConfig {
   /** Origin plus base path. Undefined: start the embedded emulator for it. */

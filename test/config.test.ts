@@ -2,7 +2,7 @@
  * Configuration is read once, with defaults for development and a clear failure naming the variable.
  */
 import { ConfigError, loadConfig } from '../src/config';
-import { DEV_TOKENS } from '../src/emulators/defaults';
+import { DEV_TOKENS } from '../src/contracts/dev-defaults';
 import { parseArgs } from '../src/main';
 
 describe('loadConfig', () => {

@@ -3,7 +3,7 @@
  * `npm run emulators`, by `npm start` when no upstream URL is configured, by tests and by benchmarks.
  */
 import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
-import { DEV_PODERO_ORG_ID, DEV_TOKENS, EMULATOR_PORTS } from './defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS, EMULATOR_PORTS } from '../contracts/dev-defaults';
 import type { Emulator } from './kit';
 import { buildPopulation, type Population } from './population';
 import { createEvenergyEmulator } from './evenergy';

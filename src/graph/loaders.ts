@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import type { AccountLink, Person } from '../registry/types';
 import type { CallOptions } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../lib/concurrency';
 import type { GatewayDeps } from './context';
 
 type Up = GatewayDeps['upstreams'];

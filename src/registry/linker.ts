@@ -22,7 +22,7 @@
  * the error, because "nobody" would be a guess.
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
-import { mapLimit } from '../graph/concurrency';
+import { mapLimit } from '../lib/concurrency';
 import type { Logger } from '../server/logger';
 import type { Upstreams } from '../upstreams';
 import type { CallOptions } from '../upstreams/types';

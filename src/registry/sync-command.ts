@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../config';
 import { UPSTREAM_NAMES, UnreachableCaseError, type UpstreamName } from '../errors';
-import { BASE_PATHS, EMULATOR_PORTS } from '../emulators/defaults';
+import { BASE_PATHS, EMULATOR_PORTS } from '../contracts/dev-defaults';
 import { createUpstreams } from '../upstreams';
 import { openRegistry } from '.';
 import { sync, type SyncConflict, type SyncProgress, type SyncReport } from './sync';

@@ -21,7 +21,7 @@
  *   podero's soft-deleted users are not listed.
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
-import { mapLimit } from '../graph/concurrency';
+import { mapLimit } from '../lib/concurrency';
 import type { Upstreams } from '../upstreams';
 import type { Person, Registry } from './types';
 import * as v from './validate';

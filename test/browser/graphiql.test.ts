@@ -15,7 +15,7 @@ import { createDevSecret, signToken } from '../../src/auth/dev';
 import { loadConfig } from '../../src/config';
 import type { UpstreamName } from '../../src/errors';
 import { startEmulators, type RunningEmulators } from '../../src/emulators';
-import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { personalTokenFor } from '../../src/emulators/vrm/seed';
 import { openRegistry } from '../../src/registry';
 import type { Registry } from '../../src/registry/types';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEvenergyEmulator, type EvenergyEmulator } from '../../src/emulators/evenergy';
 import { MAX_BODY_BYTES } from '../../src/emulators/evenergy/data';
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators/population';
 
 const TOKEN = DEV_TOKENS.evenergy;

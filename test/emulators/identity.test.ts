@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { createIdentityEmulator } from '../../src/emulators/identity';
 import { seedIdentityUsers } from '../../src/emulators/identity/seed';
 import { asRecord, type Emulator } from '../../src/emulators/kit';

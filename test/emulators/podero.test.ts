@@ -11,7 +11,7 @@ import {
   SEED_RULES,
   userIdFor,
 } from '../../src/emulators/podero/seed';
-import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import type { Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf } from '../../src/emulators/population';
 

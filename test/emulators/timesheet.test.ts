@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators/population';
 import { createTimesheetEmulator } from '../../src/emulators/timesheet';

@@ -3,7 +3,7 @@
  * answers, every failure, bad input, and the seeded data's documented rules (README.md beside the
  * emulator).
  */
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf } from '../../src/emulators/population';
 import { createVrmEmulator } from '../../src/emulators/vrm';

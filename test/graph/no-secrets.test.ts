@@ -2,7 +2,7 @@
  * No token, secret or upstream credential appears in any log line or any error a client sees, across a
  * run that exercises successes, refused tokens, upstream failures and upstream auth failures.
  */
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { hexFor } from '../../src/emulators/population';
 import { sync } from '../../src/registry/sync';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../helpers/gateway';

@@ -5,7 +5,7 @@
 import { signToken } from '../../src/auth/dev';
 import { UPSTREAM_NAMES, type UpstreamName } from '../../src/errors';
 import { startEmulators, type RunningEmulators } from '../../src/emulators';
-import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import type { Faults, RequestCounts } from '../../src/emulators/kit';
 import { buildPopulation, type DemoPerson, type Population } from '../../src/emulators/population';
 import { openRegistry } from '../../src/registry';

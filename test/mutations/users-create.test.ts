@@ -4,7 +4,7 @@
  * partial failure finished by `provisionUser`, no POST ever sent twice, and every kind of bad input
  * refused before any upstream call with its code and field path.
  */
-import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { accountsWithEmail, demo, onlyError, startMutationGateway, upstreamRecords, type MutationGateway } from './users-harness';
 
 let t: MutationGateway;

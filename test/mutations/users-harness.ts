@@ -6,7 +6,7 @@
  * the emulators' own counters (`counts()`) and fault switches (`faults()`) work as usual.
  */
 import { UPSTREAM_NAMES, type UpstreamName } from '../../src/errors';
-import { BASE_PATHS } from '../../src/emulators/defaults';
+import { BASE_PATHS } from '../../src/contracts/dev-defaults';
 import type { DemoPerson } from '../../src/emulators/population';
 import { sync } from '../../src/registry/sync';
 import type { Person } from '../../src/registry/types';

@@ -7,7 +7,7 @@
  * are refused before any upstream call.
  */
 import type { UpstreamName } from '../../src/errors';
-import { DEV_PODERO_ORG_ID } from '../../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID } from '../../src/contracts/dev-defaults';
 import { demo, onlyError, startMutationGateway, upstreamRecords, type MutationGateway } from './users-harness';
 
 let t: MutationGateway;

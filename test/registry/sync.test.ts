@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode, UPSTREAM_NAMES, type UpstreamName } from '../../src/errors';
 import { startEmulators, type RunningEmulators } from '../../src/emulators';
-import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { DUPLICATE_ACCOUNT_INDEX, seedUsers } from '../../src/emulators/evenergy/data';
 import { seededIdLabel } from '../../src/emulators/identity/seed';
 import { SEED_RULES, userIdFor as poderoUserIdFor } from '../../src/emulators/podero/seed';

@@ -6,7 +6,7 @@
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { createEvenergyEmulator, type EvenergyEmulator } from '../../src/emulators/evenergy';
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators/population';
 import { ErrorCode, GatewayError } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';

@@ -3,7 +3,7 @@
  * endpoint round-tripped into domain types, the documented failures as GatewayError codes, one request
  * per call (emulator counters), and the exact wire bodies (a recording proxy in front of the emulator).
  */
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { createIdentityEmulator } from '../../src/emulators/identity';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
 import { buildPopulation, type DemoPerson } from '../../src/emulators/population';

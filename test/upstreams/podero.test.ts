@@ -4,7 +4,7 @@
  * request per call (emulator counters), and the exact wire requests (a recording proxy in front of the
  * emulator) — omitted keys absent from write bodies, `null` sent only when given.
  */
-import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { createPoderoEmulator } from '../../src/emulators/podero';
 import {
   electricVehicleIdFor,
@@ -46,7 +46,7 @@ beforeEach(() => {
   emulator.reset(true);
   // A fresh client per test, so one test's failures never open the breaker for the next.
   client = newClient(emulator.url());
-  podero = createPoderoConnector({ client, token: TOKEN });
+  podero = createPoderoConnector({ client, token: TOKEN, orgId: ORG });
 });
 afterEach(() => client.close());
 
@@ -124,7 +124,7 @@ async function recorded<T>(fn: (connector: PoderoConnector) => Promise<T>): Prom
   const recorder = await startRecordingProxy(emulator.origin(), '/api/partners/v2.0');
   const recordingClient = newClient(recorder.baseUrl);
   try {
-    const result = await fn(createPoderoConnector({ client: recordingClient, token: TOKEN }));
+    const result = await fn(createPoderoConnector({ client: recordingClient, token: TOKEN, orgId: ORG }));
     return { result, requests: recorder.requests };
   } finally {
     await recordingClient.close();
@@ -530,7 +530,7 @@ describe('call options and credentials', () => {
   });
 
   it('reports a wrong token as UPSTREAM_AUTH_FAILED without the token in the message', async () => {
-    const wrong = createPoderoConnector({ client, token: 'wrong-secret-token' });
+    const wrong = createPoderoConnector({ client, token: 'wrong-secret-token', orgId: ORG });
     const err = await failure(wrong.listUsers());
     expect(err.code).toBe(ErrorCode.UPSTREAM_AUTH_FAILED);
     expect(err.message).not.toContain('wrong-secret-token');
@@ -576,7 +576,7 @@ describe('upstream failures', () => {
     const canned = await startCanned('/api/partners/v2.0', 404, '<html><body>nginx: Not Found</body></html>', 'text/html');
     const cannedClient = newClient(canned.baseUrl);
     try {
-      const err = await failure(createPoderoConnector({ client: cannedClient, token: TOKEN }).getUser(userIdFor(0)));
+      const err = await failure(createPoderoConnector({ client: cannedClient, token: TOKEN, orgId: ORG }).getUser(userIdFor(0)));
       expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
     } finally {
       await cannedClient.close();
@@ -588,7 +588,7 @@ describe('upstream failures', () => {
     const canned = await startCanned('/api/partners/v2.0', 200, JSON.stringify([{ id: 'x', organization_id: ORG, role: 'owner', email: 'a@b.example' }]));
     const cannedClient = newClient(canned.baseUrl);
     try {
-      const connector = createPoderoConnector({ client: cannedClient, token: TOKEN });
+      const connector = createPoderoConnector({ client: cannedClient, token: TOKEN, orgId: ORG });
       const err = await failure(connector.listUsers());
       expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
       expect(err.message).toContain('[0].role');

@@ -5,7 +5,7 @@
  * failure comes back as the right GatewayError.
  */
 import http from 'node:http';
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import type { Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators/population';
 import { createTimesheetEmulator } from '../../src/emulators/timesheet';

@@ -5,7 +5,7 @@
  * GatewayError codes.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { DEV_TOKENS } from '../../src/emulators/defaults';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import type { Emulator } from '../../src/emulators/kit';
 import { buildPopulation } from '../../src/emulators/population';
 import { createVrmEmulator } from '../../src/emulators/vrm';

@@ -5,7 +5,7 @@
  * request counting, faults and the `/__emulator/*` hooks come from the kit.
  */
 import type http from 'node:http';
-import { BASE_PATHS, DEV_TOKENS } from '../defaults';
+import { BASE_PATHS, DEV_TOKENS } from '../../contracts/dev-defaults';
 import { asRecord, createEmulator, linkHeader, type Emulator, type EmulatorResponse, type RequestContext, type Route } from '../kit';
 import { prefixedUlidFor, type Population } from '../population';
 import {

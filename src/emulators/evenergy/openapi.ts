@@ -4,7 +4,7 @@
  * emulator's tests validate real responses against these schemas, so the document cannot drift from
  * the behaviour unnoticed.
  */
-import { BASE_PATHS } from '../defaults';
+import { BASE_PATHS } from '../../contracts/dev-defaults';
 import { MAX_BODY_BYTES, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, NOTIFICATION_GROUPS, WALLETS } from './data';
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });

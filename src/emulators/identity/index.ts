@@ -4,7 +4,7 @@
  * serves is described by `openapi.ts`; who is seeded with what by README.md beside this file.
  */
 import { randomUUID } from 'node:crypto';
-import { BASE_PATHS, DEV_TOKENS } from '../defaults';
+import { BASE_PATHS, DEV_TOKENS } from '../../contracts/dev-defaults';
 import { createEmulator, type Emulator, type RequestContext, type Route } from '../kit';
 import type { Population } from '../population';
 import { authenticateIdentity, type IdentityCaller } from './headers';

@@ -4,7 +4,7 @@
  * snake_case revision 327eb9b, plus DELETE from revision ebbfac7; choices the documentation leaves open
  * are marked [I] in descriptions.
  */
-import { BASE_PATHS } from '../defaults';
+import { BASE_PATHS } from '../../contracts/dev-defaults';
 import { MAX_BODY_BYTES } from './responses';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from './validate';
 

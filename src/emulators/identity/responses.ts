@@ -4,7 +4,7 @@
  * messages not fixed by the documentation are marked [I] and listed in README.md.
  */
 import http from 'node:http';
-import type { WireFieldError, WireUser } from '../../upstreams/identity/wire';
+import type { WireFieldError, WireUser } from '../../contracts/identity';
 import type { EmulatorErrors, EmulatorResponse } from '../kit';
 
 /** Largest request body, as Express's JSON body parser (which serves this API [I]) allows by default. */

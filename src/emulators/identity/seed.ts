@@ -4,7 +4,7 @@
  * index, so tests and people can find cases without reading data; `rngFor` only varies timestamps and
  * the names of the other platforms.
  */
-import type { WireAccount, WireSubscription, WireUser, WireUserStatus } from '../../upstreams/identity/wire';
+import type { WireAccount, WireSubscription, WireUser, WireUserStatus } from '../../contracts/identity';
 import { EPOCH_MS, membersOf, pick, rngFor, uuidFor, type DemoPerson, type Population } from '../population';
 
 /** A stored user: the wire record plus what the API knows but does not serve. */

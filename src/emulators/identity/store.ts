@@ -3,7 +3,7 @@
  * the seeded population. It enforces the data rules (unique email, unique account identifier, no delete
  * while subscribed to other platforms); request validation happens before it is called.
  */
-import type { WireUser } from '../../upstreams/identity/wire';
+import type { WireUser } from '../../contracts/identity';
 import { uuidFor, type Population } from '../population';
 import { seedIdentityUsers, wireTimestamp, type IdentityRecord } from './seed';
 import type { CreateUserInput, UpdateUserInput } from './validate';

@@ -4,7 +4,7 @@
  * (upstream-contracts.md §3.2). All failures of a body are reported at once. Unknown keys are refused
  * rather than ignored [I], so a write never half-applies what the caller meant.
  */
-import { WIRE_EMAIL_PATTERN, type WireFieldError } from '../../upstreams/identity/wire';
+import { WIRE_EMAIL_PATTERN, type WireFieldError } from '../../contracts/identity';
 
 /** How the pattern is quoted in `msg` (the documented form, without anchors). */
 const EMAIL_PATTERN_TEXT = '[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}';

@@ -4,7 +4,7 @@
  * page for a 500 (a proxy's for 502–504), since a crashing Django view never answers JSON.
  */
 import type { EmulatorErrors, EmulatorResponse } from '../kit';
-import type { WireValidationItem } from '../../upstreams/podero/wire';
+import type { WireValidationItem } from '../../contracts/podero';
 
 export function detail(status: number, message: string): EmulatorResponse {
   return { status, body: { detail: message } };

@@ -11,10 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { BASE_PATHS, DEV_PODERO_ORG_ID, DEV_TOKENS } from '../defaults';
+import { BASE_PATHS, DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../contracts/dev-defaults';
 import { createEmulator, type AuthResult, type Emulator, type EmulatorResponse, type RequestContext, type Route } from '../kit';
 import type { Population } from '../population';
-import type { WireDeviceCollection, WireValidationItem } from '../../upstreams/podero/wire';
+import type { WireDeviceCollection, WireValidationItem } from '../../contracts/podero';
 import { detail, forbidden, notFound, poderoErrors, validationFailed } from './errors';
 import { poderoOpenApi } from './openapi';
 import {

@@ -4,7 +4,7 @@
  * field specs the emulator validates with (schemas.ts), so the document cannot promise what the
  * emulator refuses.
  */
-import { BASE_PATHS } from '../defaults';
+import { BASE_PATHS } from '../../contracts/dev-defaults';
 import {
   WIRE_BOOST_STATES,
   WIRE_DEVICE_STATUSES,
@@ -12,7 +12,7 @@ import {
   WIRE_OPTIMIZATION_LEVELS,
   WIRE_PRICE_ZONES,
   WIRE_ROLES,
-} from '../../upstreams/podero/wire';
+} from '../../contracts/podero';
 import { CREATE_USER, RESOLVE_CUE, UPDATE_ELECTRIC_VEHICLE, UPDATE_HEAT_PUMP, UPDATE_INVERTER, UPDATE_USER } from './schemas';
 import type { BodySchema, FieldSpec } from './validate';
 

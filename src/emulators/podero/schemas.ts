@@ -3,7 +3,7 @@
  * and the OpenAPI document. Ranges marked [I] are the emulator's choice: the public pages name the
  * fields but not their limits.
  */
-import { WIRE_ASSIGNABLE_ROLES, WIRE_OPTIMIZATION_LEVELS, type WireValidationItem } from '../../upstreams/podero/wire';
+import { WIRE_ASSIGNABLE_ROLES, WIRE_OPTIMIZATION_LEVELS, type WireValidationItem } from '../../contracts/podero';
 import type { BodySchema, FieldSpec } from './validate';
 
 const text = (description: string, maxLength: number, nullable = true): FieldSpec => ({ type: 'string', description, maxLength, nullable });

@@ -6,7 +6,7 @@
  * reading data; ids depend on the index alone; the seed changes only names and generated details.
  */
 import { EPOCH_MS, hexFor, membersOf, pick, rngFor, uuidFor, type DemoPerson, type Population } from '../population';
-import type { WireDeviceCommon, WireDeviceStatus, WirePriceZone, WireRole } from '../../upstreams/podero/wire';
+import type { WireDeviceCommon, WireDeviceStatus, WirePriceZone, WireRole } from '../../contracts/podero';
 import type { Cue, DeviceRecord, ElectricVehicleRecord, HeatPumpRecord, InverterRecord, PoderoData, UserRecord } from './store';
 import { isoZ } from './validate';
 

@@ -11,7 +11,7 @@ import type {
   WireHeatPump,
   WireInverter,
   WireUser,
-} from '../../upstreams/podero/wire';
+} from '../../contracts/podero';
 
 export type UserRecord = Omit<WireUser, 'num_inverters' | 'num_heat_pumps' | 'num_electric_vehicles' | 'num_wallboxes'>;
 

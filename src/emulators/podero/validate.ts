@@ -7,7 +7,7 @@
  * The same field specs describe the request bodies in the OpenAPI document (openapi.ts), so what the
  * emulator documents and what it enforces cannot drift apart.
  */
-import type { WireValidationItem } from '../../upstreams/podero/wire';
+import type { WireValidationItem } from '../../contracts/podero';
 import { asRecord } from '../kit';
 
 export type FieldSpec = { description: string; nullable?: boolean } & (

@@ -8,7 +8,7 @@
  * decides only the details (how many entries, their dates, minutes, projects, prices).
  */
 import { EPOCH_MS, hexFor, membersOf, pick, rngFor, type Population } from '../population';
-import type { WireInvoiceState, WireRole, WireUserState } from '../../upstreams/timesheet/wire';
+import type { WireInvoiceState, WireRole, WireUserState } from '../../contracts/timesheet';
 
 export interface StoredUser {
   id: number;

@@ -4,7 +4,7 @@
  * seeded how, and openapi.ts for exactly what is served.
  */
 import type http from 'node:http';
-import { BASE_PATHS, DEV_TOKENS } from '../defaults';
+import { BASE_PATHS, DEV_TOKENS } from '../../contracts/dev-defaults';
 import { createEmulator, type AuthResult, type Emulator } from '../kit';
 import type { Population } from '../population';
 import { copyTimesheetData, seedTimesheetData } from './data';

@@ -4,7 +4,7 @@
  * bodies, status codes, error bodies and the `Link` pagination header.
  */
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './pages';
-import { WIRE_BILLING_INCREMENTS, WIRE_INVOICE_STATES, WIRE_ROLES, WIRE_TAG_FILTER_TYPES, WIRE_USER_STATES, WIRE_STANDARD_ERROR_CODES, WIRE_USER_ERROR_CODES } from '../../upstreams/timesheet/wire';
+import { WIRE_BILLING_INCREMENTS, WIRE_INVOICE_STATES, WIRE_ROLES, WIRE_TAG_FILTER_TYPES, WIRE_USER_STATES, WIRE_STANDARD_ERROR_CODES, WIRE_USER_ERROR_CODES } from '../../contracts/timesheet';
 
 type Json = Record<string, unknown>;
 

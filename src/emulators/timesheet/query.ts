@@ -13,7 +13,7 @@ import {
   type WireRole,
   type WireTagFilterType,
   type WireUserState,
-} from '../../upstreams/timesheet/wire';
+} from '../../contracts/timesheet';
 import type { StoredEntry, StoredExpense, StoredProject, StoredUser } from './data';
 
 export class WrongFormat extends Error {

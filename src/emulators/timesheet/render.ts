@@ -10,7 +10,7 @@ import type {
   WireSimpleProject,
   WireSimpleUser,
   WireUser,
-} from '../../upstreams/timesheet/wire';
+} from '../../contracts/timesheet';
 import type { StoredEntry, StoredExpense, StoredInvoice, StoredProject, StoredUser, TimesheetData } from './data';
 
 export function renderSimpleUser(user: StoredUser, base: string): WireSimpleUser {

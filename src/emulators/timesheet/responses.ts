@@ -7,7 +7,7 @@
  * and the 500 body.
  */
 import type { EmulatorErrors, EmulatorResponse } from '../kit';
-import type { WireErrorBody, WireErrorCode } from '../../upstreams/timesheet/wire';
+import type { WireErrorBody, WireErrorCode } from '../../contracts/timesheet';
 
 export const MIGRATION_MESSAGE = 'Freckle is changing the internal data for your account so you can start using hashtags';
 

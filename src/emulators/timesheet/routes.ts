@@ -5,7 +5,7 @@
  * be allowed (422 "Validation Failed" with a code). A refused write changes nothing.
  */
 import { asRecord, type EmulatorResponse, type RequestContext, type Route } from '../kit';
-import { WIRE_ROLES, type WireRole } from '../../upstreams/timesheet/wire';
+import { WIRE_ROLES, type WireRole } from '../../contracts/timesheet';
 import { timestamp, type StoredUser, type TimesheetData } from './data';
 import { pageOf } from './pages';
 import {

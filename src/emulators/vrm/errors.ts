@@ -4,7 +4,7 @@
  * 403 are [I] and listed in README.md.
  */
 import type { EmulatorErrors, EmulatorResponse } from '../kit';
-import type { WireErrorBody } from '../../upstreams/vrm/wire';
+import type { WireErrorBody } from '../../contracts/vrm';
 
 export function vrmError(status: number, errors: WireErrorBody['errors'], errorCode: string | null = null): EmulatorResponse {
   const body: WireErrorBody = { success: false, errors, error_code: errorCode };

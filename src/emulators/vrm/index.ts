@@ -10,7 +10,7 @@
  *   caller's installations (admins: any installation).
  */
 import { randomBytes } from 'node:crypto';
-import { BASE_PATHS, DEV_TOKENS } from '../defaults';
+import { BASE_PATHS, DEV_TOKENS } from '../../contracts/dev-defaults';
 import { asRecord, createEmulator, type AuthResult, type Emulator, type EmulatorResponse, type RequestContext, type Route } from '../kit';
 import type { Population } from '../population';
 import type {
@@ -20,7 +20,7 @@ import type {
   WireMeResponse,
   WireRevokeAccessTokenResponse,
   WireSiteIdResponse,
-} from '../../upstreams/vrm/wire';
+} from '../../contracts/vrm';
 import { validationError, vrmError, vrmErrors } from './errors';
 import { vrmOpenApi } from './openapi';
 import { relationOf, renderInstallation, renderToken } from './render';

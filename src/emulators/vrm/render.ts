@@ -3,7 +3,7 @@
  * and `view_permissions` describe the requesting user (the spec's wording), so the same site renders
  * differently for its owner, a user it is shared with and an admin.
  */
-import type { WireAccessToken, WireExtendedItem, WireInstallation, WireViewPermissions } from '../../upstreams/vrm/wire';
+import type { WireAccessToken, WireExtendedItem, WireInstallation, WireViewPermissions } from '../../contracts/vrm';
 import { VEBUS_STATES, type VrmSiteRecord, type VrmTokenRecord, type VrmUserRecord } from './seed';
 
 export function renderToken(token: VrmTokenRecord): WireAccessToken {

@@ -20,7 +20,7 @@ import type {
   SetEvenergyPayoutMethodInput,
   UpdateEvenergyUserInput,
 } from './types';
-import type { WireNotificationPreferencesUpdate, WirePayoutMethodUpdate, WireUserWrite } from './wire';
+import type { WireNotificationPreferencesUpdate, WirePayoutMethodUpdate, WireUserWrite } from '../../contracts/evenergy';
 
 export { describeEvenergyError } from './describe';
 

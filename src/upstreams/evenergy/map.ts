@@ -15,7 +15,7 @@ import type {
   EvenergyUser,
   EvenergyWallet,
 } from './types';
-import type { WireLocationWrite } from './wire';
+import type { WireLocationWrite } from '../../contracts/evenergy';
 import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {

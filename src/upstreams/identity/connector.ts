@@ -7,7 +7,7 @@ import { badInput, ErrorCode, GatewayError } from '../../errors';
 import type { CallOptions, UpstreamClient } from '../types';
 import { isFailureEnvelope, malformed, readEmptyAnswer, readUserAnswer } from './map';
 import type { CreateIdentityUserInput, IdentityUser, UpdateIdentityUserInput } from './types';
-import type { WireCreateUserBody, WireUpdateUserBody } from './wire';
+import type { WireCreateUserBody, WireUpdateUserBody } from '../../contracts/identity';
 
 export { describeIdentityError } from './describe';
 

@@ -3,7 +3,7 @@
  * UPPER_SNAKE enums that map 1:1 onto the GraphQL enums, string ids. Public: resolvers, loaders and
  * mutations use these; the wire format stays in `wire.ts`.
  */
-import { WIRE_EMAIL_PATTERN } from './wire';
+import { WIRE_EMAIL_PATTERN } from '../../contracts/identity';
 
 export type IdentityUserStatus = 'ACTIVE' | 'INACTIVE' | 'PENDING';
 export type IdentitySubscriptionStatus = 'ACTIVE' | 'INACTIVE';

@@ -8,7 +8,6 @@
  * that field as it is), `null` is sent as null (the API clears it).
  */
 import { badInput, UnreachableCaseError } from '../../errors';
-import { DEV_PODERO_ORG_ID } from '../../emulators/defaults';
 import type { CallOptions, UpstreamClient } from '../types';
 import { isDetailBody, malformed, readElectricVehicle, readHeatPump, readInverter, readList, readUser } from './map';
 import type {
@@ -38,7 +37,7 @@ import type {
   WireHeatPumpUpdateBody,
   WireInverterUpdateBody,
   WireUpdateUserBody,
-} from './wire';
+} from '../../contracts/podero';
 
 export { describePoderoError } from './describe';
 
@@ -46,8 +45,8 @@ export interface PoderoConnectorOptions {
   client: UpstreamClient;
   /** The client-credentials access token, sent as `Authorization: Bearer <token>`. */
   token: string;
-  /** The organization every path is scoped to. Default `DEV_PODERO_ORG_ID`. */
-  orgId?: string;
+  /** The organization every path is scoped to (`PODERO_ORG_ID`; the configuration supplies its default). */
+  orgId: string;
 }
 
 export interface PoderoConnector {
@@ -179,7 +178,7 @@ interface DeviceKindSpec<D> {
 
 export function createPoderoConnector(options: PoderoConnectorOptions): PoderoConnector {
   const { client } = options;
-  const org = `/org/${segment('orgId', options.orgId ?? DEV_PODERO_ORG_ID)}/users`;
+  const org = `/org/${segment('orgId', options.orgId)}/users`;
   // The auth header goes with each request, not into the client's defaults, which carry nothing secret.
   const headers = (): Record<string, string> => ({ authorization: `Bearer ${options.token}`, accept: 'application/json' });
   const query = (o: ListPoderoOptions | undefined) => (o?.includeDeleted ? { include_deleted: true } : undefined);

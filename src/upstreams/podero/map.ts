@@ -18,7 +18,7 @@ import type {
   PoderoUser,
   PriceZone,
 } from './types';
-import { WIRE_PRICE_ZONES } from './wire';
+import { WIRE_PRICE_ZONES } from '../../contracts/podero';
 import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
 
 export { isObject };

@@ -32,7 +32,7 @@ import type {
   TimesheetUserState,
   UpdateTimesheetUserInput,
 } from './types';
-import type { WireCreateUserBody, WireProjectAccessBody, WireRole, WireTagFilterType, WireUpdateUserBody, WireUserState } from './wire';
+import type { WireCreateUserBody, WireProjectAccessBody, WireRole, WireTagFilterType, WireUpdateUserBody, WireUserState } from '../../contracts/timesheet';
 
 export { describeTimesheetError } from './describe';
 

@@ -18,7 +18,7 @@ import type {
   TimesheetUser,
   TimesheetUserState,
 } from './types';
-import { WIRE_INVOICE_STATES, WIRE_ROLES, WIRE_USER_STATES } from './wire';
+import { WIRE_INVOICE_STATES, WIRE_ROLES, WIRE_USER_STATES } from '../../contracts/timesheet';
 import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {

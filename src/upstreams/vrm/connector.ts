@@ -21,7 +21,7 @@ import type {
   VrmSite,
   VrmUser,
 } from './types';
-import type { WireCreateAccessTokenBody, WireSiteIdentifierBody } from './wire';
+import type { WireCreateAccessTokenBody, WireSiteIdentifierBody } from '../../contracts/vrm';
 
 export type { VrmCredential } from './types';
 
