@@ -31,6 +31,8 @@ export interface Config {
   /** Seed and size of the embedded emulators' demo population. */
   emulatorSeed: number;
   emulatorPeople: number;
+  /** `fixed`: the embedded emulators listen on 4101–4105; `ephemeral`: on ports the OS chooses. */
+  emulatorPorts: 'fixed' | 'ephemeral';
   /** Upstream HTTP client settings. */
   upstreamTimeoutMs: number;
   upstreamConnections: number;
@@ -115,6 +117,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !jwt.secret && !jwt.jwksUrl) {
     throw new ConfigError('JWT_SECRET or JWT_JWKS_URL must be set in production (NODE_ENV=production)');
   }
+  const emulatorPorts = (env.EMULATOR_PORTS || 'fixed') as Config['emulatorPorts'];
+  if (emulatorPorts !== 'fixed' && emulatorPorts !== 'ephemeral') {
+    throw new ConfigError(`EMULATOR_PORTS must be fixed or ephemeral, but got: ${JSON.stringify(env.EMULATOR_PORTS)}`);
+  }
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent, but got: ${JSON.stringify(env.LOG_LEVEL)}`);
@@ -133,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: bool(env, 'INTROSPECTION', !production),
     emulatorSeed: int(env, 'EMULATOR_SEED', 1, 0, 2 ** 31 - 1),
     emulatorPeople: int(env, 'EMULATOR_PEOPLE', 200, 1, 100_000),
+    emulatorPorts,
     upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 5000, 50, 120_000),
     upstreamConnections: int(env, 'UPSTREAM_CONNECTIONS', 16, 1, 1024),
     upstreamConcurrency: int(env, 'UPSTREAM_CONCURRENCY', 8, 1, 256),

@@ -97,6 +97,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     schema: options.schema,
     introspection: options.introspection,
     csrfPrevention: true,
+    // The process owns shutdown (src/server/start.ts): Apollo's handlers would re-raise the signal and
+    // exit before the registry closes.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.logger),
     validationRules: [maxDepthRule(options.maxDepth), maxAliasesRule(options.maxAliases)],

@@ -2,7 +2,8 @@
  * `npm start`: the gateway with its embedded defaults. Every upstream without a configured URL is served
  * by its emulator, in-process, on its fixed port; the registry is SQLite under ./data/ unless
  * DATABASE_URL is set; without JWT_SECRET or JWT_JWKS_URL a development secret is generated and two ready
- * tokens are printed.
+ * tokens are printed. With every upstream emulated and an empty registry, a first sync links the demo
+ * population before the gateway listens, so `users` lists it from the first query.
  */
 import { createDevSecret, signToken } from '../auth/dev';
 import { loadConfig, UPSTREAM_URL_ENV } from '../config';
@@ -10,7 +11,11 @@ import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import { startEmulators, type RunningEmulators } from '../emulators';
 import { buildPopulation } from '../emulators/population';
 import { personalTokenFor } from '../emulators/vrm/seed';
-import { openRegistry } from '../registry';
+import { openRegistry, type Registry } from '../registry';
+import { createProgressPrinter, formatReport } from '../registry/sync-command';
+import { sync } from '../registry/sync';
+import { createUpstreams } from '../upstreams';
+import type { Config } from '../config';
 import { createGateway } from './gateway';
 import { createLogger } from './logger';
 import { createGraphiqlAssets } from './graphiql';
@@ -29,7 +34,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     emulators = await startEmulators({
       population,
       only: missing,
-      ports: 'fixed',
+      ports: config.emulatorPorts,
       tokens: Object.fromEntries(missing.map((u) => [u, config.upstreams[u].token])),
       poderoOrgId: config.poderoOrgId,
     });
@@ -38,6 +43,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const tokens = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].token])) as Record<UpstreamName, string>;
 
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const firstSync = await syncWhenEmpty(registry, config, urls, tokens, missing.length === UPSTREAM_NAMES.length, say);
 
   let jwt = config.jwt;
   let devTokens: { admin: string; user: string; userEmail: string } | undefined;
@@ -80,6 +86,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   say(`usergraph is ready in ${Math.round(performance.now() - started)} ms`);
   say(`  GraphQL   ${origin}/graphql${config.graphiql ? '   (open it in a browser for GraphiQL)' : ''}`);
   say(`  registry  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite ${config.sqlitePath}`}`);
+  if (firstSync) say(`            ${firstSync}`);
   if (emulators) {
     say(`  emulators ${missing.map((u) => `${u} ${emulators!.urls[u]}`).join(', ')}`);
     say(`            (demo population: seed ${population.seed}, ${population.people.length} people; set ${missing.map((u) => UPSTREAM_URL_ENV[u]).join(', ')} to use real APIs)`);
@@ -102,4 +109,40 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/**
+ * An empty registry lists nobody until a sync has run. With every upstream emulated the sync is local and
+ * takes about a second, so it runs now, with progress; against real upstreams it may take long and touch
+ * production data, so the gateway only says how to run it. Returns a line for the start banner.
+ */
+async function syncWhenEmpty(
+  registry: Registry,
+  config: Config,
+  urls: Record<UpstreamName, string>,
+  tokens: Record<UpstreamName, string>,
+  allEmulated: boolean,
+  say: (line?: string) => void,
+): Promise<string | undefined> {
+  const page = await registry.listPeople({ first: 1 });
+  if (page.people.length > 0) return undefined;
+  if (!allEmulated) return 'the registry is empty: run `npm run sync` (usergraph sync) to link the people of your upstreams';
+  const started = performance.now();
+  const upstreams = createUpstreams({
+    urls,
+    tokens,
+    poderoOrgId: config.poderoOrgId,
+    client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
+  });
+  try {
+    say('first start with an empty registry: linking the demo population (usergraph sync)');
+    const report = await sync({ registry, upstreams, concurrency: config.upstreamConcurrency, onProgress: createProgressPrinter((line) => say(`  ${line}`)) });
+    if (report.failures.length > 0) {
+      say(formatReport(report));
+      return 'the first sync could not read every upstream: run `npm run sync` again';
+    }
+    return `first sync: ${report.peopleCreated} people linked in ${Math.round(performance.now() - started)} ms`;
+  } finally {
+    await upstreams.close();
+  }
 }
