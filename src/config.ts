@@ -23,6 +23,8 @@ export interface Config {
   upstreams: Record<UpstreamName, UpstreamConfig>;
   poderoOrgId: string;
   databaseUrl?: string;
+  /** PostgreSQL pool size and timeouts, in ms (DESIGN.md "Health, replicas and shutdown"). */
+  databasePool: { max: number; connectTimeoutMs: number; queryTimeoutMs: number; idleTimeoutMs: number; lockTimeoutMs: number };
   sqlitePath: string;
   redisUrl?: string;
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
@@ -132,6 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstreams,
     poderoOrgId: env.PODERO_ORG_ID || DEV_PODERO_ORG_ID,
     databaseUrl: env.DATABASE_URL || undefined,
+    databasePool: {
+      max: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+      connectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),
+      queryTimeoutMs: int(env, 'DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
+      idleTimeoutMs: int(env, 'DATABASE_IDLE_TIMEOUT_MS', 30_000, 1000, 3_600_000),
+      lockTimeoutMs: int(env, 'DATABASE_LOCK_TIMEOUT_MS', 15_000, 100, 600_000),
+    },
     sqlitePath: env.SQLITE_PATH || path.join('data', 'usergraph.db'),
     redisUrl: env.REDIS_URL || undefined,
     jwt,

@@ -12,6 +12,7 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   UPSTREAM_AUTH_FAILED = 'UPSTREAM_AUTH_FAILED',
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
+  REGISTRY_UNAVAILABLE = 'REGISTRY_UNAVAILABLE',
 }
 
 /** The five upstreams, by their configuration name. */

@@ -5,12 +5,14 @@
  */
 import path from 'node:path';
 import { PostgresRegistry } from './postgres';
+import { guardRegistry, type RegistryFailureListener } from './guard';
 import { SqliteRegistry } from './sqlite';
 import type { Registry } from './types';
 
 export type { AccountLink, ConflictKind, FoundOrCreated, LinkResult, ListPeopleArgs, PeoplePage, Person, Registry } from './types';
 export { describeLinkResult } from './linkResult';
 export { MAX_PAGE_SIZE } from './validate';
+export { registryUnavailable } from './guard';
 
 /** The embedded default: a file under `./data/`. */
 export const DEFAULT_SQLITE_PATH = path.join('data', 'usergraph.db');
@@ -24,18 +26,26 @@ export interface OpenRegistryOptions {
   schema?: string;
   /** Called with every SQL statement run, for debug logs and query counts. */
   onQuery?: (sql: string) => void;
+  /** Called with the cause of every registry failure (which callers see as REGISTRY_UNAVAILABLE), for the log. */
+  onFailure?: RegistryFailureListener;
+  /** PostgreSQL pool and timeouts (`DATABASE_POOL_MAX`, `DATABASE_*_TIMEOUT_MS`). */
+  pool?: { max?: number; connectTimeoutMs?: number; queryTimeoutMs?: number; idleTimeoutMs?: number; lockTimeoutMs?: number };
 }
 
-/** Opens the configured backend and migrates it; closes it again if migrating fails. */
+/**
+ * Opens the configured backend and migrates it; closes it again if migrating fails. Every failure of the
+ * returned registry is REGISTRY_UNAVAILABLE (`./guard.ts`).
+ */
 export async function openRegistry(options: OpenRegistryOptions = {}): Promise<Registry> {
-  const registry: Registry = options.databaseUrl
-    ? new PostgresRegistry({ connectionString: options.databaseUrl, schema: options.schema, onQuery: options.onQuery })
+  const backend: Registry = options.databaseUrl
+    ? new PostgresRegistry({ connectionString: options.databaseUrl, schema: options.schema, onQuery: options.onQuery, ...options.pool, onIdleError: options.onFailure && ((err) => options.onFailure!('idle connection', err)) })
     : new SqliteRegistry({ path: options.sqlitePath ?? DEFAULT_SQLITE_PATH, onQuery: options.onQuery });
   try {
-    await registry.migrate();
+    // Unguarded: a start that cannot migrate should say why, in the operator's terminal.
+    await backend.migrate();
   } catch (err) {
-    await registry.close();
+    await backend.close();
     throw err;
   }
-  return registry;
+  return guardRegistry(backend, options.onFailure);
 }

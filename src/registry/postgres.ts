@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
-import type { UpstreamName } from '../errors';
+import { ErrorCode, GatewayError, type UpstreamName } from '../errors';
 import { migratePostgres, quoteIdent } from './migrations';
 import type { AccountLink, FoundOrCreated, LinkResult, ListPeopleArgs, PeoplePage, Person, Registry } from './types';
 import * as v from './validate';
@@ -17,8 +17,16 @@ export interface PostgresRegistryOptions {
    * own search_path (normally `public`). Tests use a fresh schema each to stay isolated.
    */
   schema?: string;
-  /** Pool size. */
+  /** Pool size (`DATABASE_POOL_MAX`). Default 10. A second pool of the same size holds advisory locks. */
   max?: number;
+  /** How long getting a connection may take, in ms (`DATABASE_CONNECT_TIMEOUT_MS`). Default 3000. */
+  connectTimeoutMs?: number;
+  /** How long one statement may run, in ms, enforced by the server and the client (`DATABASE_QUERY_TIMEOUT_MS`). Default 5000. */
+  queryTimeoutMs?: number;
+  /** How long an unused pooled connection is kept, in ms (`DATABASE_IDLE_TIMEOUT_MS`). Default 30000. */
+  idleTimeoutMs?: number;
+  /** How long `withLock` waits for another holder, in ms (`DATABASE_LOCK_TIMEOUT_MS`). Default 15000. */
+  lockTimeoutMs?: number;
   /** Called with every SQL statement the registry runs (not migrations), for debug logs and query counts. */
   onQuery?: (sql: string) => void;
   /** Called when an idle pooled connection fails (the server restarted, say); the pool replaces it. */
@@ -64,10 +72,15 @@ function constraintOf(err: unknown): string | undefined {
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 const DEADLOCK_DETECTED = '40P01';
+const QUERY_CANCELED = '57014';
 
 export class PostgresRegistry implements Registry {
   readonly dialect = 'postgres' as const;
   private readonly pool: Pool;
+  /** Connections that hold session advisory locks while a write sequence runs on `pool`. */
+  private readonly lockPool: Pool;
+  private readonly lockNamespace: string;
+  private readonly lockTimeoutMs: number;
   private readonly schema?: string;
   private closed = false;
   private readonly onQuery?: (sql: string) => void;
@@ -75,13 +88,41 @@ export class PostgresRegistry implements Registry {
   constructor(options: PostgresRegistryOptions) {
     this.schema = options.schema;
     this.onQuery = options.onQuery;
-    const config: PoolConfig = { connectionString: options.connectionString, max: options.max ?? 10 };
+    const queryTimeoutMs = options.queryTimeoutMs ?? 5000;
+    const base: PoolConfig = {
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+      idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+      // A half-open TCP connection (a network partition) is noticed by keepalive, not by waiting forever.
+      keepAlive: true,
+      application_name: 'usergraph',
+    };
     // search_path per connection, so every statement (and the migrations) resolve unqualified names there.
-    if (options.schema !== undefined) config.options = `-c search_path=${quoteIdent(options.schema).slice(1, -1)}`;
+    const searchPath = options.schema !== undefined ? ` -c search_path=${quoteIdent(options.schema).slice(1, -1)}` : '';
+    const config: PoolConfig = {
+      ...base,
+      // statement_timeout stops the work on the server; query_timeout stops the wait on our side when the
+      // server cannot be reached to be told.
+      statement_timeout: queryTimeoutMs,
+      query_timeout: queryTimeoutMs + 1000,
+      idle_in_transaction_session_timeout: queryTimeoutMs * 2,
+    };
+    if (searchPath) config.options = searchPath.trim();
     this.pool = new Pool(config);
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 15_000;
+    this.lockPool = new Pool({
+      ...base,
+      statement_timeout: this.lockTimeoutMs,
+      query_timeout: this.lockTimeoutMs + 1000,
+      ...(searchPath ? { options: searchPath.trim() } : {}),
+    });
+    // Advisory locks are database-wide: the schema name keeps two registries in one database apart.
+    this.lockNamespace = `usergraph:${options.schema ?? ''}:`;
     const onIdleError =
       options.onIdleError ?? ((err: Error) => process.stderr.write(`registry: an idle PostgreSQL connection failed: ${err.message}\n`));
     this.pool.on('error', onIdleError);
+    this.lockPool.on('error', onIdleError);
   }
 
   private query<R extends QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
@@ -101,7 +142,7 @@ export class PostgresRegistry implements Registry {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.lockPool.end()]);
   }
 
   async createPerson(email: string, id?: string): Promise<Person> {
@@ -308,5 +349,48 @@ export class PostgresRegistry implements Registry {
     const key = v.personId(id);
     const { rowCount } = await this.query('DELETE FROM people WHERE id = $1', [key]);
     return (rowCount ?? 0) > 0;
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new GatewayError(ErrorCode.REGISTRY_UNAVAILABLE, `the registry did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.query('SELECT 1'), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async withLock<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const client = await this.lockPool.connect();
+    let broken: Error | undefined;
+    try {
+      for (const key of sorted) {
+        this.onQuery?.('SELECT pg_advisory_lock(hashtextextended($1, 0))');
+        try {
+          await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [this.lockNamespace + key]);
+        } catch (err) {
+          if (sqlState(err) === QUERY_CANCELED) {
+            throw new GatewayError(ErrorCode.REGISTRY_UNAVAILABLE, `another change to this person did not finish within ${this.lockTimeoutMs} ms`, { cause: err });
+          }
+          throw err;
+        }
+      }
+      return await fn();
+    } finally {
+      try {
+        await client.query('SELECT pg_advisory_unlock_all()');
+      } catch (err) {
+        // The connection is gone, and its locks with it: never hand it out again.
+        broken = err instanceof Error ? err : new Error(String(err));
+      }
+      client.release(broken);
+    }
   }
 }

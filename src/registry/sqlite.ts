@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { UpstreamName } from '../errors';
+import { KeyedLock } from '../lib/keyed-lock';
 import { migrateSqlite } from './migrations';
 import type { AccountLink, FoundOrCreated, LinkResult, ListPeopleArgs, PeoplePage, Person, Registry } from './types';
 import * as v from './validate';
@@ -63,6 +64,8 @@ export class SqliteRegistry implements Registry {
    * stream of odd batch sizes cannot grow it without limit.
    */
   private readonly statements = new Map<string, Database.Statement>();
+  /** SQLite serves one process: its write sequences are serialized here (DESIGN.md "Health, replicas"). */
+  private readonly locks = new KeyedLock();
 
   private stmt(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -275,5 +278,13 @@ export class SqliteRegistry implements Registry {
   async deletePerson(id: string): Promise<boolean> {
     const key = v.personId(id);
     return this.stmt('DELETE FROM people WHERE id = ?').run(key).changes > 0;
+  }
+
+  async ping(): Promise<void> {
+    this.stmt('SELECT 1').get();
+  }
+
+  withLock<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(keys, fn);
   }
 }

@@ -86,7 +86,7 @@ export async function runSyncCommand(options: RunSyncOptions = {}): Promise<numb
     urls[u] = config.upstreams[u].url ?? `http://127.0.0.1:${EMULATOR_PORTS[u]}${BASE_PATHS[u]}`;
     tokens[u] = config.upstreams[u].token;
   }
-  const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, pool: config.databasePool });
   const upstreams = createUpstreams({
     urls,
     tokens,

@@ -104,4 +104,14 @@ export interface Registry {
   updateEmail(personId: string, email: string): Promise<Person>;
   /** Deletes the person and all their links; returns whether the person existed. */
   deletePerson(id: string): Promise<boolean>;
+
+  /** A real query, answered within `timeoutMs` or REGISTRY_UNAVAILABLE (readiness). */
+  ping(timeoutMs: number): Promise<void>;
+  /**
+   * Runs `fn` while holding a lock on every key (person ids, lower-cased emails), so a read-decide-write
+   * sequence on one person or one email runs once at a time: across every replica on PostgreSQL (advisory
+   * locks), within the process on SQLite. Keys are taken in sorted order; REGISTRY_UNAVAILABLE when a lock
+   * is not granted in time.
+   */
+  withLock<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T>;
 }

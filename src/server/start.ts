@@ -42,7 +42,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const urls = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].url ?? emulators!.urls[u]!])) as Record<UpstreamName, string>;
   const tokens = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].token])) as Record<UpstreamName, string>;
 
-  const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, pool: config.databasePool });
   const firstSync = await syncWhenEmpty(registry, config, urls, tokens, missing.length === UPSTREAM_NAMES.length, say);
 
   let jwt = config.jwt;

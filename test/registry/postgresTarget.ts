@@ -77,3 +77,37 @@ export function reportPostgresUnreachable(suite: string, reason: string): void {
     it.skip(`is skipped: ${message}`, () => undefined);
   });
 }
+
+/**
+ * A database of its own for tests that change database-wide settings (refusing connections) or run several
+ * gateway processes: created empty, returned with its URL; drop it with `dropTestDatabase`.
+ */
+export async function createTestDatabase(url = TEST_DATABASE_URL): Promise<{ name: string; url: string }> {
+  const name = `ug_test_${randomBytes(6).toString('hex')}`;
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return { name, url: u.toString() };
+}
+
+/** Runs SQL on the administrative connection (the `TEST_DATABASE_URL` database), e.g. to refuse connections. */
+export async function adminQuery(sql: string, url = TEST_DATABASE_URL): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropTestDatabase(name: string, url = TEST_DATABASE_URL): Promise<void> {
+  if (!/^ug_test_[0-9a-f]{12}$/.test(name)) throw new Error(`Refusing to drop ${JSON.stringify(name)}: not a test database`);
+  await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, url);
+}
