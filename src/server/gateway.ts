@@ -36,6 +36,8 @@ export interface Gateway {
   deps: GatewayDeps;
   upstreams: Upstreams;
   listen(port: number, host?: string): Promise<string>;
+  /** From now on `/readyz` answers 503 (`draining`) while requests are still served: the first step of shutdown. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -59,21 +61,30 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxAliases: options.maxAliases ?? 30,
   });
   await apollo.start();
+  let draining = false;
   const http = createHttpServer({
     apollo,
     context: createContextFactory(deps),
     logger,
     graphiql: options.graphiql,
+    // Ready means "this process can serve" (DESIGN.md "Health, replicas and shutdown"): the registry
+    // answers a real query within 1 s and the process is not draining. Breakers and cooldowns are in the
+    // body for operators but never make it 503: partial answers are the product, and one upstream's
+    // outage must not take every replica out of rotation.
     async readiness() {
-      let registryOk = true;
+      let registryError: string | undefined;
       try {
-        await registry.getPeople([]);
-      } catch {
-        registryOk = false;
+        await registry.ping(1000);
+      } catch (err) {
+        registryError = err instanceof Error ? err.message : String(err);
       }
       const upstreamState = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, upstreams.clients[u].breakerState()]));
-      const ready = registryOk && Object.values(upstreamState).every((s) => s !== 'open');
-      return { ready, body: { status: ready ? 'ready' : 'degraded', registry: { dialect: registry.dialect, reachable: registryOk }, upstreams: upstreamState } };
+      const ready = !registryError && !draining;
+      const status = draining ? 'draining' : registryError ? 'registry unavailable' : 'ready';
+      return {
+        ready,
+        body: { status, registry: { dialect: registry.dialect, reachable: !registryError }, upstreams: upstreamState },
+      };
     },
     async metrics() {
       const reg = metricsRegistry();
@@ -85,6 +96,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     deps,
     upstreams,
     listen: (port, host = '127.0.0.1') => http.listen(port, host),
+    drain() {
+      draining = true;
+    },
     async close() {
       await http.close();
       await apollo.stop();
