@@ -27,7 +27,7 @@ export interface Config {
   databasePool: { max: number; connectTimeoutMs: number; queryTimeoutMs: number; idleTimeoutMs: number; lockTimeoutMs: number };
   sqlitePath: string;
   redisUrl?: string;
-  jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string; maxTtlSec: number; jwksCacheMs: number };
   graphiql: boolean;
   introspection: boolean;
   /** Seed and size of the embedded emulators' demo population. */
@@ -112,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwksUrl: url(env, 'JWT_JWKS_URL'),
     issuer: env.JWT_ISSUER || undefined,
     audience: env.JWT_AUDIENCE || undefined,
+    maxTtlSec: int(env, 'JWT_MAX_TTL_S', 86_400, 60, 31 * 86_400),
+    jwksCacheMs: int(env, 'JWKS_CACHE_MS', 300_000, 1000, 86_400_000),
   };
   if (jwt.secret && jwt.secret.length < 32) {
     throw new ConfigError(`JWT_SECRET must be at least 32 characters, but got ${jwt.secret.length}`);

@@ -11,6 +11,11 @@ import { ErrorCode, GatewayError } from '../errors';
 export interface Claims {
   sub: string;
   email?: string;
+  /**
+   * The token's `email_verified`. Only `false` matters: such an email proves nothing, so no person is found
+   * by it and nobody may claim it (DESIGN.md "Auth": an email belongs to whoever proves it).
+   */
+  emailVerified?: boolean;
   roles: string[];
 }
 
@@ -27,6 +32,13 @@ export interface JwtVerifierOptions {
   clockToleranceSec?: number;
   /** How long a JWKS fetch may take, in ms. Default 5000. */
   jwksTimeoutMs?: number;
+  /**
+   * How long keys from the JWKS are trusted before it is read again, in ms (`JWKS_CACHE_MS`). A key removed
+   * from the JWKS is refused within this time, by every replica. Default 300000 (5 min).
+   */
+  jwksCacheMs?: number;
+  /** Longest accepted token lifetime (`exp - iat`), in seconds (`JWT_MAX_TTL_S`). Default 86400 (24 h). */
+  maxTtlSec?: number;
 }
 
 export interface JwtVerifier {
@@ -78,7 +90,7 @@ function describeFailure(err: unknown): GatewayError {
   return refuse('the signing keys could not be fetched', err);
 }
 
-function claimsFrom(payload: JWTPayload): Claims {
+function claimsFrom(payload: JWTPayload, maxTtlSec: number, nowSec: number): Claims {
   if (typeof payload.sub !== 'string' || payload.sub.trim() === '') {
     throw refuse('it has no subject (sub): expected a non-empty string');
   }
@@ -86,15 +98,33 @@ function claimsFrom(payload: JWTPayload): Claims {
   if (email !== undefined && typeof email !== 'string') {
     throw refuse(`its email claim must be a string, but is ${email === null ? 'null' : typeof email}`);
   }
-  return { sub: payload.sub, email: email === undefined || email === '' ? undefined : email, roles: rolesFrom(payload.roles) };
+  const verified = payload.email_verified;
+  if (verified !== undefined && typeof verified !== 'boolean') {
+    throw refuse(`its email_verified claim must be true or false, but is ${verified === null ? 'null' : typeof verified}`);
+  }
+  // A token that lives longer than the limit is a credential nobody can revoke in time. Without `iat`, what
+  // is left of its life counts.
+  const exp = payload.exp!;
+  const lifetime = exp - (typeof payload.iat === 'number' ? payload.iat : nowSec);
+  if (lifetime > maxTtlSec) {
+    throw refuse(`it lives ${lifetime} s (exp - iat), longer than the ${maxTtlSec} s this gateway accepts`);
+  }
+  return {
+    sub: payload.sub,
+    email: email === undefined || email === '' ? undefined : email,
+    emailVerified: verified,
+    roles: rolesFrom(payload.roles),
+  };
 }
 
-/** `roles` is a list of strings; a space-separated string (OAuth scope style) is accepted too. */
+/**
+ * `roles` is a list of strings. A single string is refused rather than split: `"admin"` and `"nonadmin"`
+ * must never be a matter of parsing.
+ */
 function rolesFrom(roles: unknown): string[] {
   if (roles === undefined || roles === null) return [];
-  if (typeof roles === 'string') return roles.split(/\s+/).filter(Boolean);
   if (Array.isArray(roles) && roles.every((r): r is string => typeof r === 'string')) return roles;
-  throw refuse('its roles claim must be a list of strings');
+  throw refuse(`its roles claim must be a list of strings, but is ${typeof roles === 'string' ? 'a string' : Array.isArray(roles) ? 'a list with other values' : typeof roles}`);
 }
 
 /**
@@ -110,19 +140,22 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     throw new Error(`The JWT secret must be at least ${MIN_SECRET_LENGTH} characters, but has ${secret.length}`);
   }
   const secretKey = secret ? new TextEncoder().encode(secret) : undefined;
+  const jwksCacheMs = options.jwksCacheMs ?? 300_000;
+  const maxTtlSec = options.maxTtlSec ?? 86_400;
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   if (jwksUrl) {
     const url = new URL(jwksUrl);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new Error(`The JWKS URL must be http or https, but is ${url.protocol}`);
     }
-    jwks = createRemoteJWKSet(url, { timeoutDuration: options.jwksTimeoutMs ?? 5000 });
+    jwks = createRemoteJWKSet(url, { timeoutDuration: options.jwksTimeoutMs ?? 5000, cacheMaxAge: jwksCacheMs, cooldownDuration: Math.min(30_000, jwksCacheMs) });
   }
   const accepted = [...(secretKey ? SECRET_ALGORITHMS : []), ...(jwks ? JWKS_ALGORITHMS : [])];
   const clockTolerance = options.clockToleranceSec ?? 30;
   // Clients send the same token on every request, and checking a signature is the largest single cost of a
   // small request. A token that verified once is trusted again until it expires (never past `exp`), from
-  // a bounded cache; refusals are not cached.
+  // a bounded cache; refusals are not cached. A token checked against the JWKS is trusted no longer than
+  // the JWKS itself (`jwksCacheMs`), so a key removed there is refused here in that time too.
   const verified = new Map<string, { claims: Claims; expiresAtMs: number }>();
   const CACHE_SIZE = 10_000;
 
@@ -163,10 +196,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     } catch (err) {
       throw describeFailure(err);
     }
-    const claims = claimsFrom(payload);
+    const claims = claimsFrom(payload, maxTtlSec, Math.floor(Date.now() / 1000));
     if (typeof payload.exp === 'number') {
       if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
-      verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+      const trustedUntil = alg === 'HS256' ? payload.exp * 1000 : Math.min(payload.exp * 1000, Date.now() + jwksCacheMs);
+      verified.set(token, { claims, expiresAtMs: trustedUntil });
     }
     return claims;
   }

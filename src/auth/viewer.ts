@@ -11,15 +11,15 @@ export const ADMIN_ROLE = 'admin';
 
 export type Viewer =
   | { kind: 'anonymous' }
-  | { kind: 'user'; sub: string; email?: string; roles: string[] }
-  | { kind: 'admin'; sub: string; email?: string; roles: string[] };
+  | { kind: 'user'; sub: string; email?: string; emailVerified?: boolean; roles: string[] }
+  | { kind: 'admin'; sub: string; email?: string; emailVerified?: boolean; roles: string[] };
 
 export type AuthenticatedViewer = Exclude<Viewer, { kind: 'anonymous' }>;
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
 
 export function viewerFromClaims(claims: Claims): AuthenticatedViewer {
-  const base = { sub: claims.sub, email: claims.email, roles: [...claims.roles] };
+  const base = { sub: claims.sub, email: claims.email, emailVerified: claims.emailVerified, roles: [...claims.roles] };
   return claims.roles.includes(ADMIN_ROLE) ? { kind: 'admin', ...base } : { kind: 'user', ...base };
 }
 

@@ -3,7 +3,7 @@
  * Apollo and the HTTP surface. `start.ts` uses it for `npm start`; tests and benchmarks use it with
  * emulators on ephemeral ports and an in-memory registry.
  */
-import { createJwtVerifier } from '../auth/jwt';
+import { createJwtVerifier, type JwtVerifierOptions } from '../auth/jwt';
 import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import { createContextFactory, type GatewayDeps } from '../graph/context';
 import { buildSchema } from '../graph/schema';
@@ -21,7 +21,7 @@ export interface GatewayOptions {
   urls: Record<UpstreamName, string>;
   tokens: Record<UpstreamName, string>;
   poderoOrgId: string;
-  jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  jwt: JwtVerifierOptions;
   logger: Logger;
   introspection?: boolean;
   concurrency?: number;
