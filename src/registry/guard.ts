@@ -7,12 +7,14 @@ import { ErrorCode, GatewayError } from '../errors';
 import type { Registry } from './types';
 
 export type RegistryFailureListener = (method: string, cause: unknown) => void;
+/** Told of every registry call: its method, how long it took and whether it failed (metrics). */
+export type RegistryCallListener = (method: string, seconds: number, ok: boolean) => void;
 
 export function registryUnavailable(cause: unknown): GatewayError {
   return new GatewayError(ErrorCode.REGISTRY_UNAVAILABLE, 'The registry is not answering; try again shortly.', { cause });
 }
 
-export function guardRegistry(inner: Registry, onFailure: RegistryFailureListener = () => undefined): Registry {
+export function guardRegistry(inner: Registry, onFailure: RegistryFailureListener = () => undefined, onCall?: RegistryCallListener): Registry {
   const unavailable = (method: string, err: unknown): unknown => {
     if (err instanceof GatewayError && err.code !== ErrorCode.REGISTRY_UNAVAILABLE) return err;
     onFailure(method, err instanceof GatewayError && err.cause !== undefined ? err.cause : err);
@@ -21,10 +23,16 @@ export function guardRegistry(inner: Registry, onFailure: RegistryFailureListene
   const guard =
     <A extends unknown[], R>(method: string, fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
+      const started = onCall ? performance.now() : 0;
+      let ok = false;
       try {
-        return await fn.apply(inner, args);
+        const result = await fn.apply(inner, args);
+        ok = true;
+        return result;
       } catch (err) {
         throw unavailable(method, err);
+      } finally {
+        onCall?.(method, (performance.now() - started) / 1000, ok);
       }
     };
   return {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { PostgresRegistry } from './postgres';
-import { guardRegistry, type RegistryFailureListener } from './guard';
+import { guardRegistry, type RegistryCallListener, type RegistryFailureListener } from './guard';
 import { SqliteRegistry } from './sqlite';
 import type { Registry } from './types';
 
@@ -28,6 +28,8 @@ export interface OpenRegistryOptions {
   onQuery?: (sql: string) => void;
   /** Called with the cause of every registry failure (which callers see as REGISTRY_UNAVAILABLE), for the log. */
   onFailure?: RegistryFailureListener;
+  /** Told of every call with its duration (the registry query metrics). */
+  onCall?: RegistryCallListener;
   /** PostgreSQL pool and timeouts (`DATABASE_POOL_MAX`, `DATABASE_*_TIMEOUT_MS`). */
   pool?: { max?: number; connectTimeoutMs?: number; queryTimeoutMs?: number; idleTimeoutMs?: number; lockTimeoutMs?: number };
 }
@@ -47,5 +49,5 @@ export async function openRegistry(options: OpenRegistryOptions = {}): Promise<R
     await backend.close();
     throw err;
   }
-  return guardRegistry(backend, options.onFailure);
+  return guardRegistry(backend, options.onFailure, options.onCall);
 }

@@ -17,6 +17,7 @@ import { sync } from '../registry/sync';
 import { createUpstreams } from '../upstreams';
 import type { Config } from '../config';
 import { createGateway } from './gateway';
+import { recordRegistryCall } from './metrics';
 import { createLogger } from './logger';
 import { createGraphiqlAssets } from './graphiql';
 
@@ -42,7 +43,13 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const urls = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].url ?? emulators!.urls[u]!])) as Record<UpstreamName, string>;
   const tokens = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, config.upstreams[u].token])) as Record<UpstreamName, string>;
 
-  const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, pool: config.databasePool });
+  const registry = await openRegistry({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    pool: config.databasePool,
+    onCall: recordRegistryCall,
+    onFailure: (method, cause) => logger.warn('registry call failed', { method, error: cause instanceof Error ? cause.message : String(cause) }),
+  });
   const firstSync = await syncWhenEmpty(registry, config, urls, tokens, missing.length === UPSTREAM_NAMES.length, say);
 
   let jwt = config.jwt;
