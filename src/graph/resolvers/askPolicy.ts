@@ -16,8 +16,7 @@ import type { GraphContext } from '../context';
  */
 export async function askWithOwn(ctx: GraphContext, ask: (own: Person | null | undefined) => Decision): Promise<Decision> {
   const first = ask(undefined);
-  if (first.allowed || ctx.viewer.kind === 'anonymous') return first;
-  return ask(await ctx.viewerPerson());
+  return first.allowed ? first : ask(await ctx.viewerPerson());
 }
 
 /** What the client proved about VRM without an upstream call: whether it sent a token. */
