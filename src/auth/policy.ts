@@ -1,15 +1,19 @@
 /**
- * The one policy module (DESIGN.md "Auth"): who may see and change which person, per query field, per
- * User field and per mutation. Resolvers ask it and never decide themselves.
+ * The one policy module (DESIGN.md "Auth"): who may see and change which person, for every User field,
+ * every root query field and every mutation of the schema. It is the only code that says yes or no;
+ * resolvers gather what they know (the viewer, the person or the id/email the request names, the viewer's
+ * own person, what the client proved about VRM) and ask it.
  *
  * Contract: an anonymous viewer may do nothing with people (UNAUTHENTICATED); a user owns exactly the
- * person whose id equals their `sub` or whose email equals their `email` claim (case-insensitively) and may
- * reach no one else (FORBIDDEN); an admin may reach everyone. VRM access tokens belong to their owner alone:
- * reading or changing them also needs the person's own VRM token, passed by the client, whatever the role.
+ * person whose id equals their `sub`, whose email equals their `email` claim (case-insensitively), or who
+ * is their own person as the registry found it, and may reach no one else (FORBIDDEN); an admin may reach
+ * everyone. VRM access tokens and a VRM account's sites belong to their owner alone: reading or changing
+ * them also needs the person's own VRM token, passed by the client, whatever the role.
  *
- * Every `can…` function returns a Decision; its `assert…` twin throws the refusal as a GatewayError.
+ * Every `can…` function returns a Decision; `assertAllowed` throws its refusal as a GatewayError.
  */
 import { ErrorCode, GatewayError, UnreachableCaseError } from '../errors';
+import type { Mutation, Query, User } from '../generated/graphql';
 import type { ListPeopleArgs } from '../registry/types';
 import type { AuthenticatedViewer, Viewer } from './viewer';
 
@@ -19,148 +23,59 @@ export interface Subject {
   email: string;
 }
 
+/**
+ * The person a query or mutation is about: looked up (`person`), or only named by the request (`personId`,
+ * `email`) before any lookup, so that a refusal reveals nothing about whether such a person exists.
+ */
+export type Target = { person: Subject } | { personId: string } | { email: string };
+
+/** What the client proved about VRM. */
+export interface VrmOwnership {
+  /** Whether the client sent a VRM token (`X-Vrm-Authorization`). */
+  token: boolean;
+  /** The VRM account the token belongs to, as VRM's `/users/me` answered; `undefined` when not asked. */
+  tokenAccountId?: string;
+  /** The VRM account the registry links to the person; `null`: none linked; `undefined`: not looked up. */
+  personAccountId?: string | null;
+}
+
+/** What a resolver knows beyond the viewer when it asks. */
+export interface Facts {
+  /**
+   * The viewer's own person (the request's memoised registry lookup by `sub` or `email`); `null`: they
+   * have none; `undefined`: not looked up. It only ever widens what is allowed, so a resolver may ask
+   * without it first and look it up only when refused.
+   */
+  own?: Subject | null;
+  vrm?: VrmOwnership;
+}
+
+export interface TargetFacts extends Facts {
+  /**
+   * The person acted on. `undefined`: not known yet: the decision then refuses only what needs no person
+   * to refuse (no viewer, not an admin, no VRM token) and the resolver asks again once it has the person.
+   * `null`: there is none to act on.
+   */
+  target?: Target | null;
+}
+
 export type Decision =
   | { allowed: true }
   | { allowed: false; code: ErrorCode.UNAUTHENTICATED | ErrorCode.FORBIDDEN; reason: string };
 
 /**
- * What the client proved about VRM: the VRM account its `X-Vrm-Authorization` token belongs to (as VRM's
- * `/users/me` answered) and the VRM account the registry links to the person in question.
- */
-export interface VrmOwnership {
-  /** `undefined`/`null`: the client sent no VRM token. */
-  tokenAccountId?: string | null;
-  /** `undefined`/`null`: the person has no linked VRM account. */
-  personAccountId?: string | null;
-}
-
-const ALLOW: Decision = Object.freeze({ allowed: true });
-
-function unauthenticated(what: string): Decision {
-  return { allowed: false, code: ErrorCode.UNAUTHENTICATED, reason: `${what} needs a signed-in viewer: send Authorization: Bearer <JWT>` };
-}
-
-function forbidden(reason: string): Decision {
-  return { allowed: false, code: ErrorCode.FORBIDDEN, reason };
-}
-
-/** Throws the refusal of a decision; returns normally when it allows. */
-export function assertAllowed(decision: Decision): void {
-  if (!decision.allowed) throw new GatewayError(decision.code, decision.reason);
-}
-
-/** Whether this (authenticated) viewer is the person: same id as `sub`, or same email as the `email` claim. */
-export function ownsPerson(viewer: AuthenticatedViewer, person: Subject): boolean {
-  if (person.id !== '' && viewer.sub.toLowerCase() === person.id.toLowerCase()) return true;
-  return Boolean(viewer.email && person.email && viewer.email.toLowerCase() === person.email.toLowerCase());
-}
-
-/** Self or admin: the basis of every per-person rule. */
-function selfOrAdmin(viewer: Viewer, person: Subject, what: string): Decision {
-  switch (viewer.kind) {
-    case 'anonymous':
-      return unauthenticated(what);
-    case 'admin':
-      return ALLOW;
-    case 'user':
-      return ownsPerson(viewer, person) ? ALLOW : forbidden(`${what} is allowed only for the person themselves or an admin`);
-    default:
-      throw new UnreachableCaseError(viewer);
-  }
-}
-
-function adminOnly(viewer: Viewer, what: string): Decision {
-  switch (viewer.kind) {
-    case 'anonymous':
-      return unauthenticated(what);
-    case 'admin':
-      return ALLOW;
-    case 'user':
-      return forbidden(`${what} is allowed only for admins (a token with the admin role)`);
-    default:
-      throw new UnreachableCaseError(viewer);
-  }
-}
-
-/**
- * Self or admin, and the client's VRM token is the person's own VRM account. A person without a linked
- * VRM account is refused: the link (made from the token's `/users/me`) comes first.
- */
-function ownVrmToken(viewer: Viewer, person: Subject, vrm: VrmOwnership | undefined, what: string): Decision {
-  const base = selfOrAdmin(viewer, person, what);
-  if (!base.allowed) return base;
-  if (!vrm?.tokenAccountId) {
-    return forbidden(`${what} needs the person's own VRM token in the X-Vrm-Authorization header ("Token <access token>")`);
-  }
-  if (!vrm.personAccountId) {
-    return forbidden(`${what} needs the person's VRM account to be linked first; it is linked when they call with their own VRM token`);
-  }
-  if (vrm.tokenAccountId !== vrm.personAccountId) {
-    return forbidden(`${what} needs the person's own VRM token, but X-Vrm-Authorization belongs to another VRM account`);
-  }
-  return ALLOW;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// People
-
-export function canReadPerson(viewer: Viewer, person: Subject): Decision {
-  return selfOrAdmin(viewer, person, 'Reading this person');
-}
-
-export function canUpdatePerson(viewer: Viewer, person: Subject): Decision {
-  return selfOrAdmin(viewer, person, 'Changing this person');
-}
-
-export function canCreatePeople(viewer: Viewer): Decision {
-  return adminOnly(viewer, 'Creating people');
-}
-
-export function canDeletePeople(viewer: Viewer): Decision {
-  return adminOnly(viewer, 'Deleting people');
-}
-
-export function canProvision(viewer: Viewer): Decision {
-  return adminOnly(viewer, 'Provisioning upstream accounts');
-}
-
-/** Any signed-in viewer may list; what a user sees is narrowed by `restrictPeopleFilter`. */
-export function canListPeople(viewer: Viewer): Decision {
-  return viewer.kind === 'anonymous' ? unauthenticated('Listing people') : ALLOW;
-}
-
-export const assertCanReadPerson = (viewer: Viewer, person: Subject): void => assertAllowed(canReadPerson(viewer, person));
-export const assertCanUpdatePerson = (viewer: Viewer, person: Subject): void => assertAllowed(canUpdatePerson(viewer, person));
-export const assertCanCreatePeople = (viewer: Viewer): void => assertAllowed(canCreatePeople(viewer));
-export const assertCanDeletePeople = (viewer: Viewer): void => assertAllowed(canDeletePeople(viewer));
-export const assertCanProvision = (viewer: Viewer): void => assertAllowed(canProvision(viewer));
-export const assertCanListPeople = (viewer: Viewer): void => assertAllowed(canListPeople(viewer));
-
-/**
- * Turns a list request into what this viewer may see. Admins: unchanged. Users: only their own person
- * (`own`, found by their token), so the filter becomes their exact email; `null` when they can see no one
- * (no person of their own, or a filter for another email). Anonymous: UNAUTHENTICATED.
- */
-export function restrictPeopleFilter(viewer: Viewer, own: Subject | null, args: ListPeopleArgs): ListPeopleArgs | null {
-  assertCanListPeople(viewer);
-  if (viewer.kind === 'admin') return args;
-  if (own === null || !canReadPerson(viewer, own).allowed) return null;
-  if (args.emailEquals !== undefined && args.emailEquals.toLowerCase() !== own.email.toLowerCase()) return null;
-  return { ...args, emailEquals: own.email };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Per-field and per-mutation rules
-
-/**
  * The kinds of rule. READER: whoever may read the person. SELF_OR_ADMIN: the person or an admin, even if
  * reading widens later (a directory, say). OWN_VRM_TOKEN: self or admin holding the person's own VRM token.
- * ADMIN: admins only. AUTHENTICATED: any signed-in viewer (the resolver then checks the person it reaches).
- * VRM_TOKEN: any signed-in viewer who sent a VRM token (VRM itself scopes the call to that token's owner).
+ * ADMIN: admins only. AUTHENTICATED: any signed-in viewer. VRM_TOKEN: any signed-in viewer who sent a VRM
+ * token (VRM itself scopes the call to that token's owner).
  */
-export type Rule = 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN' | 'ADMIN' | 'AUTHENTICATED' | 'VRM_TOKEN';
+type Rule = 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN' | 'ADMIN' | 'AUTHENTICATED' | 'VRM_TOKEN';
 
-/** Every field of the GraphQL `User` type (schema/*.graphql); the policy test checks the schema against it. */
+export type UserField = Exclude<keyof User, '__typename'>;
+export type QueryField = Exclude<keyof Query, '__typename'>;
+export type MutationName = Exclude<keyof Mutation, '__typename'>;
+
+/** Every field of the GraphQL `User` type; typed by the generated schema types, so none can be missing. */
 export const USER_FIELD_RULES = {
   id: 'READER',
   personId: 'READER',
@@ -189,118 +104,201 @@ export const USER_FIELD_RULES = {
   entries: 'READER',
   expenses: 'READER',
   participatingProjects: 'READER',
-} as const satisfies Record<string, Extract<Rule, 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN'>>;
+} as const satisfies Record<UserField, Extract<Rule, 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN'>>;
 
-export type UserField = keyof typeof USER_FIELD_RULES;
-
-/** Every root Query field. */
+/**
+ * Every root Query field. READER fields reach one person, whom the resolver names as the target before
+ * and after looking them up; `users` is narrowed to what the viewer may see by `restrictPeopleFilter`.
+ */
 export const QUERY_RULES = {
   me: 'AUTHENTICATED',
-  user: 'AUTHENTICATED',
-  userByEmail: 'AUTHENTICATED',
+  user: 'READER',
+  userByEmail: 'READER',
   users: 'AUTHENTICATED',
-  node: 'AUTHENTICATED',
+  node: 'READER',
   siteIdByIdentifier: 'VRM_TOKEN',
-} as const satisfies Record<string, Extract<Rule, 'AUTHENTICATED' | 'VRM_TOKEN'>>;
+} as const satisfies Record<QueryField, Extract<Rule, 'AUTHENTICATED' | 'READER' | 'VRM_TOKEN'>>;
 
-export type QueryField = keyof typeof QUERY_RULES;
+/** Every mutation. */
+export const MUTATION_RULES = {
+  createUser: 'ADMIN',
+  provisionUser: 'ADMIN',
+  updateUser: 'SELF_OR_ADMIN',
+  deleteUser: 'ADMIN',
+  updateNotificationPreferences: 'SELF_OR_ADMIN',
+  setPayoutMethod: 'SELF_OR_ADMIN',
+  removePayoutMethod: 'SELF_OR_ADMIN',
+  // VRM acts on the account the client's VRM token belongs to, so the token must be the person's own.
+  createAccessToken: 'OWN_VRM_TOKEN',
+  revokeAccessToken: 'OWN_VRM_TOKEN',
+  revokeAllAccessTokens: 'OWN_VRM_TOKEN',
+  addSite: 'OWN_VRM_TOKEN',
+  // Team membership state is the team admin's business, not the member's.
+  activateUser: 'ADMIN',
+  deactivateUser: 'ADMIN',
+  resendInvitation: 'ADMIN',
+} as const satisfies Record<MutationName, Extract<Rule, 'ADMIN' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN'>>;
 
-/** Every mutation of issue 5. */
-export const MUTATION_NAMES = [
-  'createUser',
-  'provisionUser',
-  'updateUser',
-  'deleteUser',
-  'updateNotificationPreferences',
-  'setPayoutMethod',
-  'removePayoutMethod',
-  'createAccessToken',
-  'revokeAccessToken',
-  'revokeAllAccessTokens',
-  'addSite',
-  'activateUser',
-  'deactivateUser',
-  'resendInvitation',
-] as const;
+const ALLOW: Decision = Object.freeze({ allowed: true });
 
-export type MutationName = (typeof MUTATION_NAMES)[number];
+function unauthenticated(what: string): Decision {
+  return { allowed: false, code: ErrorCode.UNAUTHENTICATED, reason: `${what} needs a signed-in viewer: send Authorization: Bearer <JWT>` };
+}
 
-/** The rule of each mutation; a switch, so adding a mutation name without a rule does not compile. */
-export function mutationRule(mutation: MutationName): Extract<Rule, 'ADMIN' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN'> {
-  switch (mutation) {
-    case 'createUser':
-    case 'provisionUser':
-    case 'deleteUser':
-    // Team membership state is the team admin's business, not the member's.
-    case 'activateUser':
-    case 'deactivateUser':
-    case 'resendInvitation':
-      return 'ADMIN';
-    case 'updateUser':
-    case 'updateNotificationPreferences':
-    case 'setPayoutMethod':
-    case 'removePayoutMethod':
-      return 'SELF_OR_ADMIN';
-    // VRM acts on the account the client's VRM token belongs to, so the token must be the person's own.
-    case 'createAccessToken':
-    case 'revokeAccessToken':
-    case 'revokeAllAccessTokens':
-    case 'addSite':
-      return 'OWN_VRM_TOKEN';
+function forbidden(reason: string): Decision {
+  return { allowed: false, code: ErrorCode.FORBIDDEN, reason };
+}
+
+/** Throws the refusal of a decision; returns normally when it allows. */
+export function assertAllowed(decision: Decision): void {
+  if (!decision.allowed) throw new GatewayError(decision.code, decision.reason);
+}
+
+const same = (a: string | undefined, b: string | undefined): boolean => Boolean(a && b && a.toLowerCase() === b.toLowerCase());
+
+/** Whether this (authenticated) viewer owns the target: see the contract above. */
+function owns(viewer: AuthenticatedViewer, target: Target, own: Subject | null | undefined): boolean {
+  if ('person' in target) {
+    const { person } = target;
+    return same(viewer.sub, person.id) || same(viewer.email, person.email) || same(own?.id, person.id);
+  }
+  if ('personId' in target) return same(viewer.sub, target.personId) || same(own?.id, target.personId);
+  return same(viewer.email, target.email) || same(own?.email, target.email);
+}
+
+/** Self or admin: the basis of every per-person rule. */
+function selfOrAdmin(viewer: Viewer, target: Target, own: Subject | null | undefined, what: string): Decision {
+  switch (viewer.kind) {
+    case 'anonymous':
+      return unauthenticated(what);
+    case 'admin':
+      return ALLOW;
+    case 'user':
+      return owns(viewer, target, own) ? ALLOW : forbidden(`${what} is allowed only for the person themselves or an admin`);
     default:
-      throw new UnreachableCaseError(mutation);
+      throw new UnreachableCaseError(viewer);
   }
 }
 
-export function isMutationName(name: string): name is MutationName {
-  return (MUTATION_NAMES as readonly string[]).includes(name);
+function adminOnly(viewer: Viewer, what: string): Decision {
+  switch (viewer.kind) {
+    case 'anonymous':
+      return unauthenticated(what);
+    case 'admin':
+      return ALLOW;
+    case 'user':
+      return forbidden(`${what} is allowed only for admins (a token with the admin role)`);
+    default:
+      throw new UnreachableCaseError(viewer);
+  }
 }
 
-export function isUserField(name: string): name is UserField {
-  return Object.prototype.hasOwnProperty.call(USER_FIELD_RULES, name);
+function vrmTokenSent(vrm: VrmOwnership | undefined, what: string): Decision {
+  return vrm?.token ? ALLOW : forbidden(`${what} needs the person's own VRM token in the X-Vrm-Authorization header ("Token <access token>")`);
 }
+
+/**
+ * Self or admin, and the client's VRM token is the person's own VRM account. Proven by the two account
+ * ids; a person without a linked VRM account is refused, the link (made from the token's `/users/me`)
+ * comes first. A read (`scopedRead`) is allowed before the token's account is known when the person is the
+ * viewer's own: VRM answers a read for the token's own account, so nobody else's tokens can be shown.
+ * A write names the person's account to VRM and so always needs the proof.
+ */
+function ownVrmToken(viewer: Viewer, person: Subject, facts: Facts, what: string, scopedRead: boolean): Decision {
+  const base = selfOrAdmin(viewer, { person }, facts.own, what);
+  if (!base.allowed) return base;
+  const sent = vrmTokenSent(facts.vrm, what);
+  if (!sent.allowed) return sent;
+  const { tokenAccountId, personAccountId } = facts.vrm ?? { token: false };
+  if (tokenAccountId === undefined) {
+    if (scopedRead && same(facts.own?.id, person.id)) return ALLOW;
+    return forbidden(`${what} needs the person's own VRM token: send X-Vrm-Authorization: Token <access token> when acting as your own person`);
+  }
+  if (!personAccountId) {
+    return forbidden(`${what} needs the person's VRM account to be linked first; it is linked when they call with their own VRM token`);
+  }
+  if (tokenAccountId !== personAccountId) {
+    return forbidden(`${what} needs the person's own VRM token, but X-Vrm-Authorization belongs to another VRM account`);
+  }
+  return ALLOW;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// People
+
+/** May the viewer read this person (looked up, or named by id or email before the lookup)? */
+export function canReadPerson(viewer: Viewer, target: Target, facts: Facts = {}): Decision {
+  return selfOrAdmin(viewer, target, facts.own, 'Reading this person');
+}
+
+/**
+ * Turns a list request into what this viewer may see. Admins: unchanged. Users: only their own person
+ * (`own`, found by their token), so the filter becomes their exact email; `null` when they can see no one
+ * (no person of their own, or a filter for another email). Anonymous: UNAUTHENTICATED.
+ */
+export function restrictPeopleFilter(viewer: Viewer, own: Subject | null, args: ListPeopleArgs): ListPeopleArgs | null {
+  assertAllowed(canRunQuery(viewer, 'users'));
+  if (viewer.kind === 'admin') return args;
+  // Judged by the token's claims alone: `own` is what is being judged here, so it cannot vouch for itself.
+  if (own === null || !canReadPerson(viewer, { person: own }).allowed) return null;
+  if (args.emailEquals !== undefined && args.emailEquals.toLowerCase() !== own.email.toLowerCase()) return null;
+  return { ...args, emailEquals: own.email };
+}
+
+/**
+ * May the client's VRM token link its VRM account to this person? Only for the viewer's own person:
+ * holding the token proves the VRM account is theirs, and the person is theirs.
+ */
+export function canLinkVrmAccount(viewer: Viewer, person: Subject, facts: Facts): Decision {
+  const what = 'Linking a VRM account';
+  if (viewer.kind === 'anonymous') return unauthenticated(what);
+  const sent = vrmTokenSent(facts.vrm, what);
+  if (!sent.allowed) return sent;
+  return same(facts.own?.id, person.id) ? ALLOW : forbidden(`${what} is allowed only for the viewer's own person`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-field and per-mutation rules
 
 /** May the viewer read this field of this person? */
-export function canReadUserField(viewer: Viewer, person: Subject, field: UserField, vrm?: VrmOwnership): Decision {
+export function canReadUserField(viewer: Viewer, person: Subject, field: UserField, facts: Facts = {}): Decision {
   const rule = USER_FIELD_RULES[field];
   const what = `Reading User.${field}`;
   switch (rule) {
     // The same today, because reading a person is itself self-or-admin; they part if reading widens.
     case 'READER':
     case 'SELF_OR_ADMIN':
-      return selfOrAdmin(viewer, person, what);
+      return selfOrAdmin(viewer, { person }, facts.own, what);
     case 'OWN_VRM_TOKEN':
-      return ownVrmToken(viewer, person, vrm, what);
+      return ownVrmToken(viewer, person, facts, what, true);
     default:
       throw new UnreachableCaseError(rule);
   }
 }
 
-/** May the viewer ask this root query field at all? (Which person it reaches is checked separately.) */
-export function canRunQuery(viewer: Viewer, field: QueryField, vrm?: VrmOwnership): Decision {
+/**
+ * May the viewer ask this root query field? Without a target: whether they may ask it at all; with one
+ * (READER fields): whether they may reach that person through it.
+ */
+export function canRunQuery(viewer: Viewer, field: QueryField, facts: TargetFacts = {}): Decision {
   const rule = QUERY_RULES[field];
   const what = `Query.${field}`;
   if (viewer.kind === 'anonymous') return unauthenticated(what);
   switch (rule) {
     case 'AUTHENTICATED':
       return ALLOW;
+    case 'READER':
+      return facts.target ? canReadPerson(viewer, facts.target, facts) : ALLOW;
     case 'VRM_TOKEN':
-      return vrm?.tokenAccountId ? ALLOW : forbidden(`${what} needs a VRM token in the X-Vrm-Authorization header`);
+      return facts.vrm?.token ? ALLOW : forbidden(`${what} needs a VRM token in the X-Vrm-Authorization header`);
     default:
       throw new UnreachableCaseError(rule);
   }
 }
 
-export interface MutationTarget {
-  /** The person the mutation changes; needed by SELF_OR_ADMIN and OWN_VRM_TOKEN rules. */
-  person?: Subject | null;
-  /** For OWN_VRM_TOKEN rules. */
-  vrm?: VrmOwnership;
-}
-
-/** May the viewer run this mutation on this target? */
-export function canMutate(viewer: Viewer, mutation: MutationName, target: MutationTarget = {}): Decision {
-  const rule = mutationRule(mutation);
+/** May the viewer run this mutation on this target? See `TargetFacts.target` for a target not known yet. */
+export function canMutate(viewer: Viewer, mutation: MutationName, facts: TargetFacts = {}): Decision {
+  const rule = MUTATION_RULES[mutation];
   const what = `The mutation ${mutation}`;
   switch (rule) {
     case 'ADMIN':
@@ -308,17 +306,17 @@ export function canMutate(viewer: Viewer, mutation: MutationName, target: Mutati
     case 'SELF_OR_ADMIN':
     case 'OWN_VRM_TOKEN': {
       if (viewer.kind === 'anonymous') return unauthenticated(what);
-      if (!target.person) return forbidden(`${what} needs a person to act on, and there is none`);
-      return rule === 'SELF_OR_ADMIN' ? selfOrAdmin(viewer, target.person, what) : ownVrmToken(viewer, target.person, target.vrm, what);
+      if (rule === 'OWN_VRM_TOKEN') {
+        const sent = vrmTokenSent(facts.vrm, what);
+        if (!sent.allowed) return sent;
+      }
+      if (facts.target === undefined) return ALLOW;
+      if (facts.target === null) return forbidden(`${what} needs a person to act on, and there is none`);
+      if (rule === 'SELF_OR_ADMIN') return selfOrAdmin(viewer, facts.target, facts.own, what);
+      if (!('person' in facts.target)) return forbidden(`${what} needs the person looked up before their VRM token can be judged`);
+      return ownVrmToken(viewer, facts.target.person, facts, what, false);
     }
     default:
       throw new UnreachableCaseError(rule);
   }
 }
-
-export const assertCanReadUserField = (viewer: Viewer, person: Subject, field: UserField, vrm?: VrmOwnership): void =>
-  assertAllowed(canReadUserField(viewer, person, field, vrm));
-export const assertCanRunQuery = (viewer: Viewer, field: QueryField, vrm?: VrmOwnership): void =>
-  assertAllowed(canRunQuery(viewer, field, vrm));
-export const assertCanMutate = (viewer: Viewer, mutation: MutationName, target?: MutationTarget): void =>
-  assertAllowed(canMutate(viewer, mutation, target));

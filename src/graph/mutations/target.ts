@@ -7,18 +7,21 @@
  * or not; only a viewer who may act on the id learns that it does not exist (NOT_FOUND, naming the
  * argument). No upstream is called here.
  */
-import { assertAllowed, canMutate, mutationRule, type MutationName } from '../../auth/policy';
+import { assertAllowed, canMutate, type MutationName } from '../../auth/policy';
 import { ErrorCode, GatewayError } from '../../errors';
 import type { Person } from '../../registry/types';
 import type { GraphContext } from '../context';
 import { personIdFromArgument } from '../ids';
 
 export async function personToChange(ctx: GraphContext, mutation: MutationName, id: string, argument = 'id'): Promise<Person> {
-  if (mutationRule(mutation) === 'ADMIN' || ctx.viewer.kind === 'anonymous') assertAllowed(canMutate(ctx.viewer, mutation));
+  assertAllowed(canMutate(ctx.viewer, mutation));
   const personId = personIdFromArgument(id, argument);
+  // A plain user's own person is looked up now, before the mutation can change its email: the payload's
+  // fields, asked of the policy afterwards, still know it as theirs.
+  const own = ctx.viewer.kind === 'user' ? await ctx.viewerPerson() : undefined;
   const person = await ctx.loaders.person.load(personId);
   // Judged by id alone when there is no such person, so a plain user cannot probe which ids exist.
-  assertAllowed(canMutate(ctx.viewer, mutation, { person: person ?? { id: personId, email: '' } }));
+  assertAllowed(canMutate(ctx.viewer, mutation, { target: person ? { person } : { personId }, own }));
   if (!person) {
     throw new GatewayError(ErrorCode.NOT_FOUND, `${mutation}: no person has the id ${personId}`, {
       fieldErrors: [{ path: [argument], message: 'no person has this id' }],

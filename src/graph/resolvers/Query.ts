@@ -1,14 +1,15 @@
 /**
- * Root query fields over the registry: `me`, `user`, `userByEmail`, `users`, `node`. Who may see whom is
- * the policy module's decision (src/auth/policy.ts); these resolvers only ask it.
+ * Root query fields over the registry: `me`, `user`, `userByEmail`, `users`, `node` (the VRM query
+ * `siteIdByIdentifier` lives in vrm.ts). Who may see whom is the policy module's decision
+ * (src/auth/policy.ts); these resolvers only ask it.
  */
-import { assertCanReadPerson, restrictPeopleFilter } from '../../auth/policy';
+import { assertAllowed, canRunQuery, restrictPeopleFilter } from '../../auth/policy';
 import { ErrorCode, GatewayError, type UpstreamName } from '../../errors';
 import type { QueryResolvers, Upstream } from '../../generated/graphql';
-import type { Person } from '../../registry/types';
 import { encodeCursor } from '../../registry/validate';
 import type { GraphContext } from '../context';
 import { fromGlobalId, personIdFromArgument } from '../ids';
+import { readablePerson } from './askPolicy';
 import { resolveNode } from './node';
 
 export const UPSTREAM_FROM_ENUM: Record<Upstream, UpstreamName> = {
@@ -27,38 +28,22 @@ export const ENUM_FROM_UPSTREAM: Record<UpstreamName, Upstream> = {
   timesheet: 'TIMESHEET',
 };
 
-/** Loads a person by id for the viewer: FORBIDDEN before existence is revealed to a plain user. */
-export async function readablePerson(ctx: GraphContext, personId: string): Promise<Person | null> {
-  const own = ctx.viewer.kind === 'user' ? await ctx.viewerPerson() : null;
-  if (ctx.viewer.kind === 'user' && own?.id !== personId) {
-    assertCanReadPerson(ctx.viewer, { id: personId, email: '' });
-  }
-  const person = await ctx.loaders.person.load(personId);
-  if (!person) return null;
-  assertCanReadPerson(ctx.viewer, person);
-  return person;
-}
-
 export const Query: QueryResolvers<GraphContext> = {
   async me(_parent, _args, ctx) {
-    if (ctx.viewer.kind === 'anonymous') {
-      throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'me needs a token: send Authorization: Bearer <JWT>');
-    }
+    // The viewer's own person is theirs by definition: the policy only needs them signed in.
+    assertAllowed(canRunQuery(ctx.viewer, 'me'));
     return ctx.viewerPerson();
   },
 
   async user(_parent, { id }, ctx) {
-    return readablePerson(ctx, personIdFromArgument(id));
+    return readablePerson(ctx, 'user', personIdFromArgument(id));
   },
 
   async userByEmail(_parent, { email }, ctx) {
-    if (ctx.viewer.kind === 'anonymous') {
-      throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'userByEmail needs a token: send Authorization: Bearer <JWT>');
-    }
-    // A plain user may look up only their own email; refuse before any upstream is asked.
-    assertCanReadPerson(ctx.viewer, { id: '', email });
+    // A plain user may look up only their own email; refused before the registry or any upstream is asked.
+    assertAllowed(canRunQuery(ctx.viewer, 'userByEmail', { target: { email } }));
     const person = await ctx.loaders.personByEmail.load(email);
-    if (person) assertCanReadPerson(ctx.viewer, person);
+    if (person) assertAllowed(canRunQuery(ctx.viewer, 'userByEmail', { target: { person } }));
     return person;
   },
 

@@ -2,14 +2,15 @@
  * The registry-served fields of `User`: ids, email and which upstreams hold the person. The upstream
  * fields live with their upstream (identity.ts, evenergy.ts, vrm.ts, podero.ts, timesheet.ts).
  */
-import type { UpstreamAccountResolvers, UserResolvers } from '../../generated/graphql';
+import type { UpstreamAccountResolvers } from '../../generated/graphql';
 import type { AccountLink } from '../../registry/types';
 import type { GraphContext } from '../context';
 import { toGlobalId } from '../ids';
+import type { UserFieldResolvers } from './askPolicy';
 import { ENUM_FROM_UPSTREAM } from './Query';
 import { vrmAccountOf } from './vrm';
 
-export const User: UserResolvers<GraphContext> = {
+export const User: Pick<UserFieldResolvers, 'id' | 'personId' | 'email' | 'accounts'> = {
   id: (person) => toGlobalId('User', person.id),
   personId: (person) => person.id,
   email: (person) => person.email,

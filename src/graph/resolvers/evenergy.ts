@@ -2,9 +2,10 @@
  * ev.energy-served fields: notification preferences (forward compatible: every group the upstream
  * reports is listed in `groups`) and the payout method (all fields null when none is set).
  */
-import type { NotificationGroupsResolvers, PayoutMethodResolvers, UserResolvers } from '../../generated/graphql';
+import type { NotificationGroupsResolvers, PayoutMethodResolvers } from '../../generated/graphql';
 import { fromAccount } from '../access';
 import type { GraphContext } from '../context';
+import type { UserFieldResolvers } from './askPolicy';
 import type { NotificationGroupsModel, PayoutMethodModel } from '../models';
 
 const group = (name: string) => (prefs: NotificationGroupsModel) => prefs.groups[name] ?? null;
@@ -24,7 +25,7 @@ export const PayoutMethod: PayoutMethodResolvers<GraphContext, PayoutMethodModel
   wallet: (p) => p.wallet,
 };
 
-export const UserEvenergyFields: Pick<UserResolvers<GraphContext>, 'notificationGroups' | 'payoutMethod'> = {
+export const UserEvenergyFields: Pick<UserFieldResolvers, 'notificationGroups' | 'payoutMethod'> = {
   notificationGroups: (person, _args, ctx) => fromAccount(ctx, person, 'evenergy', (id) => ctx.loaders.notificationPreferences.load(id)),
   payoutMethod: (person, _args, ctx) => fromAccount(ctx, person, 'evenergy', (id) => ctx.loaders.payoutMethod.load(id)),
 };

@@ -2,11 +2,12 @@
  * Identity-served fields: names, status, internal, timestamps and the subscription with its accounts.
  * All come from one identity lookup per person per request (the `identityUser` loader).
  */
-import type { AccountResolvers, Subscription as SubscriptionFields, UserResolvers } from '../../generated/graphql';
+import type { AccountResolvers, Subscription as SubscriptionFields } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
 import type { IdentityUser } from '../../upstreams/identity/types';
 import { fromAccount } from '../access';
 import type { GraphContext } from '../context';
+import type { UserFieldResolvers } from './askPolicy';
 import { toGlobalId } from '../ids';
 import type { AccountModel, SubscriptionModel } from '../models';
 
@@ -22,7 +23,7 @@ const field =
     return user ? user[key] : null;
   };
 
-export const UserIdentityFields: Pick<UserResolvers<GraphContext>, 'firstName' | 'lastName' | 'status' | 'internal' | 'createdAt' | 'updatedAt' | 'subscription'> = {
+export const UserIdentityFields: Pick<UserFieldResolvers, 'firstName' | 'lastName' | 'status' | 'internal' | 'createdAt' | 'updatedAt' | 'subscription'> = {
   firstName: field('firstName'),
   lastName: field('lastName'),
   status: field('status'),

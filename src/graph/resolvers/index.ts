@@ -10,10 +10,11 @@ import { UpstreamAccount, User } from './User';
 import { Node } from './node';
 import { Account, Subscription, UserIdentityFields } from './identity';
 import { NotificationGroups, PayoutMethod, UserEvenergyFields } from './evenergy';
-import { AccessToken, Site, SiteAttribute, UserVrmFields } from './vrm';
+import { AccessToken, Site, SiteAttribute, UserVrmFields, VrmQueries } from './vrm';
 import { Address, Device, DeviceAction, ElectricVehicle, HeatPump, Inverter, UserPoderoFields } from './podero';
 import { Entry, Expense, Project, UserTimesheetFields } from './timesheet';
-import { Mutation, VrmQueries } from './mutations/index';
+import { Mutation } from './mutations/index';
+import { guardUserFields } from './askPolicy';
 
 const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
   DateTime: DateTimeScalar,
@@ -22,7 +23,8 @@ const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
   Query: { ...Query, ...VrmQueries },
   Mutation,
   Node,
-  User: { ...User, ...UserIdentityFields, ...UserEvenergyFields, ...UserVrmFields, ...UserPoderoFields, ...UserTimesheetFields },
+  // Every User field asks the policy before it resolves.
+  User: guardUserFields({ ...User, ...UserIdentityFields, ...UserEvenergyFields, ...UserVrmFields, ...UserPoderoFields, ...UserTimesheetFields }),
   UpstreamAccount,
   Account,
   NotificationGroups,

@@ -1,8 +1,10 @@
 /**
  * `Query.node`: refetches any object by its global id. Every id below a User carries the person id, so
- * the policy is checked on the person first, and then the object is found through the same loaders the
- * User fields use.
+ * the policy is asked about the person first, then about the User field that lists objects of that type
+ * (an object is as readable as the field it is listed in), and then the object is found through the same
+ * loaders the User fields use.
  */
+import { assertAllowed, canReadUserField, type UserField } from '../../auth/policy';
 import { ErrorCode, GatewayError } from '../../errors';
 import type { NodeResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
@@ -11,9 +13,9 @@ import { accountOf, fromAccount } from '../access';
 import type { GraphContext } from '../context';
 import { isNodeType, type DecodedId, type NodeType } from '../ids';
 import type { AccessTokenModel, AccountModel, DeviceModel, EntryModel, ExpenseModel, ProjectModel, SiteModel, SubscriptionModel } from '../models';
-import { readablePerson } from './Query';
+import { askWithOwn, readablePerson, vrmFacts } from './askPolicy';
 import { identityUserOf } from './identity';
-import { vrmAccountOf } from './vrm';
+import { sentVrmToken, vrmAccountOf } from './vrm';
 
 /** Objects returned by `node` name their GraphQL type, so `Node.__resolveType` needs no guessing. */
 export type NodeModel = (Person | SubscriptionModel | AccountModel | AccessTokenModel | SiteModel | DeviceModel | EntryModel | ExpenseModel | ProjectModel) & {
@@ -22,6 +24,20 @@ export type NodeModel = (Person | SubscriptionModel | AccountModel | AccessToken
 
 const tag = <T extends object>(type: NodeType, value: T | null | undefined): (T & { __typename: NodeType }) | null =>
   value ? Object.assign({}, value, { __typename: type }) : null;
+
+/** The User field that lists each type below a User: the policy's rule for that field is the type's. */
+const LISTED_IN: Record<Exclude<NodeType, 'User'>, UserField> = {
+  Subscription: 'subscription',
+  Account: 'subscription',
+  AccessToken: 'accessTokens',
+  Site: 'sites',
+  HeatPump: 'devices',
+  ElectricVehicle: 'devices',
+  Inverter: 'devices',
+  Entry: 'entries',
+  Expense: 'expenses',
+  Project: 'participatingProjects',
+};
 
 /** Timesheet has no single-item endpoint for entries, expenses and projects: walk the pages (bounded). */
 const MAX_PAGES = 50;
@@ -41,10 +57,12 @@ async function findInPages<T extends { id: string }>(ctx: GraphContext, person: 
 
 export async function resolveNode(ctx: GraphContext, decoded: DecodedId): Promise<NodeModel | null> {
   const [personId, localId] = decoded.parts as [string, string | undefined];
-  const person = await readablePerson(ctx, personId);
+  const person = await readablePerson(ctx, 'node', personId);
   if (!person) return null;
   if (decoded.type === 'User') return tag('User', person);
   if (!localId) throw new GatewayError(ErrorCode.BAD_USER_INPUT, `not a valid ${decoded.type} id`, { fieldErrors: [{ path: ['id'], message: 'not a valid global id' }] });
+  const field = LISTED_IN[decoded.type];
+  assertAllowed(await askWithOwn(ctx, (own) => canReadUserField(ctx.viewer, person, field, { own, vrm: vrmFacts(ctx) })));
 
   switch (decoded.type) {
     case 'Subscription': {
@@ -58,12 +76,8 @@ export async function resolveNode(ctx: GraphContext, decoded: DecodedId): Promis
       return tag('Account', account && { ...account, personId });
     }
     case 'AccessToken': {
-      const own = await ctx.viewerPerson();
-      if (!ctx.vrmCredential || own?.id !== person.id) {
-        throw new GatewayError(ErrorCode.FORBIDDEN, 'an AccessToken can be read only with its owner\'s own VRM token (X-Vrm-Authorization)', { upstream: 'vrm' });
-      }
       await vrmAccountOf(ctx, person);
-      const tokens = await ctx.loaders.accessTokens.load(ctx.vrmCredential);
+      const tokens = await ctx.loaders.accessTokens.load(sentVrmToken(ctx));
       const token = tokens.find((t) => t.id === localId);
       return tag('AccessToken', token && { ...token, personId });
     }

@@ -2,9 +2,10 @@
  * Podero-served fields: the address (from the org user) and the devices (heat pumps, electric vehicles,
  * inverters) with their pending actions and resolution links.
  */
-import type { AddressResolvers, DeviceActionResolvers, DeviceResolvers, ElectricVehicleResolvers, HeatPumpResolvers, InverterResolvers, UserResolvers } from '../../generated/graphql';
+import type { AddressResolvers, DeviceActionResolvers, DeviceResolvers, ElectricVehicleResolvers, HeatPumpResolvers, InverterResolvers } from '../../generated/graphql';
 import { fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
+import type { UserFieldResolvers } from './askPolicy';
 import { toGlobalId, type NodeType } from '../ids';
 import type { AddressModel, DeviceModel } from '../models';
 
@@ -14,7 +15,7 @@ const TYPE_OF_KIND: Record<DeviceModel['kind'], 'HeatPump' | 'ElectricVehicle' |
   INVERTER: 'Inverter',
 };
 
-export const UserPoderoFields: Pick<UserResolvers<GraphContext>, 'address' | 'devices'> = {
+export const UserPoderoFields: Pick<UserFieldResolvers, 'address' | 'devices'> = {
   async address(person, _args, ctx) {
     const user = await fromAccount(ctx, person, 'podero', (id) => ctx.loaders.poderoUser.load(id));
     return user ? user.address : null;

@@ -5,11 +5,12 @@
  * upstream call and an unaligned one two.
  */
 import { ErrorCode, GatewayError } from '../../errors';
-import type { EntryResolvers, ExpenseResolvers, ProjectResolvers, UserResolvers } from '../../generated/graphql';
+import type { EntryResolvers, ExpenseResolvers, ProjectResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
 import type { TimesheetEntry, TimesheetExpense, TimesheetSimpleProject } from '../../upstreams/timesheet/types';
 import { accountOf, fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
+import type { UserFieldResolvers } from './askPolicy';
 import { offsetCursor, startAfterCursor, toGlobalId } from '../ids';
 import type { PageKey } from '../loaders';
 import type { EntryModel, ExpenseModel, ProjectModel } from '../models';
@@ -73,7 +74,7 @@ async function connection<T, M>(
   });
 }
 
-export const UserTimesheetFields: Pick<UserResolvers<GraphContext>, 'role' | 'state' | 'entries' | 'expenses' | 'participatingProjects'> = {
+export const UserTimesheetFields: Pick<UserFieldResolvers, 'role' | 'state' | 'entries' | 'expenses' | 'participatingProjects'> = {
   async role(person, _args, ctx) {
     const user = await fromAccount(ctx, person, 'timesheet', (id) => ctx.loaders.timesheetUser.load(id));
     return user ? user.role : null;

@@ -1,29 +1,54 @@
 /**
- * VRM-served fields. Sites are read with the gateway's service credential for the person's linked VRM
- * account. Access tokens belong to their owner alone: they are read only with the person's own VRM token
- * (`X-Vrm-Authorization`), and only for the viewer's own person. A VRM account is linked the first time
- * its owner calls with that token.
+ * VRM-served fields and the VRM query `siteIdByIdentifier`. Sites are read with the gateway's service
+ * credential for the person's linked VRM account. Access tokens belong to their owner alone: the policy
+ * lets them be read only with the person's own VRM token (`X-Vrm-Authorization`). A VRM account is
+ * linked the first time its owner calls with that token.
  */
+import { assertAllowed, canLinkVrmAccount, canRunQuery } from '../../auth/policy';
 import { ErrorCode, GatewayError } from '../../errors';
-import type { AccessTokenResolvers, SiteAttributeResolvers, SiteResolvers, UserResolvers } from '../../generated/graphql';
+import type { AccessTokenResolvers, QueryResolvers, SiteAttributeResolvers, SiteResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
+import type { VrmCredential } from '../../upstreams/vrm/types';
 import { accountOf, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import { toGlobalId } from '../ids';
 import type { AccessTokenModel, SiteAttributeModel, SiteModel } from '../models';
+import { vrmFacts, type UserFieldResolvers } from './askPolicy';
 
-/** True when the request carries a VRM token and the person is the viewer's own. */
-async function ownVrmToken(ctx: GraphContext, person: Person): Promise<boolean> {
-  if (!ctx.vrmCredential) return false;
-  const own = await ctx.viewerPerson();
-  return own?.id === person.id;
+/** VRM's `[I]` limit: installation identifiers are at most 64 characters. */
+const MAX_IDENTIFIER = 64;
+/** Characters VRM refuses in names and identifiers. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+export function invalidInput(path: string, message: string): GatewayError {
+  return new GatewayError(ErrorCode.BAD_USER_INPUT, `Invalid input at ${path}: ${message}`, { fieldErrors: [{ path: [path], message }] });
+}
+
+/** An installation identifier (VRM portal id) as VRM accepts it, trimmed. */
+export function checkIdentifier(path: string, identifier: string): string {
+  const trimmed = identifier.trim();
+  if (trimmed === '') throw invalidInput(path, 'expected a VRM portal id (the installation identifier), but got an empty string');
+  if (trimmed.length > MAX_IDENTIFIER) throw invalidInput(path, `expected at most ${MAX_IDENTIFIER} characters, but got ${trimmed.length}`);
+  if (CONTROL_CHARACTERS.test(trimmed)) throw invalidInput(path, 'expected an identifier without control characters');
+  return trimmed;
+}
+
+/**
+ * The client's VRM token, once the policy required one. Its absence after that would be a bug in the
+ * caller, not a refusal, and fails as one.
+ */
+export function sentVrmToken(ctx: GraphContext): VrmCredential {
+  if (!ctx.vrmCredential) throw new Error('a VRM token was required by the policy, but the request carries none');
+  return ctx.vrmCredential;
 }
 
 /** The person's VRM account id, linking it from the owner's own token when it is not linked yet. */
 export async function vrmAccountOf(ctx: GraphContext, person: Person): Promise<string | null> {
   const linked = await accountOf(ctx, person, 'vrm');
-  if (linked !== null || !(await ownVrmToken(ctx, person))) return linked;
-  const { accountId, result } = await ctx.deps.linker.linkVrm(person, ctx.vrmCredential!, ctx.call, (c) => ctx.loaders.vrmMe.load(c));
+  if (linked !== null || !ctx.vrmCredential) return linked;
+  const own = await ctx.viewerPerson();
+  if (!canLinkVrmAccount(ctx.viewer, person, { own, vrm: vrmFacts(ctx) }).allowed) return linked;
+  const { accountId, result } = await ctx.deps.linker.linkVrm(person, ctx.vrmCredential, ctx.call, (c) => ctx.loaders.vrmMe.load(c));
   ctx.loaders.links.clear(person.id);
   if (result.status === 'CONFLICT') {
     throw new GatewayError(ErrorCode.CONFLICT, 'This VRM account is already linked to another person, or this person to another VRM account', { upstream: 'vrm' });
@@ -31,18 +56,13 @@ export async function vrmAccountOf(ctx: GraphContext, person: Person): Promise<s
   return accountId;
 }
 
-export const UserVrmFields: Pick<UserResolvers<GraphContext>, 'accessTokens' | 'sites'> = {
+export const UserVrmFields: Pick<UserFieldResolvers, 'accessTokens' | 'sites'> = {
+  // The policy (asked by guardUserFields) requires the person's own VRM token before this runs.
   async accessTokens(person, _args, ctx) {
-    if (!(await ownVrmToken(ctx, person))) {
-      throw new GatewayError(
-        ErrorCode.FORBIDDEN,
-        'accessTokens needs the person\'s own VRM token: send X-Vrm-Authorization: Token <access token> when reading your own user',
-        { upstream: 'vrm' },
-      );
-    }
+    const credential = sentVrmToken(ctx);
     return upstreamField(ctx, async () => {
       await vrmAccountOf(ctx, person);
-      const tokens = await ctx.loaders.accessTokens.load(ctx.vrmCredential!);
+      const tokens = await ctx.loaders.accessTokens.load(credential);
       return tokens.map((t) => ({ ...t, personId: person.id }));
     });
   },
@@ -53,6 +73,17 @@ export const UserVrmFields: Pick<UserResolvers<GraphContext>, 'accessTokens' | '
       const sites = await ctx.loaders.sites.load({ accountId, extended: extended ?? false, siteId: siteId ?? null });
       return sites.map((s) => ({ ...s, personId: person.id, vrmAccountId: accountId }));
     });
+  },
+};
+
+export const VrmQueries: Pick<QueryResolvers<GraphContext>, 'siteIdByIdentifier'> = {
+  async siteIdByIdentifier(_parent, { identifier }, ctx) {
+    assertAllowed(canRunQuery(ctx.viewer, 'siteIdByIdentifier', { vrm: vrmFacts(ctx) }));
+    const credential = sentVrmToken(ctx);
+    const wanted = checkIdentifier('identifier', identifier);
+    // VRM looks among the installations of the token's own account, which `/users/me` names.
+    const me = await ctx.loaders.vrmMe.load(credential);
+    return ctx.deps.upstreams.vrm.getSiteId(me.id, wanted, credential, ctx.call);
   },
 };
 

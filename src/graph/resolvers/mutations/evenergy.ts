@@ -17,6 +17,7 @@ import type { EvenergyPayoutMethod, SetEvenergyPayoutMethodInput } from '../../.
 import { accountOf } from '../../access';
 import type { GraphContext } from '../../context';
 import { personIdFromArgument } from '../../ids';
+import { askWithOwn } from '../askPolicy';
 
 /**
  * The groups ev.energy documents. A name outside this list is not refused outright: ev.energy may have
@@ -53,17 +54,14 @@ function invalidInput(fieldErrors: FieldError[]): GatewayError {
  * ids exist; an admin asking for an unknown person gets NOT_FOUND at `userId`.
  */
 async function personToChange(ctx: GraphContext, mutation: MutationName, userId: string): Promise<Person> {
-  if (ctx.viewer.kind === 'anonymous') assertAllowed(canMutate(ctx.viewer, mutation));
+  assertAllowed(canMutate(ctx.viewer, mutation));
   const personId = personIdFromArgument(userId, 'userId');
-  if (ctx.viewer.kind === 'user') {
-    const own = await ctx.viewerPerson();
-    if (own?.id !== personId) assertAllowed(canMutate(ctx.viewer, mutation, { person: { id: personId, email: '' } }));
-  }
+  assertAllowed(await askWithOwn(ctx, (own) => canMutate(ctx.viewer, mutation, { target: { personId }, own })));
   const person = await ctx.loaders.person.load(personId);
   if (!person) {
     throw new GatewayError(ErrorCode.NOT_FOUND, `No person has the id ${personId}`, { fieldErrors: [{ path: ['userId'], message: 'no such person' }] });
   }
-  assertAllowed(canMutate(ctx.viewer, mutation, { person }));
+  assertAllowed(await askWithOwn(ctx, (own) => canMutate(ctx.viewer, mutation, { target: { person }, own })));
   return person;
 }
 

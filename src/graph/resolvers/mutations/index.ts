@@ -10,6 +10,4 @@ import { TimesheetMutations } from './timesheet';
 import { UserMutations } from './users';
 import { VrmMutations } from './vrm';
 
-export { VrmQueries } from './vrm';
-
 export const Mutation: MutationResolvers<GraphContext> = { ...UserMutations, ...EvenergyMutations, ...VrmMutations, ...TimesheetMutations };

@@ -27,7 +27,7 @@ async function personToChange(ctx: GraphContext, mutation: TeamAction, userId: s
   if (!person) {
     throw new GatewayError(ErrorCode.NOT_FOUND, `No person has the id ${personId}`, { fieldErrors: [{ path: ['userId'], message: 'no such person' }] });
   }
-  assertAllowed(canMutate(ctx.viewer, mutation, { person }));
+  assertAllowed(canMutate(ctx.viewer, mutation, { target: { person } }));
   return person;
 }
 

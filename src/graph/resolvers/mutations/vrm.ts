@@ -1,7 +1,7 @@
 /**
- * VRM mutations (access tokens, adding a site) and the `siteIdByIdentifier` query. VRM access tokens and
- * a VRM account's sites belong to their owner alone, so all of these act with the client's own VRM token
- * (`X-Vrm-Authorization`), never the gateway's service token, and for the viewer's own person.
+ * VRM mutations (access tokens, adding a site; the query `siteIdByIdentifier` is in ../vrm.ts). VRM access
+ * tokens and a VRM account's sites belong to their owner alone, so all of these act with the client's own
+ * VRM token (`X-Vrm-Authorization`), never the gateway's service token, and for the viewer's own person.
  *
  * Contract of every mutation here, in order: the policy's checks that need no upstream (signed in, a VRM
  * token sent), the input checks the contract states (with the field path), then the token's VRM account
@@ -9,24 +9,23 @@
  * (the token is the person's own VRM account), then the one write. No write is retried: create and
  * addsite are POSTs, and revoke is a GET that writes (a retry would report 0 or 404 for what was removed).
  */
-import { assertAllowed, canMutate, canRunQuery, type Decision, type MutationName } from '../../../auth/policy';
+import { assertAllowed, canMutate, type MutationName } from '../../../auth/policy';
 import { ErrorCode, GatewayError } from '../../../errors';
-import type { MutationResolvers, QueryResolvers } from '../../../generated/graphql';
+import type { MutationResolvers } from '../../../generated/graphql';
 import type { Person } from '../../../registry/types';
 import type { VrmAccessToken, VrmCredential } from '../../../upstreams/vrm/types';
 import { accountOf } from '../../access';
 import type { GraphContext } from '../../context';
-import { vrmAccountOf } from '../vrm';
+import { vrmFacts } from '../askPolicy';
+import { checkIdentifier, CONTROL_CHARACTERS, invalidInput, sentVrmToken, vrmAccountOf } from '../vrm';
 
-/** VRM's `[I]` limits: names trimmed, 1–255 characters; identifiers at most 64 characters. */
+/** VRM's `[I]` limits: names trimmed, 1–255 characters. */
 const MAX_TOKEN_NAME = 255;
-const MAX_IDENTIFIER = 64;
 /** The latest expiry VRM accepts: 9999-12-31T23:59:59Z, in unix seconds. */
 const MAX_EXPIRY_SECONDS = 253402300799;
 const TOKEN_ID = /^\d{1,15}$/;
 /** The scope VRM gives a token made by `accesstokens/create`, which takes no scope (seeds/001, [I]). */
 const CREATED_TOKEN_SCOPE = 'all';
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 interface VrmActor {
   person: Person;
@@ -34,46 +33,33 @@ interface VrmActor {
   accountId: string;
 }
 
-function invalid(path: string, message: string): GatewayError {
-  return new GatewayError(ErrorCode.BAD_USER_INPUT, `Invalid input at ${path}: ${message}`, { fieldErrors: [{ path: [path], message }] });
-}
-
 /**
- * Throws the policy's refusal. Called only where the policy refuses by its contract (no viewer, no VRM
- * token, no person); should it ever allow there, this still refuses rather than act without them.
- */
-function refuse(decision: Decision, what: string): never {
-  assertAllowed(decision);
-  throw new GatewayError(ErrorCode.FORBIDDEN, `${what} needs your own person and your own VRM token: send X-Vrm-Authorization: Token <access token>`);
-}
-
-/**
- * The checks that need no upstream call: a signed-in viewer who sent a VRM token. These mutations act
- * for the viewer's own person, so the viewer is the subject the policy words its refusal about.
+ * The policy's checks that need no upstream call: a signed-in viewer who sent a VRM token. Returns that
+ * token.
  */
 function vrmTokenSent(ctx: GraphContext, mutation: MutationName): VrmCredential {
-  const { viewer } = ctx;
-  if (viewer.kind === 'anonymous') refuse(canMutate(viewer, mutation), `The mutation ${mutation}`);
-  if (!ctx.vrmCredential) {
-    refuse(canMutate(viewer, mutation, { person: { id: viewer.sub, email: viewer.email ?? '' }, vrm: { tokenAccountId: null } }), `The mutation ${mutation}`);
-  }
-  return ctx.vrmCredential;
+  assertAllowed(canMutate(ctx.viewer, mutation, { vrm: vrmFacts(ctx) }));
+  return sentVrmToken(ctx);
 }
 
 /**
- * The viewer's person and VRM account, after the policy's ownership check. An unlinked person gets the
- * token's account linked now (holding the token proves ownership, see `vrmAccountOf`); for a linked one
- * the token's account is read from `/users/me` to compare. Either way one `/users/me` call.
+ * The viewer's person and VRM account, after the policy's ownership check (the token is the person's own
+ * VRM account). An unlinked person gets the token's account linked now (holding the token proves
+ * ownership, see `vrmAccountOf`); for a linked one the token's account is read from `/users/me` to
+ * compare. Either way one `/users/me` call, and none for a viewer without a person of their own.
  */
 async function vrmActor(ctx: GraphContext, mutation: MutationName, credential: VrmCredential): Promise<VrmActor> {
   const person = await ctx.viewerPerson();
-  if (!person) refuse(canMutate(ctx.viewer, mutation, { person: null }), `The mutation ${mutation}`);
+  if (person === null) {
+    assertAllowed(canMutate(ctx.viewer, mutation, { target: null, vrm: vrmFacts(ctx) }));
+    throw new Error(`the policy allowed ${mutation} without a person to act on`);
+  }
   const linked = await accountOf(ctx, person, 'vrm');
   const personAccountId = linked ?? (await vrmAccountOf(ctx, person));
   const tokenAccountId = linked === null ? personAccountId : (await ctx.loaders.vrmMe.load(credential)).id;
-  const vrm = { tokenAccountId, personAccountId };
-  if (personAccountId === null) refuse(canMutate(ctx.viewer, mutation, { person, vrm }), `The mutation ${mutation}`);
-  assertAllowed(canMutate(ctx.viewer, mutation, { person, vrm }));
+  const vrm = { token: true, tokenAccountId: tokenAccountId ?? undefined, personAccountId };
+  assertAllowed(canMutate(ctx.viewer, mutation, { target: { person }, own: person, vrm }));
+  if (personAccountId === null) throw new Error(`the policy allowed ${mutation} for a person without a VRM account`);
   return { person, accountId: personAccountId };
 }
 
@@ -101,9 +87,9 @@ function addSiteRefusal(err: unknown, identifier: string): unknown {
 /** VRM trims names; the trimmed name is sent, so the answer's name is the one VRM stores. */
 function checkTokenName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '') throw invalid('name', 'expected a token name, but got an empty string');
-  if (trimmed.length > MAX_TOKEN_NAME) throw invalid('name', `expected at most ${MAX_TOKEN_NAME} characters, but got ${trimmed.length}`);
-  if (CONTROL.test(trimmed)) throw invalid('name', 'expected a name without control characters');
+  if (trimmed === '') throw invalidInput('name', 'expected a token name, but got an empty string');
+  if (trimmed.length > MAX_TOKEN_NAME) throw invalidInput('name', `expected at most ${MAX_TOKEN_NAME} characters, but got ${trimmed.length}`);
+  if (CONTROL_CHARACTERS.test(trimmed)) throw invalidInput('name', 'expected a name without control characters');
   return trimmed;
 }
 
@@ -111,17 +97,9 @@ function checkTokenName(name: string): string {
 function checkExpiry(expiresAt: Date | null | undefined, now: number): Date | undefined {
   if (expiresAt === undefined || expiresAt === null) return undefined;
   const ms = expiresAt.getTime();
-  if (ms <= now) throw invalid('expiresAt', `expected an instant in the future, but got ${expiresAt.toISOString()}, which has passed`);
-  if (Math.floor(ms / 1000) > MAX_EXPIRY_SECONDS) throw invalid('expiresAt', 'expected an instant no later than 9999-12-31T23:59:59Z');
+  if (ms <= now) throw invalidInput('expiresAt', `expected an instant in the future, but got ${expiresAt.toISOString()}, which has passed`);
+  if (Math.floor(ms / 1000) > MAX_EXPIRY_SECONDS) throw invalidInput('expiresAt', 'expected an instant no later than 9999-12-31T23:59:59Z');
   return expiresAt;
-}
-
-function checkIdentifier(path: string, identifier: string): string {
-  const trimmed = identifier.trim();
-  if (trimmed === '') throw invalid(path, 'expected a VRM portal id (the installation identifier), but got an empty string');
-  if (trimmed.length > MAX_IDENTIFIER) throw invalid(path, `expected at most ${MAX_IDENTIFIER} characters, but got ${trimmed.length}`);
-  if (CONTROL.test(trimmed)) throw invalid(path, 'expected an identifier without control characters');
-  return trimmed;
 }
 
 export const VrmMutations: Pick<MutationResolvers<GraphContext>, 'createAccessToken' | 'revokeAccessToken' | 'revokeAllAccessTokens' | 'addSite'> = {
@@ -161,7 +139,7 @@ export const VrmMutations: Pick<MutationResolvers<GraphContext>, 'createAccessTo
   async revokeAccessToken(_parent, { id }, ctx) {
     const credential = vrmTokenSent(ctx, 'revokeAccessToken');
     if (!TOKEN_ID.test(id)) {
-      throw invalid('id', `expected a tokenId (a decimal integer, as accessTokens lists it), but got ${JSON.stringify(id.slice(0, 40))}`);
+      throw invalidInput('id', `expected a tokenId (a decimal integer, as accessTokens lists it), but got ${JSON.stringify(id.slice(0, 40))}`);
     }
     const actor = await vrmActor(ctx, 'revokeAccessToken', credential);
     let revokedCount: number;
@@ -203,18 +181,5 @@ export const VrmMutations: Pick<MutationResolvers<GraphContext>, 'createAccessTo
     // Every cached site list of this request may now lack the new site.
     ctx.loaders.sites.clearAll();
     return { siteId };
-  },
-};
-
-export const VrmQueries: Pick<QueryResolvers<GraphContext>, 'siteIdByIdentifier'> = {
-  async siteIdByIdentifier(_parent, { identifier }, ctx) {
-    const { viewer, vrmCredential: credential } = ctx;
-    // The policy first, with what is known without a call: a signed-in viewer who sent a VRM token.
-    if (viewer.kind === 'anonymous' || !credential) refuse(canRunQuery(viewer, 'siteIdByIdentifier', { tokenAccountId: null }), 'Query.siteIdByIdentifier');
-    const wanted = checkIdentifier('identifier', identifier);
-    // VRM looks among the installations of the token's own account, which `/users/me` names.
-    const me = await ctx.loaders.vrmMe.load(credential);
-    assertAllowed(canRunQuery(ctx.viewer, 'siteIdByIdentifier', { tokenAccountId: me.id }));
-    return ctx.deps.upstreams.vrm.getSiteId(me.id, wanted, credential, ctx.call);
   },
 };
