@@ -12,7 +12,7 @@ import { buildPopulation } from '../emulators/population';
 import { personalTokenFor } from '../emulators/vrm/seed';
 import { openRegistry } from '../registry';
 import { createGateway } from './gateway';
-import { createLogger } from './logger';
+import { createLogger } from '../lib/logger';
 import { createGraphiqlAssets } from './graphiql';
 
 export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void> {
