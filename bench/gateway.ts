@@ -112,7 +112,7 @@ async function serveGateway(raw: string | undefined): Promise<void> {
     import('../src/registry'),
     import('../src/registry/sync'),
     import('../src/server/gateway'),
-    import('../src/server/logger'),
+    import('../src/lib/logger'),
   ]);
   let parsed: unknown;
   try {

@@ -11,7 +11,7 @@ import { viewerFromAuthorization } from '../auth/viewer';
 import { GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import type { Linker } from '../registry/linker';
 import type { Person, Registry } from '../registry/types';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../lib/logger';
 import type { Upstreams } from '../upstreams';
 import type { CallEvent, CallOptions } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
@@ -50,6 +50,8 @@ export interface GraphContext {
   deps: GatewayDeps;
   viewer: Viewer;
   requestId: string;
+  /** The process logger bound to this request: every line it writes carries `requestId`. */
+  logger: Logger;
   /** Passed to every connector call this request makes. */
   call: CallOptions;
   calls: CallStats;
@@ -98,6 +100,7 @@ export function createContextFactory(deps: GatewayDeps) {
       deps,
       viewer,
       requestId,
+      logger: deps.logger.child({ requestId }),
       call,
       calls,
       loaders,

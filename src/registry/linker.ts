@@ -23,7 +23,7 @@
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import { mapLimit } from '../lib/concurrency';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../lib/logger';
 import type { Upstreams } from '../upstreams';
 import type { CallOptions } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
@@ -135,18 +135,24 @@ export function createLinker(options: LinkerOptions): Linker {
   const { registry, upstreams, logger } = options;
   const concurrency = options.concurrency ?? 8;
 
+  /** The logger for a call: bound to its request, when it serves one. */
+  const logFor = (call?: CallOptions): Logger => (call?.requestId ? logger.child({ requestId: call.requestId }) : logger);
+
   /** Links one found account, logging (not resolving) a conflict. */
-  const link = async (person: Person, upstream: UpstreamName, accountId: string): Promise<void> => {
+  const link = async (person: Person, upstream: UpstreamName, accountId: string, log: Logger): Promise<void> => {
     const result = await registry.link(person.id, upstream, accountId);
     if (result.status === 'CONFLICT') {
-      logger.warn('account link conflict: kept the existing link', {
-        personId: person.id,
-        upstream,
-        accountId,
-        kind: result.kind,
-        existingPersonId: result.existing.personId,
-        existingAccountId: result.existing.accountId,
-      });
+      log.warn(
+        {
+          personId: person.id,
+          upstream,
+          accountId,
+          kind: result.kind,
+          existingPersonId: result.existing.personId,
+          existingAccountId: result.existing.accountId,
+        },
+        'account link conflict: kept the existing link',
+      );
     }
   };
 
@@ -192,6 +198,7 @@ export function createLinker(options: LinkerOptions): Linker {
       const missing = [...new Set(valid.filter((i) => slots[i] === undefined).map((i) => lower(emails[i]!)))];
       if (missing.length === 0) return slots.map((s) => s ?? null);
 
+      const log = logFor(call);
       const discoveries = await discover(upstreams, missing, concurrency, call);
       const owners = await stampedOwners(discoveries);
       const found = new Map<string, Person | null | Error>();
@@ -201,10 +208,10 @@ export function createLinker(options: LinkerOptions): Linker {
         const poderoOwner = poderoAccount === undefined ? undefined : owners.get(poderoAccount);
         if (poderoAccount !== undefined && poderoOwner) {
           // The gateway provisioned this podero user for another person: it is theirs, not this email's.
-          await link(poderoOwner, 'podero', poderoAccount);
+          await link(poderoOwner, 'podero', poderoAccount, log);
           delete d.accounts.podero;
         }
-        for (const upstream of d.ambiguous) logger.warn('several upstream accounts have one email: linked none of them', { email: d.email, upstream });
+        for (const upstream of d.ambiguous) log.warn({ email: d.email, upstream }, 'several upstream accounts have one email: linked none of them');
         if (Object.keys(d.accounts).length > 0) {
           withAccounts.push(d);
           continue;
@@ -219,10 +226,10 @@ export function createLinker(options: LinkerOptions): Linker {
           const person = people[i]!.person;
           for (const upstream of UPSTREAM_NAMES) {
             const accountId = d.accounts[upstream];
-            if (accountId !== undefined) await link(person, upstream, accountId);
+            if (accountId !== undefined) await link(person, upstream, accountId, log);
           }
           const failed = Object.keys(d.failed);
-          if (failed.length > 0) logger.warn('linked a person without asking every upstream', { personId: person.id, failed });
+          if (failed.length > 0) log.warn({ personId: person.id, failed }, 'linked a person without asking every upstream');
           found.set(d.email, person);
         }
       }

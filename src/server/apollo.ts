@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import { GatewayError } from '../errors';
 import type { GraphContext } from '../graph/context';
 import { maxAliasesRule, maxDepthRule } from './limits';
-import type { Logger } from './logger';
+import type { Logger } from '../lib/logger';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -57,27 +57,44 @@ export function variableFieldErrors(message: string): { path: string[]; message:
   return [{ path, message: reason }];
 }
 
-export function formatError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const gateway = gatewayErrorOf(error);
-    if (gateway) {
-      if (gateway.upstream) {
-        logger.warn('upstream failure', { code: gateway.code, upstream: gateway.upstream, status: gateway.status, path: formatted.path, message: gateway.message });
-      }
-      return { message: gateway.message, locations: formatted.locations, path: formatted.path, extensions: gateway.toExtensions() };
-    }
-    const code = formatted.extensions?.code;
-    if (typeof code === 'string' && PASS_THROUGH.has(code)) {
-      const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
-      const fieldErrors = code === 'BAD_USER_INPUT' && !extensions.fieldErrors ? variableFieldErrors(formatted.message) : undefined;
-      return { ...formatted, extensions: fieldErrors ? { ...extensions, fieldErrors } : extensions };
-    }
-    // Anything else is a gateway bug: log it, show nothing of it.
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    logger.error('internal error in resolver', { path: formatted.path, error: original instanceof Error ? original.message : String(original) });
-    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const gateway = gatewayErrorOf(error);
+  if (gateway) return { message: gateway.message, locations: formatted.locations, path: formatted.path, extensions: gateway.toExtensions() };
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && PASS_THROUGH.has(code)) {
+    const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
+    const fieldErrors = code === 'BAD_USER_INPUT' && !extensions.fieldErrors ? variableFieldErrors(formatted.message) : undefined;
+    return { ...formatted, extensions: fieldErrors ? { ...extensions, fieldErrors } : extensions };
+  }
+  // Anything else is a gateway bug (logged by `errorLogPlugin`): show nothing of it.
+  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
+
+/**
+ * Logs, with the request's logger (so with its request id), what `formatError` turns into an upstream
+ * failure or hides as a gateway bug.
+ */
+const errorLogPlugin: ApolloServerPlugin<GraphContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ contextValue, errors }) {
+        for (const error of errors) {
+          const gateway = gatewayErrorOf(error);
+          if (gateway) {
+            if (gateway.upstream) {
+              contextValue.logger.warn({ code: gateway.code, upstream: gateway.upstream, status: gateway.status, path: error.path, message: gateway.message }, 'upstream failure');
+            }
+            continue;
+          }
+          const code = error.extensions?.code;
+          if (typeof code === 'string' && PASS_THROUGH.has(code)) continue;
+          const original = error.originalError ?? error;
+          contextValue.logger.error({ path: error.path, error: original.message }, 'internal error in resolver');
+        }
+      },
+    };
+  },
+};
 
 /** Adds `extensions.upstreamCalls` when the request asked for it (header `X-Upstream-Calls: true`). */
 const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
@@ -101,10 +118,10 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     // exit before the registry closes.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    formatError: formatError(options.logger),
+    formatError,
     validationRules: [maxDepthRule(options.maxDepth), maxAliasesRule(options.maxAliases)],
     // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.
-    plugins: [upstreamCallsPlugin, ApolloServerPluginLandingPageDisabled()],
+    plugins: [upstreamCallsPlugin, errorLogPlugin, ApolloServerPluginLandingPageDisabled()],
     logger: {
       debug: (m) => options.logger.debug(String(m)),
       info: (m) => options.logger.info(String(m)),

@@ -14,7 +14,7 @@ import { metricsRegistry } from '../upstreams/metrics';
 import type { UpstreamClientOptions } from '../upstreams/types';
 import { createApollo } from './apollo';
 import { createHttpServer, type HttpServer } from './http';
-import type { Logger } from './logger';
+import type { Logger } from '../lib/logger';
 
 export interface GatewayOptions {
   registry: Registry;

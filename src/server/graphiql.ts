@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ensureGraphiqlBundle, PROJECT_ROOT, type BundleFile } from './graphiql-build';
 import { parseExample, STORAGE_NAMESPACE_PREFIX, type Example, type ExampleCredentials, type GraphiqlPageConfig } from './graphiql-examples';
-import type { Logger } from './logger';
+import type { Logger } from '../lib/logger';
 
 export const DEFAULT_EXAMPLES_DIR = path.join(PROJECT_ROOT, 'examples');
 
@@ -118,7 +118,7 @@ export async function createGraphiqlAssets(options: GraphiqlOptions = {}): Promi
   const examples = await loadExamples(options.examplesDir);
   const started = performance.now();
   const { bundle, built, reason } = await ensureGraphiqlBundle(options.bundleDir);
-  if (built) options.logger?.info('graphiql bundle built', { reason, ms: Math.round(performance.now() - started) });
+  if (built) options.logger?.info({ reason, ms: Math.round(performance.now() - started) }, 'graphiql bundle built');
 
   const credentials: ExampleCredentials = { admin: options.devToken, user: options.userToken, vrm: options.vrmToken };
   const storageNamespace = `${STORAGE_NAMESPACE_PREFIX}${createHash('sha256').update(JSON.stringify({ examples, credentials })).digest('hex').slice(0, 12)}`;

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import type { Logger } from './logger';
+import type { Logger } from '../lib/logger';
 
 export interface HttpOptions<C extends BaseContext> {
   apollo: ApolloServer<C>;
@@ -105,13 +105,11 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     }
   };
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, log: Logger): Promise<void> => {
     const started = performance.now();
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const url = new URL(req.url ?? '/', 'http://gateway');
     res.on('finish', () => {
-      logger.info('http request', { requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) });
+      log.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http request');
     });
 
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -138,8 +136,12 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
   };
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      logger.error('unhandled request failure', { error: (err as Error).message });
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    // Every line logged for this request carries its id.
+    const log = logger.child({ requestId });
+    handle(req, res, requestId, log).catch((err: unknown) => {
+      log.error({ error: (err as Error).message }, 'unhandled request failure');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     });

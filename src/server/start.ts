@@ -18,7 +18,7 @@ import { createUpstreams } from '../upstreams';
 import type { Config } from '../config';
 import { createGateway } from './gateway';
 import { recordRegistryCall } from './metrics';
-import { createLogger } from './logger';
+import { createLogger } from '../lib/logger';
 import { createGraphiqlAssets } from './graphiql';
 
 export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -48,7 +48,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     sqlitePath: config.sqlitePath,
     pool: config.databasePool,
     onCall: recordRegistryCall,
-    onFailure: (method, cause) => logger.warn('registry call failed', { method, error: cause instanceof Error ? cause.message : String(cause) }),
+    onFailure: (method, cause) => logger.warn({ method, error: cause instanceof Error ? cause.message : String(cause) }, 'registry call failed'),
   });
   const firstSync = await syncWhenEmpty(registry, config, urls, tokens, missing.length === UPSTREAM_NAMES.length, say);
 

@@ -23,7 +23,7 @@ import { createGateway, type Gateway } from '../../src/server/gateway';
 import { contentSecurityPolicy, createGraphiqlAssets, loadExamples } from '../../src/server/graphiql';
 import { DEFAULT_BUNDLE_DIR, ensureGraphiqlBundle, extractInlineAssets, PROJECT_ROOT, staleness } from '../../src/server/graphiql-build';
 import { headersFor, readPageConfig, type Example, type ExampleCredentials } from '../../src/server/graphiql-examples';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../src/lib/logger';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(PROJECT_ROOT, 'test-artifacts', 'graphiql.png');

@@ -11,7 +11,7 @@ import { buildPopulation, type DemoPerson, type Population } from '../../src/emu
 import { openRegistry } from '../../src/registry';
 import type { Registry } from '../../src/registry/types';
 import { createGateway, type Gateway } from '../../src/server/gateway';
-import { createLogger, type Logger } from '../../src/server/logger';
+import { createLogger, type Logger } from '../../src/lib/logger';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -48,7 +48,7 @@ export async function startTestGateway(options: { people?: number; clientOverrid
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
   const registry = await openRegistry({ sqlitePath: ':memory:' });
   const logLines: string[] = [];
-  const logger = options.logger ?? createLogger({ level: 'debug', write: (l) => logLines.push(l) });
+  const logger = options.logger ?? createLogger({ level: 'debug', destination: { write: (l) => logLines.push(l) } });
   const gateway = await createGateway({
     registry,
     urls: emulators.urls as Record<UpstreamName, string>,

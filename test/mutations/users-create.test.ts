@@ -244,7 +244,7 @@ describe('partial failure and retries', () => {
     expect(outcomes.TIMESHEET!.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     // Operators see the failure in the log; nobody sees upstream URLs or credentials there.
     const log = t.logLines.join('\n');
-    expect(log).toMatch(/"msg":"mutation step failed".*"upstream":"timesheet".*"status":503/);
+    expect(log).toMatch(/"upstream":"timesheet".*"status":503.*"msg":"mutation step failed"/);
     for (const secret of Object.values(DEV_TOKENS)) expect(log).not.toContain(secret);
     expect(log).not.toMatch(/127\.0\.0\.1/);
     const personId = res.data!.createUser.user.personId;

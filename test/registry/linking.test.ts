@@ -15,7 +15,7 @@ import { personalTokenFor, userIdFor as vrmUserIdFor } from '../../src/emulators
 import { openRegistry } from '../../src/registry';
 import { createLinker, type Linker } from '../../src/registry/linker';
 import type { Person, Registry } from '../../src/registry/types';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../src/lib/logger';
 import { createUpstreams, type Upstreams } from '../../src/upstreams';
 
 const population = buildPopulation({ people: 60 });
@@ -57,7 +57,7 @@ beforeEach(async () => {
   emulators.reset(true);
   registry = await openRegistry({ sqlitePath: ':memory:' });
   warnings = [];
-  const logger = createLogger({ level: 'warn', write: (line) => warnings.push(JSON.parse(line)) });
+  const logger = createLogger({ level: 'warn', destination: { write: (line) => warnings.push(JSON.parse(line)) } });
   linker = createLinker({ registry, upstreams, logger, concurrency: 4 });
 });
 

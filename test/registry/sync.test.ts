@@ -21,7 +21,7 @@ import { createLinker } from '../../src/registry/linker';
 import { sync, type SyncProgress, type SyncReport } from '../../src/registry/sync';
 import { createProgressPrinter, formatReport, runSyncCommand } from '../../src/registry/sync-command';
 import type { Registry } from '../../src/registry/types';
-import { silentLogger } from '../../src/server/logger';
+import { silentLogger } from '../../src/lib/logger';
 import { createUpstreams, type Upstreams } from '../../src/upstreams';
 
 const population = buildPopulation({ people: 60 });

@@ -487,7 +487,7 @@ describe('describeIdentityError', () => {
       message: `Upstream https://db.internal:5432/users?password=x failed for Bearer abc.def.ghi; the token is bad\n${'z'.repeat(500)}`,
     });
     expect(description.message).not.toMatch(/db\.internal|password|abc\.def/);
-    expect(description.message).toMatch(/^identity: Upstream <url> failed for Bearer <redacted>; the token is bad z+…$/);
+    expect(description.message).toMatch(/^identity: Upstream \[url\] failed for Bearer \[redacted\]; the token is bad z+…$/);
     expect(description.message?.length).toBeLessThanOrEqual('identity: '.length + 201);
   });
 

@@ -24,7 +24,7 @@ import { ErrorCode, GatewayError } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
 import type { UpstreamClient } from '../../src/upstreams/types';
 import { createVrmConnector, describeVrmError, type VrmConnector } from '../../src/upstreams/vrm/connector';
-import { WireReader, toSite, toUser } from '../../src/upstreams/vrm/map';
+import { record, toSite, toUser } from '../../src/upstreams/vrm/map';
 import type { VrmCredential } from '../../src/upstreams/vrm/types';
 
 const population = buildPopulation({ people: 40 });
@@ -317,17 +317,17 @@ describe('reading wire bodies', () => {
     const secret = 'a'.repeat(64);
     let caught: unknown;
     try {
-      toUser(new WireReader('GET /users/me'), { success: true, user: { id: secret, name: 'x', email: 'x@example.com', country: 'NL' } });
+      toUser('GET /users/me', { success: true, user: { id: secret, name: 'x', email: 'x@example.com', country: 'NL' } });
     } catch (err) {
       caught = err;
     }
     if (!(caught instanceof GatewayError)) throw new Error(`expected a GatewayError, but got: ${String(caught)}`);
     expect(caught).toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE, upstream: 'vrm' });
-    expect(caught.message).toBe('vrm answered GET /users/me with an unexpected body: expected user.id to be an integer id, but got a string');
+    expect(caught.message).toBe('vrm sent a malformed answer to GET /users/me: expected body.user.id to be an integer id, but got a string');
   });
 
   it('refuses an alarm monitoring level outside 0, 1, 2', () => {
-    expect(() => toSite(new WireReader('GET x'), { alarmMonitoring: 7 }, 'records[0]')).toThrow('expected records[0].alarmMonitoring to be 0, 1 or 2, but got a number');
+    expect(() => toSite(record('GET x', 'records[0]', { alarmMonitoring: 7 }))).toThrow('expected records[0].alarmMonitoring to be 0, 1 or 2, but got a number');
   });
 });
 

@@ -9,7 +9,7 @@
  */
 import { GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../../errors';
 import type { OutcomeError, OutcomeStatus, UpstreamOutcome } from '../../generated/graphql';
-import type { Logger } from '../../server/logger';
+import type { Logger } from '../../lib/logger';
 import { ENUM_FROM_UPSTREAM } from '../resolvers/Query';
 
 export type Outcome = Omit<UpstreamOutcome, '__typename' | 'error'> & { error: Omit<OutcomeError, '__typename'> | null };
@@ -55,9 +55,9 @@ export interface FailedOutcomeOptions {
 /** An upstream's part failed: FAILED with the error. */
 export function failedOutcome(upstream: UpstreamName, error: unknown, options: FailedOutcomeOptions = {}): Outcome {
   if (error instanceof GatewayError) {
-    options.logger?.warn('mutation step failed', { upstream, code: error.code, status: error.status, reason: error.reason });
+    options.logger?.warn({ upstream, code: error.code, status: error.status, reason: error.reason }, 'mutation step failed');
   } else {
-    options.logger?.error('unexpected error in a mutation step', { upstream, error: error instanceof Error ? error.message : String(error) });
+    options.logger?.error({ upstream, error: error instanceof Error ? error.message : String(error) }, 'unexpected error in a mutation step');
   }
   return { upstream: ENUM_FROM_UPSTREAM[upstream], status: 'FAILED', accountId: options.accountId ?? null, error: outcomeErrorOf(error, options.fieldPath) };
 }

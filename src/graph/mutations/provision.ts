@@ -80,7 +80,8 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
  */
 export async function provisionAccounts(ctx: GraphContext, request: ProvisionRequest): Promise<Outcome[]> {
   const { person, email } = request;
-  const { registry, upstreams, logger } = ctx.deps;
+  const { registry, upstreams } = ctx.deps;
+  const { logger } = ctx;
   const { call } = ctx;
   const names = once(request.names);
   const options = request.options ?? {};

@@ -25,7 +25,8 @@ function alreadyGone(err: unknown): boolean {
 }
 
 export async function removePerson(ctx: GraphContext, person: Person): Promise<Removal> {
-  const { registry, upstreams, logger } = ctx.deps;
+  const { registry, upstreams } = ctx.deps;
+  const { logger } = ctx;
   const links = (await registry.linksFor([person.id])).get(person.id) ?? [];
   const untouched = (upstream: UpstreamName): Outcome => outcome(upstream, 'SKIPPED', links.find((l) => l.upstream === upstream)?.accountId ?? null);
 

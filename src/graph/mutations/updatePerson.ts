@@ -38,7 +38,8 @@ export const UPDATE_FIELD_PATHS: FieldPathMap = (path) => {
 };
 
 export async function updatePersonEverywhere(ctx: GraphContext, links: readonly AccountLink[], changes: PersonChanges): Promise<Outcome[]> {
-  const { upstreams, logger } = ctx.deps;
+  const { upstreams } = ctx.deps;
+  const { logger } = ctx;
   const { call } = ctx;
   // Only the keys sent become keys: "not sent" must never reach an upstream as a key.
   const names: { firstName?: string; lastName?: string } = {};

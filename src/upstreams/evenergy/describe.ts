@@ -8,10 +8,8 @@
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
 import { isProblem } from './map';
-import { isObject } from '../shape';
+import { isObject, safeText } from '../shape';
 
-/** Longest upstream text passed on. */
-const MAX_TEXT = 200;
 /** More field errors than this are not useful to a client and would only grow the response. */
 const MAX_FIELD_ERRORS = 20;
 
@@ -21,17 +19,6 @@ const INPUT_NAMES: Readonly<Record<string, string>> = {
   address_1: 'address1',
   address_2: 'address2',
 };
-
-/** Upstream text made safe to show: URLs and credentials removed, control characters dropped, length bounded. */
-export function safeText(text: string): string {
-  const cleaned = text
-    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
-    .replace(/\b(?:Bearer|Basic|Token)(?:\s+(?:Bearer|Basic|Token))*\s+\S+/gi, '<redacted credential>')
-    .replace(/\b(access_token|token|api_key|apikey|password|secret)\s*[=:]\s*\S+/gi, '$1=<redacted>')
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .trim();
-  return cleaned.length > MAX_TEXT ? `${cleaned.slice(0, MAX_TEXT)}…` : cleaned;
-}
 
 /** `default_location.postal_code` → `['defaultLocation', 'postalCode']`. */
 export function inputPath(field: string): string[] {

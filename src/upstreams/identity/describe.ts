@@ -6,7 +6,7 @@
  */
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
-import { isObject } from '../shape';
+import { isObject, safeText } from '../shape';
 
 /** Wire field → the connector's input name (CreateIdentityUserInput / UpdateIdentityUserInput). */
 const INPUT_NAMES: Readonly<Record<string, string>> = {
@@ -17,23 +17,6 @@ const INPUT_NAMES: Readonly<Record<string, string>> = {
   account: 'accountIdentifier',
   'account.identifier': 'accountIdentifier',
 };
-
-/** Longest upstream text passed on (field messages and unrecognised messages). */
-const MAX_TEXT = 200;
-
-/**
- * Upstream text made safe to show: URLs and credentials removed, control characters dropped, length
- * bounded. The API's messages hold identifiers the caller sent, which may stay.
- */
-export function safeText(text: string): string {
-  const cleaned = text
-    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
-    // A credential after its scheme word; "token is invalid" is prose, not a credential.
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 <redacted>')
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .trim();
-  return cleaned.length > MAX_TEXT ? `${cleaned.slice(0, MAX_TEXT)}…` : cleaned;
-}
 
 function inputName(field: string): string {
   const known = INPUT_NAMES[field];

@@ -6,20 +6,7 @@
  */
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
-import { isObject } from './map';
-
-/** Longest upstream text passed on. */
-const MAX_TEXT = 200;
-
-/** Upstream text made safe to show: URLs and credentials removed, control characters dropped, length bounded. */
-function safeText(text: string): string {
-  const cleaned = text
-    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 <redacted>')
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .trim();
-  return cleaned.length > MAX_TEXT ? `${cleaned.slice(0, MAX_TEXT)}…` : cleaned;
-}
+import { isObject, safeText } from '../shape';
 
 /** Wire names that sit elsewhere in the connector's inputs (the address is nested there). */
 const INPUT_PATHS: Readonly<Record<string, string[]>> = {

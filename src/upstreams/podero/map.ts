@@ -1,6 +1,6 @@
 /**
- * Reads podero answers into domain values, checking the shape as it goes: an answer that is not what the
- * contract says becomes UPSTREAM_UNAVAILABLE with a message naming the answer, the field, what was
+ * Reads podero answers into domain values with the shared reader (`../shape.ts`): an answer that is not
+ * what the contract says becomes UPSTREAM_UNAVAILABLE with a message naming the answer, the field, what was
  * expected and what kind of value came (never the value itself, except an unknown enum word).
  */
 import type { GatewayError } from '../../errors';
@@ -19,9 +19,7 @@ import type {
   PriceZone,
 } from './types';
 import { WIRE_PRICE_ZONES } from '../../contracts/podero';
-import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
-
-export { isObject };
+import { BOOLEAN, ISO_TIME, NUMBER, STRING, WireRecord, arrayOf, enumOf, isObject, kindOf, malformedAnswer } from '../shape';
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {
   return malformedAnswer('podero', answer, expected, got, status);
@@ -32,146 +30,47 @@ export function upperSnake(word: string): string {
   return word.trim().replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toUpperCase();
 }
 
-const ROLES: Readonly<Record<string, PoderoRole>> = { admin: 'ADMIN', staff: 'STAFF', user: 'USER', guest: 'GUEST' };
-const HEALTH: Readonly<Record<string, DeviceHealth>> = { ok: 'OK', warning: 'WARNING', error: 'ERROR', unknown: 'UNKNOWN' };
-const PRICE_ZONES: Readonly<Record<string, PriceZone>> = Object.fromEntries(WIRE_PRICE_ZONES.map((z) => [z, z]));
-const LEVELS: Readonly<Record<string, OptimizationLevel>> = { Low: 'LOW', Mid: 'MID', Max: 'MAX' };
-const MODES: Readonly<Record<string, HeatPumpMode>> = { min: 'MIN', low: 'LOW', mid: 'MID', max: 'MAX' };
-const BOOST: Readonly<Record<string, BoostState>> = { available: 'AVAILABLE', requested: 'REQUESTED', ongoing: 'ONGOING', unavailable: 'UNAVAILABLE' };
-
-/** Reads fields of one JSON object, naming the answer and the path in every failure. */
-class Fields {
-  private constructor(
-    private readonly answer: string,
-    readonly path: string,
-    private readonly value: Json,
-  ) {}
-
-  static of(answer: string, path: string, value: unknown): Fields {
-    if (!isObject(value)) throw malformed(answer, `${path} to be an object`, kindOf(value));
-    return new Fields(answer, path, value);
-  }
-
-  private fail(key: string, expected: string): GatewayError {
-    return malformed(this.answer, `${this.path}.${key} to be ${expected}`, kindOf(this.value[key]));
-  }
-
-  object(key: string): Fields {
-    return Fields.of(this.answer, `${this.path}.${key}`, this.value[key]);
-  }
-
-  has(key: string): boolean {
-    return key in this.value;
-  }
-
-  /** Absent or null. */
-  isNullish(key: string): boolean {
-    return this.value[key] === undefined || this.value[key] === null;
-  }
-
-  string(key: string): string {
-    const v = this.value[key];
-    if (typeof v !== 'string') throw this.fail(key, 'a string');
-    return v;
-  }
-
-  stringOrNull(key: string): string | null {
-    const v = this.value[key];
-    if (v === null) return null;
-    if (typeof v !== 'string') throw this.fail(key, 'a string or null');
-    return v;
-  }
-
-  number(key: string): number {
-    const v = this.value[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail(key, 'a number');
-    return v;
-  }
-
-  numberOrNull(key: string): number | null {
-    const v = this.value[key];
-    if (v === null) return null;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail(key, 'a number or null');
-    return v;
-  }
-
-  boolean(key: string): boolean {
-    const v = this.value[key];
-    if (typeof v !== 'boolean') throw this.fail(key, 'a boolean');
-    return v;
-  }
-
-  booleanOrNull(key: string): boolean | null {
-    const v = this.value[key];
-    if (v === null) return null;
-    if (typeof v !== 'boolean') throw this.fail(key, 'a boolean or null');
-    return v;
-  }
-
-  date(key: string): Date {
-    const date = new Date(this.string(key));
-    if (Number.isNaN(date.getTime())) throw malformed(this.answer, `${this.path}.${key} to be an ISO-8601 timestamp`, 'text that is not one');
-    return date;
-  }
-
-  dateOrNull(key: string): Date | null {
-    return this.value[key] === null ? null : this.date(key);
-  }
-
-  /** A wire word mapped onto its UPPER_SNAKE domain value; an unknown word breaks the contract. */
-  enumOf<T extends string>(key: string, values: Readonly<Record<string, T>>): T {
-    const word = this.string(key);
-    const mapped = Object.prototype.hasOwnProperty.call(values, word) ? values[word] : undefined;
-    if (mapped === undefined) {
-      throw malformed(this.answer, `${this.path}.${key} to be one of ${Object.keys(values).join(', ')}`, JSON.stringify(word.slice(0, 40)));
-    }
-    return mapped;
-  }
-
-  enumOrNull<T extends string>(key: string, values: Readonly<Record<string, T>>): T | null {
-    return this.value[key] === null ? null : this.enumOf(key, values);
-  }
-
-  array(key: string): unknown[] {
-    const v = this.value[key];
-    if (!Array.isArray(v)) throw this.fail(key, 'an array');
-    return v;
-  }
-}
+const ROLES = enumOf<PoderoRole>({ admin: 'ADMIN', staff: 'STAFF', user: 'USER', guest: 'GUEST' });
+const HEALTH = enumOf<DeviceHealth>({ ok: 'OK', warning: 'WARNING', error: 'ERROR', unknown: 'UNKNOWN' });
+const PRICE_ZONES = enumOf<PriceZone>(WIRE_PRICE_ZONES);
+const LEVELS = enumOf<OptimizationLevel>({ Low: 'LOW', Mid: 'MID', Max: 'MAX' });
+const MODES = enumOf<HeatPumpMode>({ min: 'MIN', low: 'LOW', mid: 'MID', max: 'MAX' });
+const BOOST = enumOf<BoostState>({ available: 'AVAILABLE', requested: 'REQUESTED', ongoing: 'ONGOING', unavailable: 'UNAVAILABLE' });
+const STRINGS = arrayOf(STRING);
 
 /** Reads a user (the answer of every user endpoint). */
 export function readUser(answer: string, value: unknown, path = 'user'): PoderoUser {
-  const f = Fields.of(answer, path, value);
+  const f = WireRecord.of('podero', answer, path, value);
   return {
     id: f.string('id'),
     organizationId: f.string('organization_id'),
-    role: f.enumOf('role', ROLES),
+    role: f.get('role', ROLES),
     email: f.string('email'),
-    externalUserId: f.stringOrNull('external_user_id'),
-    firstName: f.stringOrNull('first_name'),
-    lastName: f.stringOrNull('last_name'),
-    isOnboarded: f.booleanOrNull('is_onboarded'),
+    externalUserId: f.nullable('external_user_id', STRING),
+    firstName: f.nullable('first_name', STRING),
+    lastName: f.nullable('last_name', STRING),
+    isOnboarded: f.nullable('is_onboarded', BOOLEAN),
     address: {
-      streetAndNumber: f.stringOrNull('street_and_number'),
-      streetAddInfo: f.stringOrNull('street_add_info'),
-      zipCode: f.stringOrNull('zip_code'),
-      town: f.stringOrNull('town'),
-      country: f.stringOrNull('country'),
-      latitude: f.numberOrNull('latitude'),
-      longitude: f.numberOrNull('longitude'),
+      streetAndNumber: f.nullable('street_and_number', STRING),
+      streetAddInfo: f.nullable('street_add_info', STRING),
+      zipCode: f.nullable('zip_code', STRING),
+      town: f.nullable('town', STRING),
+      country: f.nullable('country', STRING),
+      latitude: f.nullable('latitude', NUMBER),
+      longitude: f.nullable('longitude', NUMBER),
     },
     // Optional on the wire: only the getting-started guide's response shows it.
-    locationLastUpdated: f.has('location_last_updated') ? f.dateOrNull('location_last_updated') : null,
+    locationLastUpdated: f.optional('location_last_updated', ISO_TIME),
     deviceCounts: {
       heatPumps: f.number('num_heat_pumps'),
       electricVehicles: f.number('num_electric_vehicles'),
       inverters: f.number('num_inverters'),
       wallboxes: f.number('num_wallboxes'),
     },
-    lastLogin: f.dateOrNull('last_login'),
-    joinedAt: f.date('joined_at'),
+    lastLogin: f.nullable('last_login', ISO_TIME),
+    joinedAt: f.get('joined_at', ISO_TIME),
     // Not in the documented user object; present when the API reports soft deletion.
-    deletedAt: f.has('deleted_at') ? f.dateOrNull('deleted_at') : null,
+    deletedAt: f.optional('deleted_at', ISO_TIME),
   };
 }
 
@@ -180,154 +79,145 @@ export function readList<T>(answer: string, value: unknown, read: (answer: strin
   return value.map((item, i) => read(answer, item, `[${i}]`));
 }
 
-function readAction(answer: string, value: unknown, path: string): DeviceAction {
-  const f = Fields.of(answer, path, value);
-  let resolutionLink: DeviceAction['resolutionLink'] = null;
-  if (!f.isNullish('resolution_link')) {
-    const link = f.object('resolution_link');
-    const parameters = link.array('required_parameters').map((p, i) => {
-      if (typeof p !== 'string') throw malformed(answer, `${path}.resolution_link.required_parameters[${i}] to be a string`, kindOf(p));
-      return p;
-    });
-    resolutionLink = { url: link.string('url'), requiredParameters: parameters };
-  }
-  return { code: f.string('code'), resolutionLink };
+function readAction(f: WireRecord): DeviceAction {
+  const link = f.optionalObject('resolution_link');
+  return { code: f.string('code'), resolutionLink: link && { url: link.string('url'), requiredParameters: link.get('required_parameters', STRINGS) } };
 }
 
-function readCommon(answer: string, f: Fields): DeviceBase {
+function readCommon(f: WireRecord): DeviceBase {
   const owner = f.object('owner');
   const model = f.object('device_model');
   const type = model.object('device_type');
   // The detail-only fields: present on detail and update answers, absent from list items.
-  const detail = f.has('actions');
+  const detail = f.present('actions');
   return {
     id: f.string('id'),
     userId: owner.string('id'),
     owner: {
       id: owner.string('id'),
       email: owner.string('email'),
-      firstName: owner.stringOrNull('first_name'),
-      lastName: owner.stringOrNull('last_name'),
-      externalId: owner.stringOrNull('external_id'),
+      firstName: owner.nullable('first_name', STRING),
+      lastName: owner.nullable('last_name', STRING),
+      externalId: owner.nullable('external_id', STRING),
     },
-    createdAt: f.date('created_at'),
-    updatedAt: f.date('updated_at'),
-    deletedAt: f.dateOrNull('deleted_at'),
-    buildingId: f.stringOrNull('building'),
+    createdAt: f.get('created_at', ISO_TIME),
+    updatedAt: f.get('updated_at', ISO_TIME),
+    deletedAt: f.nullable('deleted_at', ISO_TIME),
+    buildingId: f.nullable('building', STRING),
     model: {
       typeShortName: type.string('short_name'),
       typeLongName: type.string('long_name'),
       manufacturer: model.string('manufacturer'),
       model: model.string('model'),
-      year: model.numberOrNull('year'),
-      cloudServiceId: model.stringOrNull('cloud_service'),
-      cloudServiceInstructions: model.stringOrNull('cloud_service_instructions'),
-      cloudServiceSignupLink: model.stringOrNull('cloud_service_signup_link'),
+      year: model.nullable('year', NUMBER),
+      cloudServiceId: model.nullable('cloud_service', STRING),
+      cloudServiceInstructions: model.nullable('cloud_service_instructions', STRING),
+      cloudServiceSignupLink: model.nullable('cloud_service_signup_link', STRING),
     },
-    connectionStatus: f.enumOf('connection_status', HEALTH),
-    monitoringStatus: f.enumOf('monitoring_status', HEALTH),
-    steeringStatus: f.enumOf('steering_status', HEALTH),
-    priceZone: f.enumOrNull('price_zone', PRICE_ZONES),
+    connectionStatus: f.get('connection_status', HEALTH),
+    monitoringStatus: f.get('monitoring_status', HEALTH),
+    steeringStatus: f.get('steering_status', HEALTH),
+    priceZone: f.nullable('price_zone', PRICE_ZONES),
     lifecycleState: upperSnake(f.string('lifecycle_state')),
-    lifecycleError: f.stringOrNull('lifecycle_error'),
-    pausePowerUntil: f.dateOrNull('pause_power_until'),
+    lifecycleError: f.nullable('lifecycle_error', STRING),
+    pausePowerUntil: f.nullable('pause_power_until', ISO_TIME),
     isPausePowerActive: f.boolean('is_pause_power_active'),
     externalDeviceId: f.string('external_device_id'),
     isAuthenticated: f.boolean('is_authenticated'),
     isSmartOptimizationActive: f.boolean('is_smart_optimization_active'),
-    optimizationScore: f.numberOrNull('optimization_score'),
-    comment: f.stringOrNull('comment'),
-    currentStateLastUpdatedAt: f.dateOrNull('current_state_last_updated_at'),
-    lastMonitoringExecutedAt: f.dateOrNull('last_monitoring_executed_at'),
+    optimizationScore: f.nullable('optimization_score', NUMBER),
+    comment: f.nullable('comment', STRING),
+    currentStateLastUpdatedAt: f.nullable('current_state_last_updated_at', ISO_TIME),
+    lastMonitoringExecutedAt: f.nullable('last_monitoring_executed_at', ISO_TIME),
     isInverterForcedModeEnabled: f.boolean('is_inverter_forced_mode_enabled'),
     isInverterForcedModeActive: f.boolean('is_inverter_forced_mode_active'),
-    inverterForcedModeSince: f.dateOrNull('inverter_forced_mode_since'),
+    inverterForcedModeSince: f.nullable('inverter_forced_mode_since', ISO_TIME),
     isTradingEnabled: f.boolean('is_trading_enabled'),
     actualSteeringState: upperSnake(f.string('actual_steering_state')),
     actionNeeded: detail ? f.boolean('action_needed') : null,
     hasUnreadNotifications: detail ? f.boolean('has_unread_notifications') : null,
-    onboardingFormUrl: detail ? f.stringOrNull('onboarding_form_url') : null,
-    authorizationUrl: detail ? f.stringOrNull('authorization_url') : null,
-    actions: detail ? f.array('actions').map((a, i) => readAction(answer, a, `${f.path}.actions[${i}]`)) : null,
+    onboardingFormUrl: detail ? f.nullable('onboarding_form_url', STRING) : null,
+    authorizationUrl: detail ? f.nullable('authorization_url', STRING) : null,
+    actions: detail ? f.records('actions').map(readAction) : null,
   };
 }
 
-function openWord(f: Fields, key: string): string | null {
-  const word = f.stringOrNull(key);
+function openWord(f: WireRecord, key: string): string | null {
+  const word = f.nullable(key, STRING);
   return word === null ? null : upperSnake(word);
 }
 
 export function readHeatPump(answer: string, value: unknown, path = 'device'): HeatPump {
-  const f = Fields.of(answer, path, value);
+  const f = WireRecord.of('podero', answer, path, value);
   return {
-    ...readCommon(answer, f),
+    ...readCommon(f),
     kind: 'HEAT_PUMP',
-    currentMode: f.enumOrNull('current_mode', MODES),
-    optimizationLevel: f.enumOf('optimization_level', LEVELS),
+    currentMode: f.nullable('current_mode', MODES),
+    optimizationLevel: f.get('optimization_level', LEVELS),
     isForecastingEnabled: f.boolean('is_forecasting_enabled'),
     indoorTargetTemperatureOffset: f.number('indoor_target_temperature_offset'),
-    dhwStandardTemperature: f.numberOrNull('dhw_standard_temperature'),
+    dhwStandardTemperature: f.nullable('dhw_standard_temperature', NUMBER),
     isHotWaterHeatingEnabled: f.boolean('is_hot_water_heating_enabled'),
     isSpaceHeatingEnabled: f.boolean('is_space_heating_enabled'),
     isPoolHeatingEnabled: f.boolean('is_pool_heating_enabled'),
     isSpaceCoolingEnabled: f.boolean('is_space_cooling_enabled'),
-    heatingPolicyName: f.stringOrNull('heating_policy_name'),
+    heatingPolicyName: f.nullable('heating_policy_name', STRING),
     maximumTemperatureLimit: f.number('maximum_temperature_limit'),
     minimumTemperatureLimit: f.number('minimum_temperature_limit'),
-    minimumDhwTemperatureLimit: f.numberOrNull('minimum_dhw_temperature_limit'),
+    minimumDhwTemperatureLimit: f.nullable('minimum_dhw_temperature_limit', NUMBER),
     isHeatingPolicyEnabled: f.boolean('is_heating_policy_enabled'),
-    awayModeStart: f.dateOrNull('away_mode_start'),
-    awayModeEnd: f.dateOrNull('away_mode_end'),
+    awayModeStart: f.nullable('away_mode_start', ISO_TIME),
+    awayModeEnd: f.nullable('away_mode_end', ISO_TIME),
     isAwayModeEnabled: f.boolean('is_away_mode_enabled'),
-    awayModeMinimumTemperatureLimit: f.numberOrNull('away_mode_minimum_temperature_limit'),
-    currentPowerConsumptionW: f.numberOrNull('current_power_consumption_w'),
-    outdoorTemperature: f.numberOrNull('outdoor_temperature'),
-    indoorActualTemperature: f.numberOrNull('indoor_actual_temperature'),
-    indoorTargetTemperature: f.numberOrNull('indoor_target_temperature'),
-    inletTemperature: f.numberOrNull('inlet_temperature'),
-    outletTemperature: f.numberOrNull('outlet_temperature'),
-    dhwTemperature: f.numberOrNull('dhw_temperature'),
+    awayModeMinimumTemperatureLimit: f.nullable('away_mode_minimum_temperature_limit', NUMBER),
+    currentPowerConsumptionW: f.nullable('current_power_consumption_w', NUMBER),
+    outdoorTemperature: f.nullable('outdoor_temperature', NUMBER),
+    indoorActualTemperature: f.nullable('indoor_actual_temperature', NUMBER),
+    indoorTargetTemperature: f.nullable('indoor_target_temperature', NUMBER),
+    inletTemperature: f.nullable('inlet_temperature', NUMBER),
+    outletTemperature: f.nullable('outlet_temperature', NUMBER),
+    dhwTemperature: f.nullable('dhw_temperature', NUMBER),
   };
 }
 
 export function readElectricVehicle(answer: string, value: unknown, path = 'device'): ElectricVehicle {
-  const f = Fields.of(answer, path, value);
+  const f = WireRecord.of('podero', answer, path, value);
   return {
-    ...readCommon(answer, f),
+    ...readCommon(f),
     kind: 'ELECTRIC_VEHICLE',
     currentMode: openWord(f, 'current_mode'),
     chargeTargetMin: f.number('charge_target_min'),
     chargeTargetMax: f.number('charge_target_max'),
     isChargePolicyEnabled: f.boolean('is_charge_policy_enabled'),
-    isPluggedIn: f.booleanOrNull('is_plugged_in'),
-    isCharging: f.booleanOrNull('is_charging'),
-    isFullyCharged: f.booleanOrNull('is_fully_charged'),
-    chargeRateW: f.numberOrNull('charge_rate_w'),
-    batteryLevel: f.numberOrNull('battery_level'),
-    batteryCapacityKwh: f.numberOrNull('battery_capacity_kwh'),
-    drivingRange: f.numberOrNull('driving_range'),
-    boostState: f.enumOf('boost_state', BOOST),
+    isPluggedIn: f.nullable('is_plugged_in', BOOLEAN),
+    isCharging: f.nullable('is_charging', BOOLEAN),
+    isFullyCharged: f.nullable('is_fully_charged', BOOLEAN),
+    chargeRateW: f.nullable('charge_rate_w', NUMBER),
+    batteryLevel: f.nullable('battery_level', NUMBER),
+    batteryCapacityKwh: f.nullable('battery_capacity_kwh', NUMBER),
+    drivingRange: f.nullable('driving_range', NUMBER),
+    boostState: f.get('boost_state', BOOST),
   };
 }
 
 export function readInverter(answer: string, value: unknown, path = 'device'): Inverter {
-  const f = Fields.of(answer, path, value);
+  const f = WireRecord.of('podero', answer, path, value);
   return {
-    ...readCommon(answer, f),
+    ...readCommon(f),
     kind: 'INVERTER',
     currentMode: openWord(f, 'current_mode'),
-    solarPowerRatingKw: f.numberOrNull('solar_power_rating_kw'),
-    batteryCapacityKwh: f.numberOrNull('battery_capacity_kwh'),
+    solarPowerRatingKw: f.nullable('solar_power_rating_kw', NUMBER),
+    batteryCapacityKwh: f.nullable('battery_capacity_kwh', NUMBER),
     isBatteryConnected: f.boolean('is_battery_connected'),
-    currentSolarProductionW: f.numberOrNull('current_solar_production_w'),
-    householdConsumptionW: f.numberOrNull('household_consumption_w'),
-    batteryChargeDischargePowerW: f.numberOrNull('battery_charge_discharge_power_w'),
+    currentSolarProductionW: f.nullable('current_solar_production_w', NUMBER),
+    householdConsumptionW: f.nullable('household_consumption_w', NUMBER),
+    batteryChargeDischargePowerW: f.nullable('battery_charge_discharge_power_w', NUMBER),
     // Inferred names (contracts "(+ discharging)", "(+ export)"): absent means not reported.
-    isBatteryDischarging: f.has('is_battery_discharging') ? f.booleanOrNull('is_battery_discharging') : null,
-    currentPowerToGridW: f.numberOrNull('current_power_to_grid_w'),
-    isExportingToGrid: f.has('is_exporting_to_grid') ? f.booleanOrNull('is_exporting_to_grid') : null,
-    batteryChargeLevelPercent: f.numberOrNull('battery_charge_level_percent'),
-    solarSurplusW: f.numberOrNull('solar_surplus_w'),
+    isBatteryDischarging: f.optional('is_battery_discharging', BOOLEAN),
+    currentPowerToGridW: f.nullable('current_power_to_grid_w', NUMBER),
+    isExportingToGrid: f.optional('is_exporting_to_grid', BOOLEAN),
+    batteryChargeLevelPercent: f.nullable('battery_charge_level_percent', NUMBER),
+    solarSurplusW: f.nullable('solar_surplus_w', NUMBER),
   };
 }
 

@@ -8,7 +8,7 @@
  */
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
-import { isObject } from '../shape';
+import { isObject, safeText } from '../shape';
 
 /** The documented codes in words. */
 const CODE_WORDS: Readonly<Record<string, string>> = {
@@ -44,19 +44,6 @@ const STATUS_WORDS: Readonly<Record<number, string>> = {
   500: 'timesheet failed to answer the request',
   503: 'timesheet is temporarily unavailable',
 };
-
-const MAX_TEXT = 200;
-
-/** Upstream text made safe to show: URLs and token-like strings removed, control characters dropped, length bounded. */
-export function safeText(text: string): string {
-  const cleaned = text
-    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
-    // Personal access tokens are long runs of letters, digits and dashes; no word of prose is.
-    .replace(/[A-Za-z0-9_-]{24,}/g, '<redacted>')
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .trim();
-  return cleaned.length > MAX_TEXT ? `${cleaned.slice(0, MAX_TEXT)}…` : cleaned;
-}
 
 /** A code is passed on only when it looks like one (`snake_case` word), so no free text rides along. */
 function safeCode(value: unknown): string | undefined {

@@ -1,8 +1,9 @@
 /**
- * Reads timesheet API answers (wire.ts shapes) into domain values (types.ts), checking the shape as it
- * goes: an answer that is not what the contract says becomes UPSTREAM_UNAVAILABLE with a message naming
- * the field, what was expected and what kind of value came (never the value itself, except an unknown
- * enum word).
+ * Reads timesheet API answers (wire.ts shapes) into domain values (types.ts) with the shared reader
+ * (`../shape.ts`), adding timesheet's own kinds: integer ids, `YYYY-MM-DD` days, second-precision
+ * timestamps. An answer that is not what the contract says becomes UPSTREAM_UNAVAILABLE with a message
+ * naming the field, what was expected and what kind of value came (never the value itself, except an
+ * unknown enum word).
  */
 import type { GatewayError } from '../../errors';
 import type {
@@ -19,14 +20,14 @@ import type {
   TimesheetUserState,
 } from './types';
 import { WIRE_INVOICE_STATES, WIRE_ROLES, WIRE_USER_STATES } from '../../contracts/timesheet';
-import { isObject, kindOf, malformedAnswer, type Json } from '../shape';
+import { INTEGER, STRING, WireRecord, enumOf, kindOf, malformedAnswer, type Kind } from '../shape';
 
 export function malformed(answer: string, expected: string, got: string, status?: number): GatewayError {
   return malformedAnswer('timesheet', answer, expected, got, status);
 }
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const DAY_TEXT = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Wire enum word → UPPER_SNAKE domain word (`awaiting_payment` → `AWAITING_PAYMENT`). */
 function upperSnake(word: string): string {
@@ -42,134 +43,41 @@ export function decimalString(value: number): string {
   return Number(fixed) === value ? fixed : String(value);
 }
 
-/** Reads fields of one JSON object, naming the answer and the path in every failure. */
-class Fields {
-  private constructor(
-    private readonly answer: string,
-    private readonly path: string,
-    private readonly value: Json,
-  ) {}
+/** Timesheet's integer ids, as the domain's decimal strings. */
+const ID: Kind<string> = { expected: 'an integer id', take: (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : undefined) };
+const DAY: Kind<string> = { expected: 'a date as YYYY-MM-DD', take: (v) => (typeof v === 'string' && DAY_TEXT.test(v) ? v : undefined) };
+const TIMESTAMP: Kind<Date> = {
+  expected: 'a timestamp as YYYY-MM-DDTHH:MM:SSZ',
+  take(v) {
+    const ms = typeof v === 'string' && TIMESTAMP_TEXT.test(v) ? Date.parse(v) : NaN;
+    return Number.isNaN(ms) ? undefined : new Date(ms);
+  },
+};
 
-  static of(answer: string, path: string, value: unknown): Fields {
-    if (!isObject(value)) throw malformed(answer, `${path} to be an object`, kindOf(value));
-    return new Fields(answer, path, value);
-  }
-
-  private fail(key: string, expected: string): GatewayError {
-    return malformed(this.answer, `${this.path}.${key} to be ${expected}`, kindOf(this.value[key]));
-  }
-
-  has(key: string): boolean {
-    return this.value[key] !== null && this.value[key] !== undefined;
-  }
-
-  object(key: string): Fields {
-    return Fields.of(this.answer, `${this.path}.${key}`, this.value[key]);
-  }
-
-  /** `null` for a null (or absent) value, the object otherwise. */
-  optionalObject(key: string): Fields | null {
-    return this.has(key) ? this.object(key) : null;
-  }
-
-  array(key: string): Fields[] {
-    const v = this.value[key];
-    if (!Array.isArray(v)) throw this.fail(key, 'an array');
-    return v.map((item, i) => Fields.of(this.answer, `${this.path}.${key}[${i}]`, item));
-  }
-
-  string(key: string): string {
-    const v = this.value[key];
-    if (typeof v !== 'string') throw this.fail(key, 'a string');
-    return v;
-  }
-
-  nullableString(key: string): string | null {
-    const v = this.value[key];
-    if (v === null || v === undefined) return null;
-    if (typeof v !== 'string') throw this.fail(key, 'a string or null');
-    return v;
-  }
-
-  boolean(key: string): boolean {
-    const v = this.value[key];
-    if (typeof v !== 'boolean') throw this.fail(key, 'a boolean');
-    return v;
-  }
-
-  integer(key: string): number {
-    const v = this.value[key];
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw this.fail(key, 'an integer');
-    return v;
-  }
-
-  nullableInteger(key: string): number | null {
-    return this.has(key) ? this.integer(key) : null;
-  }
-
-  number(key: string): number {
-    const v = this.value[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.fail(key, 'a number');
-    return v;
-  }
-
-  /** An integer id as the domain's decimal string. */
-  id(key = 'id'): string {
-    const v = this.value[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw this.fail(key, 'an integer id');
-    return String(v);
-  }
-
-  day(key: string): string {
-    const v = this.value[key];
-    if (typeof v !== 'string' || !DAY.test(v)) throw this.fail(key, 'a date as YYYY-MM-DD');
-    return v;
-  }
-
-  timestamp(key: string): Date {
-    const v = this.value[key];
-    const ms = typeof v === 'string' && TIMESTAMP.test(v) ? Date.parse(v) : NaN;
-    if (Number.isNaN(ms)) throw this.fail(key, 'a timestamp as YYYY-MM-DDTHH:MM:SSZ');
-    return new Date(ms);
-  }
-
-  nullableTimestamp(key: string): Date | null {
-    return this.has(key) ? this.timestamp(key) : null;
-  }
-
-  /** One of the documented wire words, as its UPPER_SNAKE domain word. */
-  oneOf<D extends string>(key: string, wire: readonly string[], domain: (word: string) => D | undefined): D {
-    const v = this.value[key];
-    const mapped = typeof v === 'string' && wire.includes(v) ? domain(upperSnake(v)) : undefined;
-    if (mapped === undefined) {
-      const got = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : kindOf(v);
-      throw malformed(this.answer, `${this.path}.${key} to be one of ${wire.join(', ')}`, got);
-    }
-    return mapped;
-  }
+/** The documented wire words, each as its UPPER_SNAKE domain word (one of `domain`). */
+function oneOf<D extends string>(wire: readonly string[], domain: readonly D[]): Kind<D> {
+  return enumOf(Object.fromEntries(wire.flatMap((w) => domain.filter((d) => d === upperSnake(w)).map((d) => [w, d]))));
 }
 
-const ROLES: readonly TimesheetRole[] = ['ADMIN', 'MEMBER', 'FREELANCER'];
-const STATES: readonly TimesheetUserState[] = ['DISABLED', 'PENDING', 'ACTIVE', 'SUSPENDED'];
-const INVOICE_STATES: readonly TimesheetInvoiceState[] = ['UNPAID', 'AWAITING_PAYMENT', 'PAID'];
-const find =
-  <D extends string>(values: readonly D[]) =>
-  (word: string): D | undefined =>
-    values.find((v) => v === word);
+const id = (f: WireRecord): string => f.get('id', ID);
 
-function readSimpleUser(f: Fields): TimesheetSimpleUser {
+const ROLES = oneOf<TimesheetRole>(WIRE_ROLES, ['ADMIN', 'MEMBER', 'FREELANCER']);
+const STATES = oneOf<TimesheetUserState>(WIRE_USER_STATES, ['DISABLED', 'PENDING', 'ACTIVE', 'SUSPENDED']);
+const INVOICE_STATES = oneOf<TimesheetInvoiceState>(WIRE_INVOICE_STATES, ['UNPAID', 'AWAITING_PAYMENT', 'PAID']);
+
+function readSimpleUser(f: WireRecord): TimesheetSimpleUser {
   return {
-    id: f.id(),
+    id: id(f),
     email: f.string('email'),
-    firstName: f.nullableString('first_name'),
-    lastName: f.nullableString('last_name'),
-    profileImageUrl: f.nullableString('profile_image_url'),
+    firstName: f.optional('first_name', STRING),
+    lastName: f.optional('last_name', STRING),
+    profileImageUrl: f.optional('profile_image_url', STRING),
   };
 }
 
-function readSimpleProject(f: Fields): TimesheetSimpleProject {
+function readSimpleProject(f: WireRecord): TimesheetSimpleProject {
   return {
-    id: f.id(),
+    id: id(f),
     name: f.string('name'),
     billingIncrement: f.integer('billing_increment'),
     enabled: f.boolean('enabled'),
@@ -178,97 +86,96 @@ function readSimpleProject(f: Fields): TimesheetSimpleProject {
   };
 }
 
-function readInvoice(f: Fields): TimesheetInvoice {
-  return { id: f.id(), number: f.string('number'), state: f.oneOf('state', WIRE_INVOICE_STATES, find(INVOICE_STATES)), total: decimalString(f.number('total')) };
+function readInvoice(f: WireRecord): TimesheetInvoice {
+  return { id: id(f), number: f.string('number'), state: f.get('state', INVOICE_STATES), total: decimalString(f.number('total')) };
 }
 
-function readTag(f: Fields): TimesheetTag {
-  return { id: f.id(), name: f.string('name'), billable: f.boolean('billable') };
+function readTag(f: WireRecord): TimesheetTag {
+  return { id: id(f), name: f.string('name'), billable: f.boolean('billable') };
 }
 
-function readUserFields(f: Fields): TimesheetUser {
+function readUserFields(f: WireRecord): TimesheetUser {
   return {
     ...readSimpleUser(f),
-    state: f.oneOf('state', WIRE_USER_STATES, find(STATES)),
-    role: f.oneOf('role', WIRE_ROLES, find(ROLES)),
+    state: f.get('state', STATES),
+    role: f.get('role', ROLES),
     participatingProjectCount: f.integer('participating_projects'),
     accessibleProjectCount: f.integer('accessible_projects'),
     entryCount: f.integer('entries'),
     expenseCount: f.integer('expenses'),
-    createdAt: f.timestamp('created_at'),
-    updatedAt: f.timestamp('updated_at'),
+    createdAt: f.get('created_at', TIMESTAMP),
+    updatedAt: f.get('updated_at', TIMESTAMP),
   };
 }
 
-function readEntryFields(f: Fields): TimesheetEntry {
+function readEntryFields(f: WireRecord): TimesheetEntry {
   const project = f.optionalObject('project');
   const invoice = f.optionalObject('invoice');
   const imported = f.optionalObject('import');
   return {
-    id: f.id(),
-    date: f.day('date'),
+    id: id(f),
+    date: f.get('date', DAY),
     user: readSimpleUser(f.object('user')),
     billable: f.boolean('billable'),
     minutes: f.integer('minutes'),
-    description: f.nullableString('description'),
+    description: f.optional('description', STRING),
     project: project ? readSimpleProject(project) : null,
-    tags: f.array('tags').map(readTag),
-    sourceUrl: f.nullableString('source_url'),
-    invoicedAt: f.nullableTimestamp('invoiced_at'),
+    tags: f.records('tags').map(readTag),
+    sourceUrl: f.optional('source_url', STRING),
+    invoicedAt: f.optional('invoiced_at', TIMESTAMP),
     invoice: invoice ? readInvoice(invoice) : null,
-    importId: imported ? imported.id() : null,
-    createdAt: f.timestamp('created_at'),
-    updatedAt: f.timestamp('updated_at'),
+    importId: imported ? id(imported) : null,
+    createdAt: f.get('created_at', TIMESTAMP),
+    updatedAt: f.get('updated_at', TIMESTAMP),
   };
 }
 
-function readExpenseFields(f: Fields): TimesheetExpense {
+function readExpenseFields(f: WireRecord): TimesheetExpense {
   const project = f.optionalObject('project');
   const invoice = f.optionalObject('invoice');
   return {
-    id: f.id(),
+    id: id(f),
     price: decimalString(f.number('price')),
-    description: f.nullableString('description'),
+    description: f.optional('description', STRING),
     taxable: f.boolean('taxable'),
-    date: f.day('date'),
+    date: f.get('date', DAY),
     project: project ? readSimpleProject(project) : null,
     invoice: invoice ? readInvoice(invoice) : null,
     user: readSimpleUser(f.object('user')),
-    createdAt: f.timestamp('created_at'),
-    updatedAt: f.timestamp('updated_at'),
+    createdAt: f.get('created_at', TIMESTAMP),
+    updatedAt: f.get('updated_at', TIMESTAMP),
   };
 }
 
-function readProjectFields(f: Fields): TimesheetProject {
+function readProjectFields(f: WireRecord): TimesheetProject {
   const group = f.optionalObject('group');
   const imported = f.optionalObject('import');
   return {
     ...readSimpleProject(f),
-    group: group ? { id: group.id(), name: group.string('name') } : null,
+    group: group ? { id: id(group), name: group.string('name') } : null,
     minutes: f.integer('minutes'),
     billableMinutes: f.integer('billable_minutes'),
     unbillableMinutes: f.integer('unbillable_minutes'),
     invoicedMinutes: f.integer('invoiced_minutes'),
-    remainingMinutes: f.nullableInteger('remaining_minutes'),
-    budgetMinutes: f.nullableInteger('budget_minutes'),
-    importId: imported ? imported.id() : null,
-    invoices: f.array('invoices').map(readInvoice),
-    participants: f.array('participants').map(readSimpleUser),
+    remainingMinutes: f.optional('remaining_minutes', INTEGER),
+    budgetMinutes: f.optional('budget_minutes', INTEGER),
+    importId: imported ? id(imported) : null,
+    invoices: f.records('invoices').map(readInvoice),
+    participants: f.records('participants').map(readSimpleUser),
     entryCount: f.integer('entries'),
     expenseCount: f.integer('expenses'),
-    createdAt: f.timestamp('created_at'),
-    updatedAt: f.timestamp('updated_at'),
+    createdAt: f.get('created_at', TIMESTAMP),
+    updatedAt: f.get('updated_at', TIMESTAMP),
   };
 }
 
 export function readUser(answer: string, body: unknown): TimesheetUser {
-  return readUserFields(Fields.of(answer, 'user', body));
+  return readUserFields(WireRecord.of('timesheet', answer, 'user', body));
 }
 
 /** A list answer: a bare JSON array of `item`s. */
-function readList<T>(answer: string, item: string, body: unknown, read: (f: Fields) => T): T[] {
-  if (!Array.isArray(body)) throw malformed(answer, 'a JSON array', kindOf(body));
-  return body.map((value, i) => read(Fields.of(answer, `${item}[${i}]`, value)));
+function readList<T>(answer: string, item: string, body: unknown, read: (f: WireRecord) => T): T[] {
+  return WireRecord.list('timesheet', answer, item, body).map(read);
 }
 
 export const readUserList = (answer: string, body: unknown): TimesheetUser[] => readList(answer, 'users', body, readUserFields);

@@ -11,7 +11,8 @@
  */
 import { ErrorCode, GatewayError, badInput } from '../../errors';
 import type { CallOptions, ErrorDescription, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../types';
-import { WireReader, toAccessToken, toSite, toUser } from './map';
+import { STRING, safeText } from '../shape';
+import { ID, successBody, toAccessToken, toSite, toUser } from './map';
 import type {
   CreateVrmAccessTokenInput,
   ListVrmInstallationsOptions,
@@ -62,17 +63,6 @@ const FIELD_NAMES: Record<string, string> = {
   idSite: 'siteId',
   extended: 'extended',
 };
-
-/** Text from an upstream body, made safe to show: no URLs, no token-like strings, bounded. */
-function safeText(text: string): string {
-  const cleaned = text
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
-    // JWTs (three dot-separated base64url parts), then any long unbroken run: access tokens are 64 hex.
-    .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted]')
-    .replace(/[A-Za-z0-9_-]{24,}/g, '[redacted]')
-    .trim();
-  return cleaned.length > 200 ? `${cleaned.slice(0, 197)}...` : cleaned;
-}
 
 /**
  * Reads VRM's error body `{ success: false, errors: string | { field: message }, error_code }` into safe
@@ -133,28 +123,18 @@ export function createVrmConnector(options: VrmConnectorOptions): VrmConnector {
     }
   };
 
-  const checkSuccess = (r: WireReader, body: unknown): Record<string, unknown> => {
-    const o = r.object(body, 'body');
-    if (o.success !== true) r.fail('body.success', 'true', o.success);
-    return o;
-  };
-
   return {
     async getMe(credential = service, call) {
       const route = '/users/me';
       const res = await send({ method: 'GET', path: route, route, call }, credential);
-      const r = new WireReader(`GET ${route}`);
-      checkSuccess(r, res.body);
-      return toUser(r, res.body);
+      return toUser(`GET ${route}`, res.body);
     },
 
     async listAccessTokens(idUser, credential = service, call) {
       const route = '/users/:idUser/accesstokens/list';
       const path = `/users/${encodeURIComponent(userSegment(idUser))}/accesstokens/list`;
       const res = await send({ method: 'GET', path, route, call }, credential);
-      const r = new WireReader(`GET ${route}`);
-      const body = checkSuccess(r, res.body);
-      return r.array(body.tokens, 'tokens').map((t, i) => toAccessToken(r, t, `tokens[${i}]`));
+      return successBody(`GET ${route}`, res.body).records('tokens').map(toAccessToken);
     },
 
     async createAccessToken(idUser, input, credential = service, call) {
@@ -168,12 +148,12 @@ export function createVrmConnector(options: VrmConnectorOptions): VrmConnector {
         body.expiry = Math.floor(ms / 1000);
       }
       const res = await send({ method: 'POST', path, route, body, call }, credential);
-      const r = new WireReader(`POST ${route}`);
-      const answer = checkSuccess(r, res.body);
+      const answer = successBody(`POST ${route}`, res.body);
       // The spec types the secret as an integer [C]; VRM sends a string. Accept both, keep a string.
-      const token = typeof answer.token === 'number' ? String(answer.token) : r.string(answer, 'token', 'body');
+      const secret = answer.raw('token');
+      const token = typeof secret === 'number' ? String(secret) : answer.get('token', STRING);
       return {
-        id: r.id(answer, 'idAccessToken', 'body'),
+        id: answer.get('idAccessToken', ID),
         token,
         name: input.name,
         expiresAt: body.expiry === undefined ? null : new Date(body.expiry * 1000),
@@ -188,18 +168,14 @@ export function createVrmConnector(options: VrmConnectorOptions): VrmConnector {
       const path = `/users/${encodeURIComponent(userSegment(idUser))}/accesstokens/${encodeURIComponent(idOrStar)}/revoke`;
       // A GET that writes: a retry after a lost answer would report 0 (or 404) for what was removed.
       const res = await send({ method: 'GET', path, route, idempotent: false, call }, credential);
-      const r = new WireReader(`GET ${route}`);
-      const data = r.object(checkSuccess(r, res.body).data, 'data');
-      return r.integer(data, 'removed', 'data');
+      return successBody(`GET ${route}`, res.body).object('data').integer('removed');
     },
 
     async addSite(idUser, installationIdentifier, credential = service, call) {
       const route = '/users/:idUser/addsite';
       const path = `/users/${encodeURIComponent(userSegment(idUser))}/addsite`;
       const res = await send({ method: 'POST', path, route, body: identifierBody(installationIdentifier), call }, credential);
-      const r = new WireReader(`POST ${route}`);
-      const records = r.object(checkSuccess(r, res.body).records, 'records');
-      return r.id(records, 'site_id', 'records');
+      return successBody(`POST ${route}`, res.body).object('records').get('site_id', ID);
     },
 
     async getSiteId(idUser, installationIdentifier, credential = service, call) {
@@ -211,9 +187,7 @@ export function createVrmConnector(options: VrmConnectorOptions): VrmConnector {
         credential,
       );
       if (res.status === 404) return null;
-      const r = new WireReader(`POST ${route}`);
-      const records = r.object(checkSuccess(r, res.body).records, 'records');
-      return r.id(records, 'site_id', 'records');
+      return successBody(`POST ${route}`, res.body).object('records').get('site_id', ID);
     },
 
     async listInstallations(idUser, listOptions = {}, credential = service, call) {
@@ -225,9 +199,7 @@ export function createVrmConnector(options: VrmConnectorOptions): VrmConnector {
       }
       const query = { extended: listOptions.extended ? 1 : undefined, idSite: siteId };
       const res = await send({ method: 'GET', path, route, query, call }, credential);
-      const r = new WireReader(`GET ${route}`);
-      const body = checkSuccess(r, res.body);
-      return r.array(body.records, 'records').map((s, i) => toSite(r, s, `records[${i}]`));
+      return successBody(`GET ${route}`, res.body).records('records').map(toSite);
     },
   };
 }
