@@ -12,6 +12,8 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   UPSTREAM_AUTH_FAILED = 'UPSTREAM_AUTH_FAILED',
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
+  /** The operation's upstream-call budget, deadline or response-size cap ran out (src/upstreams/budget.ts). */
+  BUDGET_EXCEEDED = 'BUDGET_EXCEEDED',
 }
 
 /** The five upstreams, by their configuration name. */

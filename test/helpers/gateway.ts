@@ -56,7 +56,7 @@ export async function startTestGateway(options: { people?: number; clientOverrid
     poderoOrgId: DEV_PODERO_ORG_ID,
     jwt: { secret: TEST_JWT_SECRET },
     logger,
-    client: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retryBaseDelayMs: 5, retryMaxDelayMs: 50, breakerThreshold: 1000, ...options.clientOverrides },
+    client: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retryBaseDelayMs: 5, retryMaxDelayMs: 50, breakerMinimumCalls: 1000, ...options.clientOverrides },
   });
   const url = await gateway.listen(0);
   const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });
