@@ -79,7 +79,7 @@ export function createRedisCooldowns(options: RedisCooldownOptions): RedisCooldo
   const memory = createMemoryCooldowns(options.now);
   const self = randomUUID();
   // No offline queue: while Redis is away, commands fail at once instead of piling up behind requests.
-  const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (n: number) => Math.min(n * 250, 5000) };
+  const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 200, retryStrategy: (n: number) => Math.min(n * 250, 5000) };
   const commands = new Redis(options.url, redisOptions);
   const events = new Redis(options.url, redisOptions);
   let healthy = true;
