@@ -49,12 +49,10 @@ export interface Gateway {
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { registry, logger } = options;
-  const ownCooldowns = options.cooldowns
-    ? undefined
-    : options.redisUrl
-      ? createRedisCooldowns({ url: options.redisUrl, log: (message, fields) => logger.warn(message, fields) })
-      : createMemoryCooldowns();
-  const cooldowns = options.cooldowns ?? ownCooldowns!;
+  // One cooldown store for the five clients: a 429 silences its upstream for every request of the process.
+  const cooldowns: CooldownStore =
+    options.cooldowns ??
+    (options.redisUrl ? createRedisCooldowns({ url: options.redisUrl, log: (message, fields) => logger.warn(message, fields) }) : createMemoryCooldowns());
   const upstreams = createUpstreams({ urls: options.urls, tokens: options.tokens, poderoOrgId: options.poderoOrgId, client: { ...options.client, cooldowns } });
   const concurrency = options.concurrency ?? 8;
   const deps: GatewayDeps = {
@@ -104,7 +102,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await http.close();
       await apollo.stop();
       await upstreams.close();
-      await ownCooldowns?.close();
+      if (cooldowns !== options.cooldowns) await cooldowns.close();
     },
   };
 }

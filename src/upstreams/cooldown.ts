@@ -137,7 +137,7 @@ export function createRedisCooldowns(options: RedisCooldownOptions): RedisCooldo
       return;
     }
     if (typeof message !== 'object' || message === null) return;
-    const { upstream, ms, from } = message as Record<string, unknown>;
+    const [upstream, ms, from]: unknown[] = ['upstream', 'ms', 'from'].map((k) => Reflect.get(message, k));
     if (from === self || typeof upstream !== 'string' || !isUpstreamName(upstream) || typeof ms !== 'number') return;
     memory.start(upstream, ms);
   });
