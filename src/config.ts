@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { UPSTREAM_NAMES, type UpstreamName } from './errors';
 import { DEV_PODERO_ORG_ID, DEV_TOKENS, TOKEN_ENV } from './contracts/dev-defaults';
+import { DEFAULT_BUDGET } from './upstreams/budget';
 
 export interface UpstreamConfig {
   /** Origin plus base path. Undefined: start the embedded emulator for it. */
@@ -40,6 +41,10 @@ export interface Config {
   upstreamConnections: number;
   /** Concurrent calls per upstream for fan-out loaders. */
   upstreamConcurrency: number;
+  /** Each operation's run-time budget: upstream calls sent, deadline, response bytes read. */
+  maxUpstreamCalls: number;
+  operationTimeoutMs: number;
+  maxResponseBytes: number;
   /** Operation limits. */
   maxDepth: number;
   maxAliases: number;
@@ -154,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 5000, 50, 120_000),
     upstreamConnections: int(env, 'UPSTREAM_CONNECTIONS', 16, 1, 1024),
     upstreamConcurrency: int(env, 'UPSTREAM_CONCURRENCY', 8, 1, 256),
+    maxUpstreamCalls: int(env, 'MAX_UPSTREAM_CALLS', DEFAULT_BUDGET.maxCalls, 1, 1_000_000),
+    operationTimeoutMs: int(env, 'OPERATION_TIMEOUT_MS', DEFAULT_BUDGET.timeoutMs, 100, 600_000),
+    maxResponseBytes: int(env, 'MAX_RESPONSE_BYTES', DEFAULT_BUDGET.maxBytes, 1024, 2 ** 31 - 1),
     maxDepth: int(env, 'MAX_DEPTH', 12, 2, 100),
     maxAliases: int(env, 'MAX_ALIASES', 30, 1, 1000),
     logLevel,

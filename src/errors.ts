@@ -13,6 +13,8 @@ export enum ErrorCode {
   UPSTREAM_AUTH_FAILED = 'UPSTREAM_AUTH_FAILED',
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
   REGISTRY_UNAVAILABLE = 'REGISTRY_UNAVAILABLE',
+  /** The operation's upstream-call budget, deadline or response-size cap ran out (src/upstreams/budget.ts). */
+  BUDGET_EXCEEDED = 'BUDGET_EXCEEDED',
 }
 
 /** The five upstreams, by their configuration name. */

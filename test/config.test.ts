@@ -15,6 +15,17 @@ describe('loadConfig', () => {
     expect(c.introspection).toBe(true);
   });
 
+  it('reads the operation budget with its documented defaults and refuses values out of range', () => {
+    expect(loadConfig({})).toMatchObject({ operationTimeoutMs: 10_000, maxUpstreamCalls: 1000, maxResponseBytes: 16 * 1024 * 1024 });
+    expect(loadConfig({ OPERATION_TIMEOUT_MS: '1500', MAX_UPSTREAM_CALLS: '50', MAX_RESPONSE_BYTES: '65536' })).toMatchObject({
+      operationTimeoutMs: 1500,
+      maxUpstreamCalls: 50,
+      maxResponseBytes: 65536,
+    });
+    expect(() => loadConfig({ MAX_UPSTREAM_CALLS: '0' })).toThrow('MAX_UPSTREAM_CALLS must be an integer from 1 to 1000000, but got: "0"');
+    expect(() => loadConfig({ OPERATION_TIMEOUT_MS: 'soon' })).toThrow(ConfigError);
+  });
+
   it('turns GraphiQL and introspection off in production unless enabled, and requires JWT settings there', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET or JWT_JWKS_URL must be set in production/);
     const c = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://issuer.example/jwks.json' });

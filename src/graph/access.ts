@@ -2,7 +2,7 @@
  * What every upstream-served field needs: the person's account in that upstream (from the registry's
  * links) and the one-error-per-failure rule. Resolvers call these; they never call HTTP.
  */
-import { GatewayError, type UpstreamName } from '../errors';
+import { ErrorCode, GatewayError, type UpstreamName } from '../errors';
 import type { Person } from '../registry/types';
 import type { GraphContext } from './context';
 
@@ -13,9 +13,22 @@ export async function accountOf(ctx: GraphContext, person: Person, upstream: Ups
 }
 
 /**
- * Runs an upstream-served field. A failure nulls the field; the first field that meets a given failure
- * reports it, and every other field failing for the same cause (the same loader promise) resolves to null
- * without a second error: one GraphQL error per upstream failure.
+ * Codes that say an upstream failed (or the operation may not reach it any more), rather than answering
+ * something about the one thing a field asked for: the README's "one error per failing upstream".
+ */
+const UPSTREAM_FAILURES: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  ErrorCode.UPSTREAM_AUTH_FAILED,
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.BUDGET_EXCEEDED,
+]);
+
+/**
+ * Runs an upstream-served field. A failure nulls the field, with one GraphQL error per failing upstream
+ * per operation: the first field that meets an upstream's failure reports it, and every later field
+ * failing on that upstream resolves to null without an error of its own, whichever call it made. An
+ * answer about one field's own request (NOT_FOUND, BAD_USER_INPUT, CONFLICT) is reported once per error:
+ * fields sharing one loader failure share its one error.
  */
 export async function upstreamField<T>(ctx: GraphContext, run: () => Promise<T | null>): Promise<T | null> {
   try {
@@ -24,6 +37,10 @@ export async function upstreamField<T>(ctx: GraphContext, run: () => Promise<T |
     if (err instanceof GatewayError && err.upstream) {
       if (ctx.seenErrors.has(err)) return null;
       ctx.seenErrors.add(err);
+      if (UPSTREAM_FAILURES.has(err.code)) {
+        if (ctx.failedUpstreams.has(err.upstream)) return null;
+        ctx.failedUpstreams.add(err.upstream);
+      }
     }
     throw err;
   }

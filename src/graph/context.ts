@@ -1,7 +1,7 @@
 /**
- * The per-request context: who is asking (Viewer), the request id, the loaders (one DataLoader per
- * resource for this request only), the call accounting behind `extensions.upstreamCalls`, and the
- * process-wide dependencies. Built once per HTTP request by `createContextFactory`.
+ * The per-request context: who is asking (Viewer), the request id, the operation's budget (calls,
+ * deadline, bytes, started when the request arrives), the loaders (one DataLoader per resource for this
+ * request only), the call accounting behind `extensions.upstreamCalls`, and the process-wide dependencies. Built once per HTTP request by `createContextFactory`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
@@ -13,6 +13,7 @@ import type { Linker } from '../registry/linker';
 import type { Person, Registry } from '../registry/types';
 import type { Logger } from '../lib/logger';
 import type { Upstreams } from '../upstreams';
+import { OperationBudget, type BudgetLimits } from '../upstreams/budget';
 import type { CallEvent, CallOptions } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
 import { createLoaders, type Loaders } from './loaders';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   verifier: JwtVerifier;
   /** Concurrent upstream calls per loader batch, for upstreams without a batch endpoint. */
   concurrency: number;
+  /** Each operation's upstream calls, deadline and response bytes. */
+  budget: BudgetLimits;
 }
 
 /** Counts the upstream calls one operation caused, by upstream. */
@@ -52,7 +55,7 @@ export interface GraphContext {
   requestId: string;
   /** The process logger bound to this request: every line it writes carries `requestId`. */
   logger: Logger;
-  /** Passed to every connector call this request makes. */
+  /** Passed to every connector call this request makes; carries the operation's budget to the HTTP client. */
   call: CallOptions;
   calls: CallStats;
   loaders: Loaders;
@@ -61,9 +64,12 @@ export interface GraphContext {
   /** The viewer's own person (found or linked by their token's `sub` or `email`), memoised. */
   viewerPerson(): Promise<Person | null>;
   /**
-   * Upstream-served fields of one failing upstream share one error: the first field that meets a
-   * failure throws it, later fields with the same failure resolve to null silently.
+   * Upstreams that already have their error in this operation (src/graph/access.ts): the first field
+   * that meets an upstream's failure reports it, later fields failing on the same upstream resolve to
+   * null silently.
    */
+  failedUpstreams: Set<UpstreamName>;
+  /** Errors already reported (one loader failure shared by several fields is reported once). */
   seenErrors: WeakSet<object>;
 }
 
@@ -92,7 +98,7 @@ export function createContextFactory(deps: GatewayDeps) {
     }
     const reportHeader = headers['x-upstream-calls'];
     const calls = createCallStats(typeof reportHeader === 'string' && /^(1|true)$/i.test(reportHeader));
-    const call: CallOptions = { requestId, onCall: (e) => calls.record(e) };
+    const call: CallOptions = { requestId, onCall: (e) => calls.record(e), budget: new OperationBudget(deps.budget) };
     const vrmCredential = parseVrmCredential(headers['x-vrm-authorization']);
     const loaders = createLoaders(deps, call);
     let viewerPersonPromise: Promise<Person | null> | undefined;
@@ -105,6 +111,7 @@ export function createContextFactory(deps: GatewayDeps) {
       calls,
       loaders,
       vrmCredential,
+      failedUpstreams: new Set(),
       seenErrors: new WeakSet(),
       viewerPerson() {
         if (viewer.kind === 'anonymous') return Promise.resolve(null);

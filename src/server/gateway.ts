@@ -10,6 +10,8 @@ import { buildSchema } from '../graph/schema';
 import { createLinker } from '../registry/linker';
 import type { Registry } from '../registry/types';
 import { createUpstreams, type Upstreams } from '../upstreams';
+import { DEFAULT_BUDGET, type BudgetLimits } from '../upstreams/budget';
+import { createMemoryCooldowns, createRedisCooldowns, type CooldownStore } from '../upstreams/cooldown';
 import { metricsRegistry } from '../upstreams/metrics';
 import type { UpstreamClientOptions } from '../upstreams/types';
 import { createApollo } from './apollo';
@@ -27,7 +29,13 @@ export interface GatewayOptions {
   concurrency?: number;
   maxDepth?: number;
   maxAliases?: number;
-  client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError'>;
+  client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError' | 'cooldowns'>;
+  /** Each operation's upstream calls, deadline and response bytes; defaults `DEFAULT_BUDGET`. */
+  budget?: Partial<BudgetLimits>;
+  /** Shares 429 cooldowns with every replica when set (`REDIS_URL`); otherwise they live in this process. */
+  redisUrl?: string;
+  /** Where cooldowns are kept, instead of the store `redisUrl` chooses (tests). The caller closes it. */
+  cooldowns?: CooldownStore;
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
 }
 
@@ -43,7 +51,11 @@ export interface Gateway {
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { registry, logger } = options;
-  const upstreams = createUpstreams({ urls: options.urls, tokens: options.tokens, poderoOrgId: options.poderoOrgId, client: options.client });
+  // One cooldown store for the five clients: a 429 silences its upstream for every request of the process.
+  const cooldowns: CooldownStore =
+    options.cooldowns ??
+    (options.redisUrl ? createRedisCooldowns({ url: options.redisUrl, log: (message, fields) => logger.warn(fields ?? {}, message) }) : createMemoryCooldowns());
+  const upstreams = createUpstreams({ urls: options.urls, tokens: options.tokens, poderoOrgId: options.poderoOrgId, client: { ...options.client, cooldowns } });
   const concurrency = options.concurrency ?? 8;
   const deps: GatewayDeps = {
     registry,
@@ -52,6 +64,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     verifier: createJwtVerifier(options.jwt),
     concurrency,
+    budget: { ...DEFAULT_BUDGET, ...options.budget },
   };
   const apollo = createApollo({
     schema: buildSchema(),
@@ -103,6 +116,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await http.close();
       await apollo.stop();
       await upstreams.close();
+      if (cooldowns !== options.cooldowns) await cooldowns.close();
     },
   };
 }

@@ -77,6 +77,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     maxDepth: config.maxDepth,
     maxAliases: config.maxAliases,
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
+    budget: { maxCalls: config.maxUpstreamCalls, timeoutMs: config.operationTimeoutMs, maxBytes: config.maxResponseBytes },
+    redisUrl: config.redisUrl,
     graphiql: config.graphiql
       ? await createGraphiqlAssets({
           devToken: devTokens?.admin,

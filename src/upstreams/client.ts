@@ -2,8 +2,9 @@
  * The one HTTP client every connector talks through (DESIGN.md "Flow of one request"): a keep-alive undici
  * `Pool` per upstream with a connection cap and timeouts, JSON bodies, `X-Request-Id` propagation,
  * retries of idempotent requests with exponential backoff, full jitter and `Retry-After`, a circuit
- * breaker, a response size limit and metrics. Every failure becomes a `GatewayError` whose message holds
- * nothing of the request (no URL, query, body or header value: tokens travel in headers).
+ * breaker, 429 cooldowns, the operation's budget, a response size limit and metrics. Every failure
+ * becomes a `GatewayError` whose message holds nothing of the request (no URL, query, body or header
+ * value: tokens travel in headers).
  *
  * Contract details beyond `types.ts`:
  * - A non-empty 2xx body must be JSON whatever its content type says (all five upstreams speak JSON; an
@@ -13,9 +14,18 @@
  *   is `Retry-After` when the upstream sends one, otherwise full jitter over `retryBaseDelayMs * 2^n`.
  *   No wait exceeds `retryMaxDelayMs`: when an upstream asks for longer, its answer is returned at once
  *   (429 → RATE_LIMITED with `retryAfter`) instead of retrying before it is ready.
- * - The breaker is asked before every attempt. It counts 5xx, timeouts and connection errors; any other
- *   answer shows the upstream alive. A malformed or oversized body and a cancelled call count neither
- *   way. If it opens during retries, the error of the last real attempt is thrown.
+ * - A 429 with `Retry-After` starts a cooldown of the upstream in the `CooldownStore`: until it ends,
+ *   every call fails at once with RATE_LIMITED and the remaining seconds, and nothing is sent. A retry
+ *   of the call that met the 429 waits out the cooldown (when that fits `retryMaxDelayMs` and the deadline).
+ * - The operation's budget (`call.budget`, budget.ts) is spent here: each attempt sent takes one call, the
+ *   body bytes read count against its cap, and the deadline caps each attempt's timeouts. A first attempt
+ *   the budget refuses fails with BUDGET_EXCEEDED; a retry it refuses (or whose backoff would end past
+ *   the deadline) is not made, and the last real answer is thrown.
+ * - The breaker is asked once per call (a retry is part of its call) and told the call's outcome once:
+ *   5xx, timeouts and connection errors after the last attempt are failures, any other answer shows the
+ *   upstream alive. A malformed or oversized body, a cancelled call and an attempt cut short by the
+ *   operation's deadline count neither way. Retries stop when the breaker leaves the state that
+ *   admitted the call, and the error of the last real attempt is thrown.
  * - Cancellation (`call.signal`) rejects with UPSTREAM_UNAVAILABLE, is never retried and is not held
  *   against the upstream.
  */
@@ -26,7 +36,9 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import packageJson from '../../package.json';
 import { ErrorCode, GatewayError, codeForUpstreamStatus, type UpstreamName } from '../errors';
-import { CircuitBreaker, type BreakerOutcome, type BreakerPermit } from './breaker';
+import { BREAKER_DEFAULTS, CircuitBreaker, type BreakerOutcome } from './breaker';
+import type { OperationBudget } from './budget';
+import { createMemoryCooldowns } from './cooldown';
 import { recordUpstreamAttempt, trackBreaker, type UpstreamFailureKind } from './metrics';
 import type {
   CallOptions,
@@ -49,8 +61,11 @@ const DEFAULTS = {
   maxRetries: 2,
   retryBaseDelayMs: 100,
   retryMaxDelayMs: 5000,
-  breakerThreshold: 5,
-  breakerResetMs: 10_000,
+  breakerFailureRatio: BREAKER_DEFAULTS.failureRatio,
+  breakerMinimumCalls: BREAKER_DEFAULTS.minimumCalls,
+  breakerWindowMs: BREAKER_DEFAULTS.windowMs,
+  breakerOpenMs: BREAKER_DEFAULTS.openMs,
+  breakerProbes: BREAKER_DEFAULTS.probes,
   maxResponseBytes: 5 * 1024 * 1024,
 } as const;
 
@@ -90,7 +105,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     bodyTimeout: settings.bodyTimeoutMs,
     connect: { timeout: settings.headersTimeoutMs },
   });
-  const breaker = new CircuitBreaker({ threshold: settings.breakerThreshold, resetMs: settings.breakerResetMs });
+  const breaker = new CircuitBreaker({
+    failureRatio: settings.breakerFailureRatio,
+    minimumCalls: settings.breakerMinimumCalls,
+    windowMs: settings.breakerWindowMs,
+    openMs: settings.breakerOpenMs,
+    probes: settings.breakerProbes,
+  });
+  const cooldowns = options.cooldowns ?? createMemoryCooldowns();
   const untrackBreaker = trackBreaker(upstream, () => breaker.state());
   let closed = false;
 
@@ -106,20 +128,32 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   };
 
   /** Sends the request once and reads the whole (bounded) answer. Never throws. */
-  const send = async (req: UpstreamRequest, path: string, headers: Record<string, string>, payload: string | undefined): Promise<AttemptReport> => {
+  const send = async (
+    req: UpstreamRequest,
+    path: string,
+    headers: Record<string, string>,
+    payload: string | undefined,
+    budget: OperationBudget | undefined,
+  ): Promise<AttemptReport> => {
     const callSignal = req.call?.signal;
-    const deadline = new AttemptDeadline(callSignal);
+    const deadline = new AttemptDeadline(callSignal, budget?.remainingMs());
+    // The operation's remaining bytes cap this body when they are fewer than the client's own limit.
+    const byteLimit = Math.min(settings.maxResponseBytes, budget?.remainingBytes() ?? Infinity);
+    const byBudget = byteLimit < settings.maxResponseBytes;
     try {
       deadline.arm('headers', settings.headersTimeoutMs);
       const res = await pool.request({ path, method: req.method, headers, body: payload, signal: deadline.signal });
       deadline.arm('body', settings.bodyTimeoutMs);
       const status = res.statusCode;
       const resHeaders = flattenHeaders(res.headers);
-      const raw = await readBounded(res.body, resHeaders['content-length'], settings.maxResponseBytes, () => deadline.refresh());
+      const raw = await readBounded(res.body, resHeaders['content-length'], byteLimit, (bytes) => {
+        budget?.addBytes(bytes);
+        deadline.refresh();
+      });
       const accepted = (status >= 200 && status < 300) || (req.acceptStatus ?? []).includes(status);
       const breakerOutcome: BreakerOutcome = status >= 500 ? 'failure' : 'success';
       if (accepted) {
-        if (raw === 'too-large') return tooLarge(status);
+        if (raw === 'too-large') return tooLarge(status, byBudget ? budget : undefined);
         const parsed = status >= 200 && status < 300 ? parseStrict(raw) : { ok: true as const, value: parseLenient(raw) };
         if (!parsed.ok) {
           const error = new GatewayError(
@@ -150,6 +184,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (callSignal?.aborted) {
         return { attempt: { kind: 'failed', error: cancelled(callSignal), retryable: false }, eventStatus: 0, metricStatus: 'cancelled', breaker: 'ignored' };
       }
+      if (deadline.expired === 'deadline' && budget) {
+        // Cut short by the operation, not by the upstream's own timeout: nothing to hold against it.
+        return { attempt: { kind: 'failed', error: budget.exceeded('deadline', upstream), retryable: false }, eventStatus: 0, metricStatus: 'timeout', breaker: 'ignored' };
+      }
       const timeout = timeoutMessage(deadline.expired ?? errorCode(err));
       const message = timeout ?? `Expected an HTTP answer from ${upstream}, but the connection failed (${errorCode(err) ?? 'unknown error'})`;
       const error = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { upstream, cause: err });
@@ -164,7 +202,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   };
 
-  const tooLarge = (status: number): AttemptReport => {
+  const tooLarge = (status: number, budget: OperationBudget | undefined): AttemptReport => {
+    if (budget) {
+      return { attempt: { kind: 'failed', error: budget.exceeded('bytes', upstream), retryable: false }, eventStatus: status, metricStatus: 'too_large', breaker: 'ignored' };
+    }
     const error = new GatewayError(
       ErrorCode.UPSTREAM_UNAVAILABLE,
       `${upstream} sent a response larger than the ${settings.maxResponseBytes}-byte limit`,
@@ -226,35 +267,57 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     if (call.requestId) headers['x-request-id'] = call.requestId;
     if (payload !== undefined) headers['content-type'] = 'application/json';
 
+    const budget = call.budget;
+    const cooling = cooldowns.remainingMs(upstream);
+    if (cooling > 0) {
+      report(req, 1, 0, 'cooling_down', 0);
+      throw new GatewayError(ErrorCode.RATE_LIMITED, `${upstream} asked the gateway to slow down; calls to it resume in ${Math.ceil(cooling / 1000)} s`, {
+        upstream,
+        retryAfter: Math.ceil(cooling / 1000),
+      });
+    }
+    const permit = breaker.tryAcquire();
+    if (!permit) {
+      report(req, 1, 0, 'breaker_open', 0);
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${upstream} is unavailable: its circuit breaker is open after repeated failures`, { upstream });
+    }
+    // The call's outcome for the breaker: the last attempt that said something about the upstream's health.
+    let health: BreakerOutcome = 'ignored';
     let lastError: GatewayError | undefined;
-    for (let attempt = 1; ; attempt++) {
-      if (call.signal?.aborted) throw cancelled(call.signal);
-      const permit: BreakerPermit | undefined = breaker.tryAcquire();
-      if (!permit) {
-        report(req, attempt, 0, 'breaker_open', 0);
-        throw (
-          lastError ??
-          new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${upstream} is unavailable: its circuit breaker is open after repeated failures`, { upstream })
-        );
-      }
-      const started = performance.now();
-      const result = await send(req, path, headers, payload);
-      breaker.record(permit, result.breaker);
-      report(req, attempt, result.eventStatus, result.metricStatus, performance.now() - started);
-
-      const outcome = result.attempt;
-      // The body is JSON the connector validates and maps; T is its claim about the shape.
-      if (outcome.kind === 'answer') return outcome.response as UpstreamResponse<T>;
-      lastError = outcome.error;
-      if (!outcome.retryable || !idempotent || attempt > settings.maxRetries) throw outcome.error;
-      const wait = outcome.retryAfterMs ?? fullJitter(settings.retryBaseDelayMs, settings.retryMaxDelayMs, attempt);
-      if (wait > settings.retryMaxDelayMs) throw outcome.error;
-      try {
-        await delay(wait, undefined, { signal: call.signal });
-      } catch {
+    try {
+      for (let attempt = 1; ; attempt++) {
         if (call.signal?.aborted) throw cancelled(call.signal);
-        throw outcome.error;
+        const spent = budget?.takeCall();
+        if (spent) {
+          recordUpstreamAttempt({ upstream, method: req.method, route: req.route, status: 'budget_exceeded' }, 0);
+          throw lastError ?? budget!.exceeded(spent, upstream);
+        }
+        const started = performance.now();
+        const result = await send(req, path, headers, payload, budget);
+        if (result.breaker !== 'ignored') health = result.breaker;
+        report(req, attempt, result.eventStatus, result.metricStatus, performance.now() - started);
+
+        const outcome = result.attempt;
+        // The body is JSON the connector validates and maps; T is its claim about the shape.
+        if (outcome.kind === 'answer') return outcome.response as UpstreamResponse<T>;
+        lastError = outcome.error;
+        if (outcome.error.code === ErrorCode.RATE_LIMITED && outcome.retryAfterMs !== undefined) cooldowns.start(upstream, outcome.retryAfterMs);
+        if (!outcome.retryable || !idempotent || attempt > settings.maxRetries) throw outcome.error;
+        // A retry waits out any cooldown of the upstream, its own 429's or one another request met.
+        const wait = Math.max(outcome.retryAfterMs ?? fullJitter(settings.retryBaseDelayMs, settings.retryMaxDelayMs, attempt), cooldowns.remainingMs(upstream));
+        if (wait > settings.retryMaxDelayMs) throw outcome.error;
+        // A retry whose backoff would end past the deadline is not started.
+        if (budget && wait >= budget.remainingMs()) throw outcome.error;
+        try {
+          await delay(wait, undefined, { signal: call.signal });
+        } catch {
+          if (call.signal?.aborted) throw cancelled(call.signal);
+          throw outcome.error;
+        }
+        if (!breaker.admits(permit)) throw outcome.error;
       }
+    } finally {
+      breaker.record(permit, health);
     }
   };
 
@@ -287,8 +350,11 @@ function resolveSettings(options: UpstreamClientOptions): Settings {
     maxRetries: pick('maxRetries', 0),
     retryBaseDelayMs: pick('retryBaseDelayMs', 0),
     retryMaxDelayMs: pick('retryMaxDelayMs', 0),
-    breakerThreshold: pick('breakerThreshold', 1),
-    breakerResetMs: pick('breakerResetMs', 0),
+    breakerFailureRatio: pick('breakerFailureRatio', Number.MIN_VALUE),
+    breakerMinimumCalls: pick('breakerMinimumCalls', 1),
+    breakerWindowMs: pick('breakerWindowMs', 10),
+    breakerOpenMs: pick('breakerOpenMs', 0),
+    breakerProbes: pick('breakerProbes', 1),
     maxResponseBytes: pick('maxResponseBytes', 1),
   };
 }
@@ -340,20 +406,23 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
 /**
  * undici's own headers and body timeouts run on a clock of about one second's resolution, so each attempt
  * keeps precise timers of its own that abort the request (undici's, set to the same values, are the
- * backstop). The attempt's signal also follows the caller's.
+ * backstop): the current phase's timeout, and the operation's deadline when it has one, which no phase
+ * outlasts. The attempt's signal also follows the caller's.
  */
 class AttemptDeadline {
   /** Which timer fired, if one did. */
-  expired: 'headers' | 'body' | undefined;
+  expired: 'headers' | 'body' | 'deadline' | undefined;
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private readonly deadlineTimer: NodeJS.Timeout | undefined;
   private readonly detach: () => void;
 
-  constructor(callSignal: AbortSignal | undefined) {
+  constructor(callSignal: AbortSignal | undefined, deadlineMs: number | undefined) {
     const follow = (): void => this.controller.abort(callSignal?.reason);
     if (callSignal?.aborted) follow();
     callSignal?.addEventListener('abort', follow, { once: true });
     this.detach = () => callSignal?.removeEventListener('abort', follow);
+    if (deadlineMs !== undefined) this.deadlineTimer = setTimeout(() => this.fire('deadline'), deadlineMs);
   }
 
   get signal(): AbortSignal {
@@ -362,20 +431,23 @@ class AttemptDeadline {
 
   arm(kind: 'headers' | 'body', ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.expired = kind;
-      this.controller.abort();
-    }, ms);
+    this.timer = setTimeout(() => this.fire(kind), ms);
   }
 
-  /** Restarts the current timer (the body timeout runs between chunks). */
+  /** Restarts the current phase's timer (the body timeout runs between chunks); the deadline stays. */
   refresh(): void {
     this.timer?.refresh();
   }
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.deadlineTimer);
     this.detach();
+  }
+
+  private fire(kind: 'headers' | 'body' | 'deadline'): void {
+    this.expired ??= kind;
+    this.controller.abort();
   }
 }
 
@@ -384,7 +456,7 @@ async function readBounded(
   body: Dispatcher.ResponseData['body'],
   contentLength: string | undefined,
   limit: number,
-  onChunk: () => void,
+  onChunk: (bytes: number) => void,
 ): Promise<Buffer | 'too-large'> {
   const declared = contentLength === undefined ? NaN : Number(contentLength);
   if (Number.isFinite(declared) && declared > limit) {
@@ -394,8 +466,8 @@ async function readBounded(
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    onChunk();
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    onChunk(buffer.length);
     size += buffer.length;
     if (size > limit) {
       abandon(body);

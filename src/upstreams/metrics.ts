@@ -13,7 +13,18 @@ import type { UpstreamName } from '../errors';
 import type { BreakerState, HttpMethod } from './types';
 
 /** Attempts that ended without a usable HTTP answer are counted under one of these instead of a status. */
-export type UpstreamFailureKind = 'timeout' | 'connection_error' | 'breaker_open' | 'cancelled' | 'malformed' | 'too_large';
+export type UpstreamFailureKind =
+  | 'timeout'
+  | 'connection_error'
+  | 'breaker_open'
+  | 'cooling_down'
+  | 'budget_exceeded'
+  | 'cancelled'
+  | 'malformed'
+  | 'too_large';
+
+/** Refusals before anything was sent: counted, but they have no duration worth observing. */
+const REFUSALS: ReadonlySet<number | UpstreamFailureKind> = new Set<UpstreamFailureKind>(['breaker_open', 'cooling_down', 'budget_exceeded']);
 
 export interface UpstreamAttemptLabels {
   upstream: UpstreamName;
@@ -74,7 +85,7 @@ export function resetMetrics(): void {
 export function recordUpstreamAttempt(labels: UpstreamAttemptLabels, durationMs: number): void {
   const { upstream, method, route } = labels;
   requests.inc({ upstream, method, route, status: String(labels.status) });
-  if (labels.status !== 'breaker_open') durations.observe({ upstream, method, route }, durationMs / 1000);
+  if (!REFUSALS.has(labels.status)) durations.observe({ upstream, method, route }, durationMs / 1000);
 }
 
 /** Reports an upstream client's breaker in the gauge until the returned function is called. */

@@ -4,6 +4,8 @@
  * turns every failure into a `GatewayError` (src/errors.ts).
  */
 import type { FieldError, UpstreamName } from '../errors';
+import type { OperationBudget } from './budget';
+import type { CooldownStore } from './cooldown';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -27,7 +29,7 @@ export interface UpstreamRequest {
   idempotent?: boolean;
   /** Statuses that are answers rather than errors for this call (a lookup's 404, say). */
   acceptStatus?: readonly number[];
-  /** Per-request context: request id, cancellation, call accounting. */
+  /** Per-request context: request id, cancellation, call accounting, the operation's budget. */
   call?: CallOptions;
 }
 
@@ -56,7 +58,13 @@ export interface CallOptions {
   /** Propagated as `X-Request-Id`. */
   requestId?: string;
   signal?: AbortSignal;
+  /**
+   * Called for every attempt sent, and for a call refused by the breaker or a cooldown (status 0); not
+   * for a call the budget refuses, which reached no upstream.
+   */
   onCall?: (event: CallEvent) => void;
+  /** The operation's calls, deadline and response bytes (budget.ts); without one a call is bounded only by its own timeouts. */
+  budget?: OperationBudget;
 }
 
 /** What a connector can say about an upstream error body; safe to show (no URLs, tokens, raw bodies). */
@@ -98,12 +106,20 @@ export interface UpstreamClientOptions {
   retryBaseDelayMs?: number;
   /** Longest wait between retries, including a `Retry-After` the upstream asks for, ms. Default 5000. */
   retryMaxDelayMs?: number;
-  /** Consecutive failures (5xx, timeout, connection error) that open the breaker. Default 5. */
-  breakerThreshold?: number;
-  /** How long the breaker stays open before one half-open probe, ms. Default 10000. */
-  breakerResetMs?: number;
+  /** Share of failed calls (5xx, timeout, connection error after retries) in the window that opens the breaker. Default 0.5. */
+  breakerFailureRatio?: number;
+  /** Calls the breaker's window must hold before its ratio is judged. Default 20. */
+  breakerMinimumCalls?: number;
+  /** The breaker's sliding window, ms. Default 10000. */
+  breakerWindowMs?: number;
+  /** How long the breaker stays open before half-open probes, ms. Default 5000. */
+  breakerOpenMs?: number;
+  /** Half-open probes, all of which must succeed to close the breaker. Default 3. */
+  breakerProbes?: number;
   /** Largest accepted response body, bytes. Default 5 MiB. */
   maxResponseBytes?: number;
+  /** Where 429 cooldowns are kept; shared by every client of the process (and replicas, with Redis). Default: a memory store of this client's own. */
+  cooldowns?: CooldownStore;
   /** Reads an upstream error body into safe words; the connector of that upstream provides it. */
   describeError?: (status: number, body: unknown) => ErrorDescription;
 }

@@ -34,7 +34,7 @@ const FIELDS: Record<UpstreamName, string[]> = {
 
 beforeAll(async () => {
   // Fast timeouts and no retries keep the slow case quick; the breaker stays closed.
-  t = await startTestGateway({ people: 12, clientOverrides: { headersTimeoutMs: 300, bodyTimeoutMs: 300, maxRetries: 0, breakerThreshold: 1000 } });
+  t = await startTestGateway({ people: 12, clientOverrides: { headersTimeoutMs: 300, bodyTimeoutMs: 300, maxRetries: 0, breakerMinimumCalls: 1000 } });
   token = await t.tokenFor(t.population.people[0]!);
   // The person's own VRM token (src/emulators/vrm/README.md) links their VRM account on first use.
   headers = { 'x-vrm-authorization': `Token ${hexFor(`vrm-token:${t.population.seed}:0`)}` };

@@ -10,7 +10,7 @@ import type { Faults, RequestCounts } from '../../src/emulators/kit';
 import { buildPopulation, type DemoPerson, type Population } from '../../src/emulators/population';
 import { openRegistry } from '../../src/registry';
 import type { Registry } from '../../src/registry/types';
-import { createGateway, type Gateway } from '../../src/server/gateway';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway';
 import { createLogger, type Logger } from '../../src/lib/logger';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -43,7 +43,9 @@ export interface GraphQLResult<T> {
   extensions?: Record<string, any>;
 }
 
-export async function startTestGateway(options: { people?: number; clientOverrides?: Parameters<typeof createGateway>[0]['client']; logger?: Logger } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: { people?: number; clientOverrides?: GatewayOptions['client']; logger?: Logger; budget?: GatewayOptions['budget']; cooldowns?: GatewayOptions['cooldowns'] } = {},
+): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
   const registry = await openRegistry({ sqlitePath: ':memory:' });
@@ -56,7 +58,9 @@ export async function startTestGateway(options: { people?: number; clientOverrid
     poderoOrgId: DEV_PODERO_ORG_ID,
     jwt: { secret: TEST_JWT_SECRET },
     logger,
-    client: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retryBaseDelayMs: 5, retryMaxDelayMs: 50, breakerThreshold: 1000, ...options.clientOverrides },
+    client: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retryBaseDelayMs: 5, retryMaxDelayMs: 50, breakerMinimumCalls: 1000, ...options.clientOverrides },
+    budget: options.budget,
+    cooldowns: options.cooldowns,
   });
   const url = await gateway.listen(0);
   const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });

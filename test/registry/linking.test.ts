@@ -45,7 +45,7 @@ beforeAll(async () => {
   const urls: Record<UpstreamName, string> = { identity: '', evenergy: '', vrm: '', podero: '', timesheet: '' };
   for (const u of UPSTREAM_NAMES) urls[u] = emulators.urls[u] ?? '';
   // No retries and no breaker: a test's injected failure is seen exactly once and does not leak into the next.
-  upstreams = createUpstreams({ urls, tokens: DEV_TOKENS, poderoOrgId: DEV_PODERO_ORG_ID, client: { maxRetries: 0, breakerThreshold: 100_000 } });
+  upstreams = createUpstreams({ urls, tokens: DEV_TOKENS, poderoOrgId: DEV_PODERO_ORG_ID, client: { maxRetries: 0, breakerMinimumCalls: 100_000 } });
 });
 
 afterAll(async () => {

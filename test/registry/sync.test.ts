@@ -62,7 +62,7 @@ beforeAll(async () => {
   emulators = await startEmulators({ population, ports: 'ephemeral' });
   urls = { identity: '', evenergy: '', vrm: '', podero: '', timesheet: '' };
   for (const u of UPSTREAM_NAMES) urls[u] = emulators.urls[u] ?? '';
-  upstreams = createUpstreams({ urls, tokens: DEV_TOKENS, poderoOrgId: DEV_PODERO_ORG_ID, client: { maxRetries: 0, breakerThreshold: 100_000 } });
+  upstreams = createUpstreams({ urls, tokens: DEV_TOKENS, poderoOrgId: DEV_PODERO_ORG_ID, client: { maxRetries: 0, breakerMinimumCalls: 100_000 } });
 });
 
 afterAll(async () => {
@@ -281,7 +281,7 @@ describe('failures', () => {
       urls: { ...urls, timesheet: `http://127.0.0.1:${address.port}/v2` },
       tokens: DEV_TOKENS,
       poderoOrgId: DEV_PODERO_ORG_ID,
-      client: { maxRetries: 0, breakerThreshold: 100_000 },
+      client: { maxRetries: 0, breakerMinimumCalls: 100_000 },
     });
     try {
       const report = await sync({ registry, upstreams: viaProxy, pageSize: 10 });

@@ -13,7 +13,7 @@ async function readyz(t: TestGateway): Promise<{ status: number; body: { status:
 describe('/readyz', () => {
   let t: TestGateway;
   beforeEach(async () => {
-    t = await startTestGateway({ clientOverrides: { breakerThreshold: 2 } });
+    t = await startTestGateway({ clientOverrides: { breakerMinimumCalls: 2 } });
   });
   afterEach(() => t.close());
 

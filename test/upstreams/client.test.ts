@@ -8,7 +8,9 @@ import assert from 'node:assert';
 import http from 'node:http';
 import { ErrorCode, GatewayError } from '../../src/errors';
 import { createEmulator, type Emulator, type EmulatorResponse } from '../../src/emulators/kit';
+import { OperationBudget, type BudgetLimits } from '../../src/upstreams/budget';
 import { USER_AGENT, createUpstreamClient, parseRetryAfter } from '../../src/upstreams/client';
+import { createMemoryCooldowns } from '../../src/upstreams/cooldown';
 import { metricsRegistry, resetMetrics } from '../../src/upstreams/metrics';
 import type { CallEvent, CallOptions, ErrorDescription, UpstreamClient, UpstreamClientOptions } from '../../src/upstreams/types';
 
@@ -100,7 +102,7 @@ function client(overrides: Partial<UpstreamClientOptions> = {}): UpstreamClient 
     bodyTimeoutMs: 2000,
     retryBaseDelayMs: 5,
     retryMaxDelayMs: 2000,
-    breakerThreshold: 1000,
+    breakerMinimumCalls: 1000,
     ...overrides,
   });
   clients.push(c);
@@ -479,9 +481,10 @@ describe('Retry-After', () => {
 });
 
 describe('circuit breaker', () => {
-  const breakerOptions = { maxRetries: 0, breakerThreshold: 3, breakerResetMs: 150 };
+  // Opens at half of at least 3 calls failing; one probe when half-open.
+  const breakerOptions = { maxRetries: 0, breakerMinimumCalls: 3, breakerOpenMs: 150, breakerProbes: 1 };
 
-  it('opens after consecutive failures and then fails fast without reaching the upstream', async () => {
+  it('opens once enough calls in its window have failed and then fails fast without reaching the upstream', async () => {
     const c = client(breakerOptions);
     emulator.setFaults({ status: 500 });
     for (let i = 0; i < 3; i++) expect((await failure(get(c, '/things/1'))).status).toBe(500);
@@ -498,7 +501,7 @@ describe('circuit breaker', () => {
   });
 
   it('counts timeouts and dropped connections as failures', async () => {
-    const c = client({ ...breakerOptions, headersTimeoutMs: 30, breakerThreshold: 2 });
+    const c = client({ ...breakerOptions, headersTimeoutMs: 30, breakerMinimumCalls: 2 });
     emulator.setFaults({ down: true, count: 1 });
     await failure(get(c, '/things/1'));
     emulator.setFaults({ latencyMs: 200, count: 1 });
@@ -547,12 +550,155 @@ describe('circuit breaker', () => {
     expect(c.breakerState()).toBe('closed');
   });
 
-  it('stops retrying when the breaker opens and throws the last real answer', async () => {
-    const c = client({ maxRetries: 5, breakerThreshold: 2, breakerResetMs: 10_000 });
+  it('lets breakerProbes probes through while half-open and closes when they all succeed', async () => {
+    const c = client({ ...breakerOptions, breakerProbes: 3 });
     emulator.setFaults({ status: 503 });
-    const err = await failure(get(c, '/things/1'));
+    for (let i = 0; i < 3; i++) await failure(get(c, '/things/1'));
+    emulator.setFaults({ latencyMs: 50 });
+    await new Promise((r) => setTimeout(r, 160));
+    const results = await Promise.allSettled([1, 2, 3, 4].map((i) => get(c, `/things/${i}`)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(c.breakerState()).toBe('closed');
+  });
+
+  it('counts a call and its retries as one call', async () => {
+    const c = client({ maxRetries: 5, breakerMinimumCalls: 2, breakerOpenMs: 10_000 });
+    emulator.setFaults({ status: 503 });
+    expect((await failure(get(c, '/things/1'))).status).toBe(503);
+    expect(emulator.counts().total).toBe(6);
+    // Six failed attempts, one failed call: below the two calls the breaker needs to judge.
+    expect(c.breakerState()).toBe('closed');
+    await failure(get(c, '/things/1'));
+    expect(c.breakerState()).toBe('open');
+  });
+
+  it('stops retrying when other calls open the breaker and throws the last real answer', async () => {
+    const c = client({ maxRetries: 5, breakerMinimumCalls: 2, breakerOpenMs: 10_000 });
+    // The first call waits out Retry-After: 1 before its retry; two calls that may not retry open the breaker meanwhile.
+    emulator.setFaults({ status: 503, retryAfter: 1 });
+    const waiting = failure(get(c, '/things/1'));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const id of ['2', '3']) await failure(c.request({ method: 'GET', path: `/things/${id}`, route: '/things/:id', headers: AUTH, idempotent: false }));
+    expect(c.breakerState()).toBe('open');
+    const err = await waiting;
     expect(err.status).toBe(503);
+    expect(emulator.counts().total).toBe(3);
+  });
+});
+
+describe('operation budget', () => {
+  const budget = (limits: Partial<BudgetLimits>): OperationBudget => new OperationBudget({ maxCalls: 100, timeoutMs: 10_000, maxBytes: 1_000_000, ...limits });
+
+  it('sends no more calls than the budget holds and fails the rest with BUDGET_EXCEEDED', async () => {
+    const c = client();
+    const call = { budget: budget({ maxCalls: 3 }) };
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => get(c, `/things/${i}`, { call })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(refused.map((e) => (e instanceof GatewayError ? [e.code, e.upstream, e.message] : e))).toEqual(
+      Array(2).fill([ErrorCode.BUDGET_EXCEEDED, 'identity', 'The operation stopped calling identity: its budget of 3 upstream calls is spent']),
+    );
+    expect(emulator.counts().total).toBe(3);
+    expect(call.budget.calls()).toBe(3);
+  });
+
+  it('counts every attempt, retries included, and throws the last real answer when it refuses a retry', async () => {
+    const c = client({ maxRetries: 5 });
+    emulator.setFaults({ status: 503 });
+    const call = { budget: budget({ maxCalls: 2 }) };
+    expect((await failure(get(c, '/things/1', { call }))).status).toBe(503);
     expect(emulator.counts().total).toBe(2);
+    expect((await failure(get(c, '/things/1', { call }))).code).toBe(ErrorCode.BUDGET_EXCEEDED);
+    expect(emulator.counts().total).toBe(2);
+  });
+
+  it('cuts an attempt short at the deadline, however long the client would wait', async () => {
+    emulator.setFaults({ latencyMs: 3000 });
+    const c = client({ headersTimeoutMs: 5000, breakerMinimumCalls: 1 });
+    const started = Date.now();
+    const err = await failure(get(c, '/things/1', { call: { budget: budget({ timeoutMs: 200 }) } }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - started).toBeLessThan(700);
+    expect(err.code).toBe(ErrorCode.BUDGET_EXCEEDED);
+    expect(err.message).toBe('The operation stopped calling identity: its deadline of 200 ms has passed');
+    // The operation ran out of time, which says nothing about the upstream.
+    expect(c.breakerState()).toBe('closed');
+  });
+
+  it('does not start a retry whose backoff would end past the deadline', async () => {
+    emulator.setFaults({ status: 503, retryAfter: 1 });
+    const started = Date.now();
+    const err = await failure(get(client(), '/things/1', { call: { budget: budget({ timeoutMs: 500 }) } }));
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(err.status).toBe(503);
+    expect(emulator.counts().total).toBe(1);
+  });
+
+  it('sends nothing once the deadline has passed', async () => {
+    const call = { budget: budget({ timeoutMs: 20 }) };
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await failure(get(client(), '/things/1', { call }))).code).toBe(ErrorCode.BUDGET_EXCEEDED);
+    expect(emulator.counts().total).toBe(0);
+  });
+
+  it('caps the response bytes an operation reads, all calls together', async () => {
+    const c = client();
+    const call = { budget: budget({ maxBytes: 1500 }) };
+    expect((await get(c, '/sized/1000', { call })).status).toBe(200);
+    const err = await failure(get(c, '/sized/1000', { call }));
+    expect(err.code).toBe(ErrorCode.BUDGET_EXCEEDED);
+    expect(err.message).toBe('The operation stopped calling identity: its cap of 1500 response bytes is reached');
+    // Another operation has its own budget.
+    expect((await get(c, '/sized/1000', { call: { budget: budget({ maxBytes: 1500 }) } })).status).toBe(200);
+  });
+});
+
+describe('cooldown after a 429', () => {
+  it('fails later calls at once with RATE_LIMITED and the remaining seconds, sending nothing', async () => {
+    emulator.setFaults({ status: 429, retryAfter: 30, count: 1 });
+    const c = client({ retryMaxDelayMs: 500 });
+    const first = await failure(get(c, '/things/1'));
+    expect([first.code, first.retryAfter, first.status]).toEqual([ErrorCode.RATE_LIMITED, 30, 429]);
+    const events: CallEvent[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const err = await failure(get(c, `/things/${i}`, { call: { onCall: (e) => events.push(e) } }));
+      expect([err.code, err.upstream, err.status]).toEqual([ErrorCode.RATE_LIMITED, 'identity', undefined]);
+      expect(err.retryAfter).toBe(30);
+      expect(err.message).toBe('identity asked the gateway to slow down; calls to it resume in 30 s');
+    }
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(events.every((e) => e.status === 0)).toBe(true);
+    expect(emulator.counts().total).toBe(1);
+  });
+
+  it('is shared by every client given the same store', async () => {
+    emulator.setFaults({ status: 429, retryAfter: 30, count: 1 });
+    const cooldowns = createMemoryCooldowns();
+    const [a, b] = [client({ cooldowns, retryMaxDelayMs: 500 }), client({ cooldowns, retryMaxDelayMs: 500 })];
+    await failure(get(a, '/things/1'));
+    expect((await failure(get(b, '/things/1'))).code).toBe(ErrorCode.RATE_LIMITED);
+    expect(emulator.counts().total).toBe(1);
+  });
+
+  it('counts down the remaining seconds and calls again once it is over', async () => {
+    let now = 1_000_000;
+    const cooldowns = createMemoryCooldowns(() => now);
+    emulator.setFaults({ status: 429, retryAfter: 10, count: 1 });
+    const c = client({ cooldowns, retryMaxDelayMs: 500 });
+    await failure(get(c, '/things/1'));
+    now += 7500;
+    expect((await failure(get(c, '/things/1'))).retryAfter).toBe(3);
+    now += 2500;
+    expect((await get(c, '/things/1')).body).toEqual({ id: '1' });
+    expect(emulator.counts().total).toBe(2);
+  });
+
+  it('starts no cooldown for a 429 without Retry-After', async () => {
+    emulator.setFaults({ status: 429, count: 1 });
+    const c = client({ maxRetries: 0 });
+    expect((await failure(get(c, '/things/1'))).retryAfter).toBeUndefined();
+    expect((await get(c, '/things/1')).body).toEqual({ id: '1' });
   });
 });
 
@@ -566,7 +712,7 @@ describe('cancellation', () => {
 
   it('abandons a call in flight and does not hold it against the upstream', async () => {
     emulator.setFaults({ latencyMs: 500 });
-    const c = client({ breakerThreshold: 1 });
+    const c = client({ breakerMinimumCalls: 1 });
     const started = Date.now();
     const err = await failure(get(c, '/things/1', { call: { signal: AbortSignal.timeout(30) } }));
     expect(Date.now() - started).toBeLessThan(400);
@@ -587,7 +733,7 @@ describe('cancellation', () => {
 describe('secrecy', () => {
   it('puts no token, URL, path, query or body into error messages or extensions', async () => {
     const secrets = [TOKEN, '127.0.0.1', new URL(emulator.origin()).port, '/api/v1', 'private-query', 'private-body'];
-    const c = client({ maxRetries: 0, breakerThreshold: 4, headersTimeoutMs: 50 });
+    const c = client({ maxRetries: 0, breakerMinimumCalls: 6, headersTimeoutMs: 50 });
     const call = (path: string) => c.request({ method: 'GET', path, route: '/x', headers: AUTH, query: { q: 'private-query' }, body: 'private-body', idempotent: true });
     const errors: GatewayError[] = [];
     errors.push(await failure(call('/status/401')));
@@ -634,7 +780,7 @@ describe('connection pooling', () => {
 
 describe('metrics', () => {
   it('counts every attempt by upstream, method, route and status or failure kind', async () => {
-    const c = client({ breakerThreshold: 2, breakerResetMs: 10_000, maxRetries: 1 });
+    const c = client({ breakerMinimumCalls: 2, breakerOpenMs: 10_000, maxRetries: 1 });
     await get(c, '/things/1');
     emulator.setFaults({ status: 503 });
     await failure(get(c, '/things/1'));
@@ -659,7 +805,7 @@ describe('metrics', () => {
   });
 
   it('reports the breaker state of a live client at scrape time', async () => {
-    const c = client({ maxRetries: 0, breakerThreshold: 1, breakerResetMs: 100 });
+    const c = client({ maxRetries: 0, breakerMinimumCalls: 1, breakerOpenMs: 100 });
     const gauge = async (): Promise<string> => metricsRegistry().getSingleMetricAsString('usergraph_upstream_breaker_state');
     expect(await gauge()).toContain('usergraph_upstream_breaker_state{upstream="identity"} 0');
     emulator.setFaults({ status: 500, count: 1 });

@@ -10,6 +10,7 @@ import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators/population';
 import { ErrorCode, GatewayError } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
+import { createMemoryCooldowns } from '../../src/upstreams/cooldown';
 import { createEvenergyConnector, describeEvenergyError, type EvenergyConnector } from '../../src/upstreams/evenergy/connector';
 import type { CallEvent, UpstreamClient } from '../../src/upstreams/types';
 
@@ -97,6 +98,10 @@ function startCounting(): void {
   received = [];
 }
 
+/** Each test runs an hour after the one before on the cooldowns' clock: a 429's cooldown does not reach into the next test. */
+let later = 0;
+const cooldowns = createMemoryCooldowns(() => Date.now() + later);
+
 beforeAll(async () => {
   emulator = createEvenergyEmulator({ population });
   await emulator.listen(0);
@@ -110,7 +115,7 @@ beforeAll(async () => {
       entry.body = Buffer.concat(chunks).toString('utf8');
     });
   });
-  client = createUpstreamClient({ upstream: 'evenergy', baseUrl: emulator.url(), describeError: describeEvenergyError, maxRetries: 0 });
+  client = createUpstreamClient({ upstream: 'evenergy', baseUrl: emulator.url(), describeError: describeEvenergyError, maxRetries: 0, cooldowns });
   connector = createEvenergyConnector({ client, token: TOKEN });
 });
 
@@ -122,6 +127,7 @@ afterAll(async () => {
 beforeEach(() => {
   emulator.reset(true);
   received = [];
+  later += 3_600_000;
 });
 
 describe('request format', () => {

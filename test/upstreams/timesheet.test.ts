@@ -11,6 +11,7 @@ import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators
 import { createTimesheetEmulator } from '../../src/emulators/timesheet';
 import { ErrorCode, GatewayError } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
+import { createMemoryCooldowns } from '../../src/upstreams/cooldown';
 import { createTimesheetConnector, describeTimesheetError, type TimesheetConnector } from '../../src/upstreams/timesheet/connector';
 import type { CallEvent, UpstreamClient, UpstreamClientOptions, UpstreamRequest } from '../../src/upstreams/types';
 
@@ -55,12 +56,17 @@ function recording(inner: UpstreamClient): UpstreamClient {
   };
 }
 
+/** Each test runs an hour after the one before on the cooldowns' clock: a 429's cooldown does not reach into the next test. */
+let later = 0;
+const cooldowns = createMemoryCooldowns(() => Date.now() + later);
+
 const clientOptions = (baseUrl: string): UpstreamClientOptions => ({
   upstream: 'timesheet',
   baseUrl,
   describeError: describeTimesheetError,
   retryBaseDelayMs: 1,
   retryMaxDelayMs: 50,
+  cooldowns,
 });
 
 async function wire(path: string): Promise<Record<string, unknown>> {
@@ -104,6 +110,7 @@ afterAll(async () => {
 beforeEach(() => {
   emulator.reset(true);
   sent = [];
+  later += 3_600_000;
 });
 
 describe('reading users', () => {

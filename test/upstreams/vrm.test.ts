@@ -22,6 +22,7 @@ import {
 } from '../../src/emulators/vrm/seed';
 import { ErrorCode, GatewayError } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
+import { createMemoryCooldowns } from '../../src/upstreams/cooldown';
 import type { UpstreamClient } from '../../src/upstreams/types';
 import { createVrmConnector, describeVrmError, type VrmConnector } from '../../src/upstreams/vrm/connector';
 import { record, toSite, toUser } from '../../src/upstreams/vrm/map';
@@ -44,6 +45,10 @@ let client: UpstreamClient;
 let vrm: VrmConnector;
 let seen: Seen[] = [];
 
+/** Each test runs an hour after the one before on the cooldowns' clock: a 429's cooldown does not reach into the next test. */
+let later = 0;
+const cooldowns = createMemoryCooldowns(() => Date.now() + later);
+
 beforeAll(async () => {
   emulator = createVrmEmulator({ population, now: () => NOW });
   await emulator.listen(0);
@@ -55,7 +60,7 @@ beforeAll(async () => {
       record.body += chunk.toString('utf8');
     });
   });
-  client = createUpstreamClient({ upstream: 'vrm', baseUrl: emulator.url(), describeError: describeVrmError, retryBaseDelayMs: 1 });
+  client = createUpstreamClient({ upstream: 'vrm', baseUrl: emulator.url(), describeError: describeVrmError, retryBaseDelayMs: 1, cooldowns });
   vrm = createVrmConnector({ client, token: DEV_TOKENS.vrm });
 });
 afterAll(async () => {
@@ -65,6 +70,7 @@ afterAll(async () => {
 beforeEach(() => {
   emulator.reset(true);
   seen = [];
+  later += 3_600_000;
 });
 
 /** Exactly these requests reached the emulator, by route key. */
