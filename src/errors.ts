@@ -12,6 +12,8 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   UPSTREAM_AUTH_FAILED = 'UPSTREAM_AUTH_FAILED',
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
+  /** A static limit (depth, aliases, tokens, directives, estimated cost) refused the operation before it ran. */
+  OPERATION_TOO_COMPLEX = 'OPERATION_TOO_COMPLEX',
 }
 
 /** The five upstreams, by their configuration name. */

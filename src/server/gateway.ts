@@ -14,6 +14,7 @@ import { metricsRegistry } from '../upstreams/metrics';
 import type { UpstreamClientOptions } from '../upstreams/types';
 import { createApollo } from './apollo';
 import { createHttpServer, type HttpServer } from './http';
+import type { OperationLimits } from './limits';
 import type { Logger } from './logger';
 
 export interface GatewayOptions {
@@ -25,8 +26,12 @@ export interface GatewayOptions {
   logger: Logger;
   introspection?: boolean;
   concurrency?: number;
-  maxDepth?: number;
-  maxAliases?: number;
+  /** Static operation limits; each omitted one takes its default. */
+  limits?: Partial<OperationLimits>;
+  /** Production: no "Did you mean" in validation errors, and /metrics only with a token or on its own port. */
+  production?: boolean;
+  /** `/metrics` access: a bearer token, and/or a separate port (0: any free port). */
+  metrics?: { token?: string; port?: number };
   client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError'>;
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
 }
@@ -55,8 +60,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     schema: buildSchema(),
     logger,
     introspection: options.introspection ?? true,
-    maxDepth: options.maxDepth ?? 12,
-    maxAliases: options.maxAliases ?? 30,
+    limits: options.limits,
+    production: options.production,
   });
   await apollo.start();
   const http = createHttpServer({
@@ -64,6 +69,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     context: createContextFactory(deps),
     logger,
     graphiql: options.graphiql,
+    production: options.production,
+    metricsToken: options.metrics?.token,
+    metricsPort: options.metrics?.port,
     async readiness() {
       let registryOk = true;
       try {

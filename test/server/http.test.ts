@@ -69,7 +69,13 @@ describe('GraphQL over HTTP', () => {
   it('refuses operations deeper than the limit and with too many aliases', async () => {
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: users(first: 1) { totalCount }`).join(' ');
     const res = await t.query(`{ ${aliases} }`);
-    expect(res.errors?.[0]?.message).toMatch(/31 aliases; the limit is 30/);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.message).toMatch(/31 aliases .*the aliases limit is 15/);
+    expect(res.errors?.[0]?.extensions).toEqual({ code: 'OPERATION_TOO_COMPLEX', limit: 'aliases', cost: 31, max: 15 });
+    // No schema path is 10 fields deep; `__type` (unlike `__schema`, GraphiQL's) counts.
+    const deep = await t.query('{ __type(name: "User") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }');
+    expect(deep.status).toBe(400);
+    expect(deep.errors?.[0]?.extensions).toEqual({ code: 'OPERATION_TOO_COMPLEX', limit: 'depth', cost: 11, max: 10 });
   });
 
   it('refuses bad arguments with BAD_USER_INPUT and the field path', async () => {
