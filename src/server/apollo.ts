@@ -99,10 +99,6 @@ export function formatError(logger: Logger, options: { production?: boolean } = 
       const fieldErrors = code === 'BAD_USER_INPUT' && !extensions.fieldErrors ? variableFieldErrors(formatted.message)?.map((f) => ({ ...f, message: clean(f.message) })) : undefined;
       return { ...formatted, message, extensions: fieldErrors ? { ...extensions, fieldErrors } : extensions };
     }
-    // graphql-js's own errors without a code: "Too many validation errors, error limit reached".
-    if (code === undefined && !(error instanceof GraphQLError && error.originalError) && !formatted.path) {
-      return { message: clean(formatted.message), locations: formatted.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
-    }
     // Anything else is a gateway bug: log it, show nothing of it.
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     logger.error('internal error in resolver', { path: formatted.path, error: original instanceof Error ? original.message : String(original) });

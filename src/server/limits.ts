@@ -71,7 +71,7 @@ export function limitErrorOf(error: unknown): GraphQLError | undefined {
 }
 
 /** graphql-js's parser message when `maxTokens` stops it. */
-const TOKEN_LIMIT = /^Syntax Error: Document contains more th[ae]n (\d+) tokens\. Parsing aborted\.$/;
+const TOKEN_LIMIT = /^Syntax Error: Document contains more th(?:at|an) (\d+) tokens\. Parsing aborted\.$/;
 
 /** The tokens-limit error for a parse error that is one, else undefined. */
 export function tokenLimitError(message: string): GraphQLError | undefined {
