@@ -37,8 +37,8 @@ export interface OperationLimits {
 
 /**
  * The defaults, from graphql-armor's (depth 6, aliases 15, tokens 1000, directives 50, cost 5000 in its
- * own units) and Apollo Router's (30 aliases) and from what `examples/` needs (depth 6, 0 aliases, ~300
- * tokens, an estimate of 30 calls at most; test/examples.test.ts runs them under these defaults).
+ * own units) and Apollo Router's (30 aliases) and from what `examples/` needs (depth 5, no aliases, 115
+ * tokens, an estimate of 57 calls at most; test/examples.test.ts runs them under these defaults).
  * `cost` counts upstream calls, not fields: 1000 lets an admin read a page of 100 people with a few
  * upstreams each, and stops one request from costing the upstreams thousands of calls.
  */
