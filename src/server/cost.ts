@@ -6,7 +6,7 @@
  *   per-request loaders, so fields of one object that share a loader (every identity field reads one
  *   identity user) cost it once; fields with arguments cost once per distinct argument set.
  * - A field with a `first` argument multiplies what it contains by `first` (its default when omitted,
- *   its maximum when a variable gives none); a list without one multiplies by its maximum size.
+ *   never more than its maximum); a list without one multiplies by its maximum size.
  * - Each fragment is costed once and reused at every spread, so the estimate is linear in the document.
  *   A fragment spread twice in one selection counts twice (the executor merges the two, the estimate
  *   does not): an estimate may be high, never low.
@@ -158,8 +158,8 @@ export interface CostOptions {
 
 /**
  * The estimate for one operation of `document`, given the request's raw variables. Variables that do
- * not coerce count as not given (a `first` without a value is at its maximum); such an operation is
- * refused before it runs anyway.
+ * not coerce count as not given (their arguments take their defaults); such an operation is refused
+ * before it runs anyway.
  */
 export function estimateCost(
   schema: GraphQLSchema,

@@ -74,14 +74,14 @@ describe('estimating', () => {
     expect(estimate('{ me { devices { model } } }')).toBe(OPERATION_BASE_COST + 3);
   });
 
-  it('multiplies by first, by its default when omitted and by its maximum when a variable gives none', () => {
+  it('multiplies by first, by its default when omitted, and never by more than its maximum', () => {
     expect(estimate('{ users(first: 10) { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 10);
     expect(estimate('{ users { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 20);
     expect(estimate('query($n: Int) { users(first: $n) { nodes { firstName } } }', { n: 7 })).toBe(OPERATION_BASE_COST + 7);
     expect(estimate('query($n: Int) { users(first: $n) { nodes { firstName } } }', {})).toBe(OPERATION_BASE_COST + 20);
     // A variable that does not coerce is as good as absent: the operation is refused before it runs anyway.
     expect(estimate('query($n: Int) { users(first: $n) { nodes { firstName } } }', { n: 'many' })).toBe(OPERATION_BASE_COST + 20);
-    expect(estimate('query($n: Int!) { users(first: $n) { nodes { firstName } } }', {})).toBe(OPERATION_BASE_COST + 100);
+    expect(estimate('query($n: Int = 100) { users(first: $n) { nodes { firstName } } }', {})).toBe(OPERATION_BASE_COST + 100);
     expect(estimate('{ users(first: 5000) { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 100);
   });
 
