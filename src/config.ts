@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UPSTREAM_NAMES, type UpstreamName } from './errors';
 import { DEV_PODERO_ORG_ID, DEV_TOKENS, TOKEN_ENV } from './contracts/dev-defaults';
 import { DEFAULT_BUDGET } from './upstreams/budget';
+import { DEFAULT_LIMITS, type OperationLimits } from './server/limits';
 
 export interface UpstreamConfig {
   /** Origin plus base path. Undefined: start the embedded emulator for it. */
@@ -45,9 +46,13 @@ export interface Config {
   maxUpstreamCalls: number;
   operationTimeoutMs: number;
   maxResponseBytes: number;
-  /** Operation limits. */
-  maxDepth: number;
-  maxAliases: number;
+  /** Static operation limits, checked before any upstream call (OPERATION_TOO_COMPLEX). */
+  limits: OperationLimits;
+  /**
+   * Who may read `/metrics`: with a token, only requests bearing it; with a port, only that separate
+   * listener serves it. In production with neither, `/metrics` is refused.
+   */
+  metrics: { token?: string; port?: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -130,12 +135,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (emulatorPorts !== 'fixed' && emulatorPorts !== 'ephemeral') {
     throw new ConfigError(`EMULATOR_PORTS must be fixed or ephemeral, but got: ${JSON.stringify(env.EMULATOR_PORTS)}`);
   }
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError(`METRICS_TOKEN must be at least 16 characters without spaces, but got ${metricsToken.length} characters`);
+  }
+  const port = int(env, 'PORT', 4000, 0, 65535);
+  const metricsPort = env.METRICS_PORT ? int(env, 'METRICS_PORT', 0, 1, 65535) : undefined;
+  if (metricsPort !== undefined && metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT, but both are ${port}`);
+  }
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent, but got: ${JSON.stringify(env.LOG_LEVEL)}`);
   }
   return {
-    port: int(env, 'PORT', 4000, 0, 65535),
+    port,
     host: env.HOST || '127.0.0.1',
     production,
     upstreams,
@@ -162,8 +176,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUpstreamCalls: int(env, 'MAX_UPSTREAM_CALLS', DEFAULT_BUDGET.maxCalls, 1, 1_000_000),
     operationTimeoutMs: int(env, 'OPERATION_TIMEOUT_MS', DEFAULT_BUDGET.timeoutMs, 100, 600_000),
     maxResponseBytes: int(env, 'MAX_RESPONSE_BYTES', DEFAULT_BUDGET.maxBytes, 1024, 2 ** 31 - 1),
-    maxDepth: int(env, 'MAX_DEPTH', 12, 2, 100),
-    maxAliases: int(env, 'MAX_ALIASES', 30, 1, 1000),
+    limits: {
+      depth: int(env, 'MAX_DEPTH', DEFAULT_LIMITS.depth, 2, 100),
+      aliases: int(env, 'MAX_ALIASES', DEFAULT_LIMITS.aliases, 0, 1000),
+      tokens: int(env, 'MAX_TOKENS', DEFAULT_LIMITS.tokens, 100, 100_000),
+      directives: int(env, 'MAX_DIRECTIVES', DEFAULT_LIMITS.directives, 0, 1000),
+      cost: int(env, 'MAX_COST', DEFAULT_LIMITS.cost, 10, 100_000),
+    },
+    metrics: { token: metricsToken, port: metricsPort },
     logLevel,
   };
 }

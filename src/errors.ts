@@ -15,6 +15,8 @@ export enum ErrorCode {
   REGISTRY_UNAVAILABLE = 'REGISTRY_UNAVAILABLE',
   /** The operation's upstream-call budget, deadline or response-size cap ran out (src/upstreams/budget.ts). */
   BUDGET_EXCEEDED = 'BUDGET_EXCEEDED',
+  /** A static limit (depth, aliases, tokens, directives, estimated cost) refused the operation before it ran. */
+  OPERATION_TOO_COMPLEX = 'OPERATION_TOO_COMPLEX',
 }
 
 /** The five upstreams, by their configuration name. */

@@ -103,8 +103,15 @@ export function idTaken(id: string): GatewayError {
   return new GatewayError(ErrorCode.CONFLICT, `A person with id ${id} already exists`, { reason: 'ID_TAKEN' });
 }
 
-/** Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern. */
-export function likeContains(fragment: string): string {
+/**
+ * Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern. A fragment longer
+ * than an email can be is refused before the registry sees it (SQLite refuses long patterns itself, as
+ * an internal error).
+ */
+export function likeContains(fragment: string, path: string[] = ['filter', 'emailContains']): string {
+  if (typeof fragment !== 'string' || fragment.length > MAX_EMAIL_LENGTH) {
+    throw badInput(path, `expected at most ${MAX_EMAIL_LENGTH} characters (the longest email), but got ${typeof fragment === 'string' ? fragment.length : typeof fragment}`);
+  }
   return `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 

@@ -1,21 +1,24 @@
 /**
  * Apollo Server 5 for the gateway: the schema, error formatting per DESIGN.md's table, the
- * `extensions.upstreamCalls` report, and the operation limits.
+ * `extensions.upstreamCalls` report, and the operation limits (./limits.ts, ./cost.ts).
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { GatewayError } from '../errors';
 import type { GraphContext } from '../graph/context';
-import { maxAliasesRule, maxDepthRule } from './limits';
+import { estimateCost } from './cost';
+import { DEFAULT_LIMITS, limitErrorOf, limitRules, operationTooComplex, tokenLimitError, type OperationLimits } from './limits';
 import type { Logger } from '../lib/logger';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   logger: Logger;
   introspection: boolean;
-  maxDepth: number;
-  maxAliases: number;
+  /** Static limits; each omitted one takes its default (DEFAULT_LIMITS). */
+  limits?: Partial<OperationLimits>;
+  /** Production: validation errors suggest no names ("Did you mean …"). */
+  production?: boolean;
 }
 
 /** Codes produced by graphql-js and Apollo themselves, which keep their meaning. */
@@ -57,17 +60,46 @@ export function variableFieldErrors(message: string): { path: string[]; message:
   return [{ path, message: reason }];
 }
 
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const gateway = gatewayErrorOf(error);
-  if (gateway) return { message: gateway.message, locations: formatted.locations, path: formatted.path, extensions: gateway.toExtensions() };
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && PASS_THROUGH.has(code)) {
-    const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
-    const fieldErrors = code === 'BAD_USER_INPUT' && !extensions.fieldErrors ? variableFieldErrors(formatted.message) : undefined;
-    return { ...formatted, extensions: fieldErrors ? { ...extensions, fieldErrors } : extensions };
-  }
-  // Anything else is a gateway bug (logged by `errorLogPlugin`): show nothing of it.
-  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+/** Longest message of graphql-js's own errors shown to a client: a bad variable is echoed in them. */
+export const MAX_MESSAGE_LENGTH = 300;
+
+/** Cuts a message to `max` characters, keeping its end (where graphql-js says why). */
+export function shorten(message: string, max = MAX_MESSAGE_LENGTH): string {
+  if (message.length <= max) return message;
+  const tail = Math.floor(max / 3);
+  return `${message.slice(0, max - tail - 1)}…${message.slice(-tail)}`;
+}
+
+/** graphql-js's suggestions: `Did you mean "id" or "email"?`, `Did you mean the enum value "ACTIVE"?`. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+export function withoutSuggestions(message: string): string {
+  return message.replace(SUGGESTION, '');
+}
+
+/** Formats every error a client sees (DESIGN.md "Errors"); `errorLogPlugin` logs what it hides. */
+export function formatError(options: { production?: boolean } = {}) {
+  const clean = (message: string): string => shorten(options.production ? withoutSuggestions(message) : message);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const limit = limitErrorOf(error) ?? (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitError(formatted.message) : undefined);
+    if (limit) {
+      const { http: _http, ...extensions } = limit.extensions;
+      return { message: limit.message, locations: formatted.locations, extensions };
+    }
+    const gateway = gatewayErrorOf(error);
+    if (gateway) {
+      return { message: gateway.message, locations: formatted.locations, path: formatted.path, extensions: gateway.toExtensions() };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PASS_THROUGH.has(code)) {
+      const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
+      const message = clean(formatted.message);
+      const fieldErrors = code === 'BAD_USER_INPUT' && !extensions.fieldErrors ? variableFieldErrors(formatted.message)?.map((f) => ({ ...f, message: clean(f.message) })) : undefined;
+      return { ...formatted, message, extensions: fieldErrors ? { ...extensions, fieldErrors } : extensions };
+    }
+    // Anything else is a gateway bug (logged by `errorLogPlugin`): show nothing of it.
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
 }
 
 /**
@@ -88,6 +120,7 @@ const errorLogPlugin: ApolloServerPlugin<GraphContext> = {
           }
           const code = error.extensions?.code;
           if (typeof code === 'string' && PASS_THROUGH.has(code)) continue;
+          if (limitErrorOf(error)) continue;
           const original = error.originalError ?? error;
           contextValue.logger.error({ path: error.path, error: original.message }, 'internal error in resolver');
         }
@@ -109,7 +142,26 @@ const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
   },
 };
 
+/**
+ * Refuses an operation whose estimated upstream calls exceed `max`, once its variables are known and
+ * before anything runs (a `first: $n` counts as `$n`).
+ */
+function costLimitPlugin(max: number): ApolloServerPlugin<GraphContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return;
+          const cost = estimateCost(schema, document, operation, request.variables);
+          if (cost > max) throw operationTooComplex('cost', cost, max);
+        },
+      };
+    },
+  };
+}
+
 export function createApollo(options: ApolloOptions): ApolloServer<GraphContext> {
+  const limits: OperationLimits = { ...DEFAULT_LIMITS, ...options.limits };
   return new ApolloServer<GraphContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -118,10 +170,11 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     // exit before the registry closes.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    formatError,
-    validationRules: [maxDepthRule(options.maxDepth), maxAliasesRule(options.maxAliases)],
+    formatError: formatError({ production: options.production }),
+    parseOptions: { maxTokens: limits.tokens },
+    validationRules: limitRules(limits),
     // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.
-    plugins: [upstreamCallsPlugin, errorLogPlugin, ApolloServerPluginLandingPageDisabled()],
+    plugins: [upstreamCallsPlugin, errorLogPlugin, costLimitPlugin(limits.cost), ApolloServerPluginLandingPageDisabled()],
     logger: {
       debug: (m) => options.logger.debug(String(m)),
       info: (m) => options.logger.info(String(m)),

@@ -16,6 +16,7 @@ import { metricsRegistry } from '../upstreams/metrics';
 import type { UpstreamClientOptions } from '../upstreams/types';
 import { createApollo } from './apollo';
 import { createHttpServer, type HttpServer } from './http';
+import type { OperationLimits } from './limits';
 import type { Logger } from '../lib/logger';
 
 export interface GatewayOptions {
@@ -27,8 +28,6 @@ export interface GatewayOptions {
   logger: Logger;
   introspection?: boolean;
   concurrency?: number;
-  maxDepth?: number;
-  maxAliases?: number;
   client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError' | 'cooldowns'>;
   /** Each operation's upstream calls, deadline and response bytes; defaults `DEFAULT_BUDGET`. */
   budget?: Partial<BudgetLimits>;
@@ -36,6 +35,12 @@ export interface GatewayOptions {
   redisUrl?: string;
   /** Where cooldowns are kept, instead of the store `redisUrl` chooses (tests). The caller closes it. */
   cooldowns?: CooldownStore;
+  /** Static operation limits; each omitted one takes its default. */
+  limits?: Partial<OperationLimits>;
+  /** Production: no "Did you mean" in validation errors, and /metrics only with a token or on its own port. */
+  production?: boolean;
+  /** `/metrics` access: a bearer token, and/or a separate port (0: any free port). */
+  metrics?: { token?: string; port?: number };
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
 }
 
@@ -70,8 +75,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     schema: buildSchema(),
     logger,
     introspection: options.introspection ?? true,
-    maxDepth: options.maxDepth ?? 12,
-    maxAliases: options.maxAliases ?? 30,
+    limits: options.limits,
+    production: options.production,
   });
   await apollo.start();
   let draining = false;
@@ -80,6 +85,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     context: createContextFactory(deps),
     logger,
     graphiql: options.graphiql,
+    production: options.production,
+    metricsToken: options.metrics?.token,
+    metricsPort: options.metrics?.port,
     // Ready means "this process can serve" (DESIGN.md "Health, replicas and shutdown"): the registry
     // answers a real query within 1 s and the process is not draining. Breakers and cooldowns are in the
     // body for operators but never make it 503: partial answers are the product, and one upstream's

@@ -2,10 +2,15 @@
  * The gateway's HTTP surface on node:http: `/graphql` (Apollo Server 5, GraphQL over HTTP, POST and GET),
  * GraphiQL for browsers, `/healthz`, `/readyz` and `/metrics`. Apollo knows no transport here: this module
  * only translates node requests into `executeHTTPGraphQLRequest` calls and back.
+ *
+ * Every refusal of its own is JSON with a code (`{"errors":[{"message","extensions":{"code"}}]}`), even
+ * those node's HTTP parser makes (431, 400: the 'clientError' event). Bodies are strict: POST takes
+ * `application/json` or `application/graphql-response+json` (415 otherwise), in UTF-8 (400 for any
+ * invalid byte, never silently replaced).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../lib/logger';
 
@@ -22,15 +27,42 @@ export interface HttpOptions<C extends BaseContext> {
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
   /** Largest accepted request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Production: `/metrics` is refused on the main port unless a token or a metrics port is configured. */
+  production?: boolean;
+  /** `/metrics` answers only requests with `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** `/metrics` is served on this port (0: any free one) by a listener of its own, and not on the main port. */
+  metricsPort?: number;
 }
 
 export interface HttpServer {
   server: http.Server;
+  /** The separate `/metrics` listener, when `metricsPort` is set. */
+  metricsServer?: http.Server;
+  /** Its origin once listening. */
+  readonly metricsUrl?: string;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string | 'too-large'> {
+/** The codes of the HTTP layer's own refusals (README's error table). */
+export type HttpErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'REQUEST_HEADER_FIELDS_TOO_LARGE'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** The media types a POST body may have. */
+const BODY_TYPES = new Set(['application/json', 'application/graphql-response+json']);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -40,15 +72,63 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string | 't
       if (size > limit) over = true;
       if (!over) chunks.push(c);
     });
-    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function errorBody(code: HttpErrorCode, message: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
+}
+
+function sendError(res: http.ServerResponse, status: number, code: HttpErrorCode, message: string, headers: Record<string, string> = {}): void {
+  const text = errorBody(code, message);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+/**
+ * node's HTTP parser refuses some requests before any handler runs (headers over its limit, malformed
+ * request lines); its own answer has no body. This writes the same status with a JSON body and a code.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message]: [number, string, HttpErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers are larger than the server accepts']
+      : [400, 'Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP/1.1'];
+  const body = errorBody(code, message);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Compares secrets in constant time (their digests, so lengths do not leak either). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** True when every parameter of a query string decodes as UTF-8. */
+function validQueryString(search: string): boolean {
+  for (const part of search.replace(/^\?/, '').split('&')) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 function wantsHtml(req: http.IncomingMessage): boolean {
@@ -62,32 +142,52 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const { logger } = options;
 
+  /** Reads a POST body: JSON in UTF-8 of an accepted media type, or why not (the answer is sent). */
+  const postBody = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<{ body: unknown } | undefined> => {
+    const [mediaType = '', ...params] = String(req.headers['content-type'] ?? '').split(';').map((p) => p.trim().toLowerCase());
+    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    if (!BODY_TYPES.has(mediaType) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
+      req.resume();
+      sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `POST /graphql takes a JSON body in UTF-8 (content-type: application/json), but got content-type ${JSON.stringify(String(req.headers['content-type'] ?? '')).slice(0, 100)}`, { accept: 'application/json' });
+      return undefined;
+    }
+    const raw = await readBody(req, maxBody);
+    if (raw === 'too-large') {
+      sendError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`);
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      sendError(res, 400, 'BAD_REQUEST', 'Request body is not valid UTF-8');
+      return undefined;
+    }
+    try {
+      return { body: text.length ? JSON.parse(text) : undefined };
+    } catch {
+      sendError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
+      return undefined;
+    }
+  };
+
   const graphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'POST') {
-      sendJson(res, 405, { errors: [{ message: `Method ${req.method} is not allowed on /graphql; use POST or GET`, extensions: { code: 'METHOD_NOT_ALLOWED' } }] }, { allow: 'GET, POST' });
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', `Method ${req.method} is not allowed on /graphql; use POST or GET`, { allow: 'GET, POST' });
       return;
     }
-    const raw = req.method === 'POST' ? await readBody(req, maxBody) : '';
-    if (raw === 'too-large') {
-      sendJson(res, 413, { errors: [{ message: `Request body is larger than ${maxBody} bytes`, extensions: { code: 'BAD_REQUEST' } }] });
+    if (!validQueryString(url.search)) {
+      sendError(res, 400, 'BAD_REQUEST', 'The query string is not valid percent-encoded UTF-8');
       return;
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const read = await postBody(req, res);
+      if (!read) return;
+      body = read.body;
     }
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    let body: unknown = undefined;
-    const type = headers.get('content-type') ?? '';
-    if (req.method === 'POST') {
-      if (type.includes('json')) {
-        try {
-          body = raw.length ? JSON.parse(raw) : undefined;
-        } catch {
-          sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-          return;
-        }
-      } else {
-        body = raw;
-      }
-    }
     const result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
       context: () => options.context({ headers: req.headers, requestId }),
@@ -118,10 +218,11 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
       return sendJson(res, ready ? 200 : 503, body);
     }
     if (url.pathname === '/metrics') {
-      const m = await options.metrics();
-      res.writeHead(200, { 'content-type': m.contentType });
-      res.end(m.body);
-      return;
+      if (options.metricsPort !== undefined) return sendError(res, 404, 'NOT_FOUND', 'Metrics are served on the metrics port (METRICS_PORT), not here');
+      if (options.metricsToken === undefined && options.production) {
+        return sendError(res, 403, 'FORBIDDEN', 'Metrics are not served in production without METRICS_TOKEN or METRICS_PORT');
+      }
+      return serveMetrics(req, res);
     }
     if (options.graphiql && (url.pathname === '/graphiql' || url.pathname.startsWith('/graphiql/') || (url.pathname === '/graphql' && wantsHtml(req)))) {
       const asset = await options.graphiql(url.pathname === '/graphql' ? '/graphiql' : url.pathname);
@@ -132,7 +233,26 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
       }
     }
     if (url.pathname === '/graphql') return graphql(req, res, url, requestId);
-    sendJson(res, 404, { error: `No route for ${req.method} ${url.pathname}; the API is at /graphql` });
+    sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname.slice(0, 200)}; the API is at /graphql`);
+  };
+
+  /** `/metrics` itself, behind the token when one is configured. */
+  const serveMetrics = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (options.metricsToken !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+      if (!match || !sameSecret(match[1]!, options.metricsToken)) {
+        return sendError(res, 401, 'UNAUTHENTICATED', 'Metrics need Authorization: Bearer <METRICS_TOKEN>', { 'www-authenticate': 'Bearer realm="metrics"' });
+      }
+    }
+    const m = await options.metrics();
+    res.writeHead(200, { 'content-type': m.contentType });
+    res.end(m.body);
+  };
+
+  const failed = (res: http.ServerResponse, log: Logger = logger) => (err: unknown) => {
+    log.error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled request failure');
+    if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    else res.destroy();
   };
 
   const server = http.createServer((req, res) => {
@@ -140,31 +260,51 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     // Every line logged for this request carries its id.
     const log = logger.child({ requestId });
-    handle(req, res, requestId, log).catch((err: unknown) => {
-      log.error({ error: (err as Error).message }, 'unhandled request failure');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.destroy();
-    });
+    handle(req, res, requestId, log).catch(failed(res, log));
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError);
+
+  const metricsServer =
+    options.metricsPort === undefined
+      ? undefined
+      : http.createServer((req, res) => {
+          const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+          if (path !== '/metrics') return sendError(res, 404, 'NOT_FOUND', 'This port serves only /metrics');
+          serveMetrics(req, res).catch(failed(res));
+        });
+  metricsServer?.on('clientError', answerClientError);
+  let metricsUrl: string | undefined;
+
+  const listenOn = (s: http.Server, port: number, host: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, host, () => {
+        s.off('error', reject);
+        const addr = s.address() as AddressInfo;
+        resolve(`http://${host}:${addr.port}`);
+      });
+    });
+  const closeOne = (s: http.Server): Promise<void> =>
+    new Promise((resolve) => {
+      if (!s.listening) return resolve();
+      s.closeAllConnections();
+      s.close(() => resolve());
+    });
 
   return {
     server,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const addr = server.address() as AddressInfo;
-          resolve(`http://${host}:${addr.port}`);
-        });
-      });
+    metricsServer,
+    get metricsUrl() {
+      return metricsUrl;
     },
-    close() {
-      return new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+    async listen(port, host) {
+      const origin = await listenOn(server, port, host);
+      if (metricsServer) metricsUrl = await listenOn(metricsServer, options.metricsPort!, host);
+      return origin;
+    },
+    async close() {
+      await Promise.all([closeOne(server), metricsServer ? closeOne(metricsServer) : Promise.resolve()]);
     },
   };
 }

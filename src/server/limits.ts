@@ -1,59 +1,123 @@
 /**
- * Operation limits, as GraphQL validation rules: a maximum selection depth and a maximum number of
- * aliased fields. They stop one request from fanning out into thousands of upstream calls.
+ * Static operation limits (DESIGN.md "Limits, budgets and failing upstreams"), all checked before any
+ * upstream call and all in time linear in the document:
+ *
+ * - depth, aliases and directives: graphql-armor's validation rules. Each computes a fragment once and
+ *   reuses the result at every spread (verified in test/server/limits.test.ts on a document whose
+ *   fragments each spread the next twice), and aliases and directives are counted with spreads expanded:
+ *   a fragment of 10 aliases spread 20 times counts 200.
+ * - tokens: graphql-js's own parser option `maxTokens`, which stops parsing at the first token over it
+ *   (graphql-armor's Apollo plugin for tokens parses every document a second time and throws from a hook
+ *   Apollo reports as an internal error, so the parser's option is used instead).
+ * - the estimated upstream-call cost: `./cost.ts`, checked once the variables are known.
+ *
+ * Over a limit the answer is `OPERATION_TOO_COMPLEX` with `extensions.limit` (which one), `cost` (what
+ * the operation has) and `max`, HTTP 400.
  */
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import { ErrorCode } from '../errors';
 
-function depthOf(set: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, seen: Set<string>): number {
-  if (!set) return 0;
-  let max = 0;
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) {
-      if (sel.name.value.startsWith('__')) continue;
-      max = Math.max(max, 1 + depthOf(sel.selectionSet, fragments, seen));
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      max = Math.max(max, depthOf(sel.selectionSet, fragments, seen));
-    } else {
-      const name = sel.name.value;
-      const frag = fragments[name];
-      if (!frag || seen.has(name)) continue;
-      seen.add(name);
-      max = Math.max(max, depthOf(frag.selectionSet, fragments, seen));
-      seen.delete(name);
-    }
+export type LimitName = 'depth' | 'aliases' | 'tokens' | 'directives' | 'cost';
+
+export interface OperationLimits {
+  /** Deepest field nesting (fragments flattened; `{ me { id } }` is 2). */
+  depth: number;
+  /** Aliased fields, with fragment spreads expanded. */
+  aliases: number;
+  /** Lexical tokens of the document (punctuation, names, values; comments are not tokens). */
+  tokens: number;
+  /** Directives, with fragment spreads expanded. */
+  directives: number;
+  /** Estimated upstream calls (`./cost.ts`). */
+  cost: number;
+}
+
+/**
+ * The defaults, from graphql-armor's (depth 6, aliases 15, tokens 1000, directives 50, cost 5000 in its
+ * own units) and Apollo Router's (30 aliases) and from what `examples/` needs (depth 5, no aliases, 115
+ * tokens, an estimate of 57 calls at most; test/examples.test.ts runs them under these defaults).
+ * `cost` counts upstream calls, not fields: 1000 lets an admin read a page of 100 people with a few
+ * upstreams each, and stops one request from costing the upstreams thousands of calls.
+ */
+export const DEFAULT_LIMITS: OperationLimits = { depth: 10, aliases: 15, tokens: 1000, directives: 50, cost: 1000 };
+
+const WHAT: Record<LimitName, string> = {
+  depth: 'is nested %c levels deep',
+  aliases: 'uses %c aliases (fragment spreads expanded)',
+  tokens: 'has more than %m tokens',
+  directives: 'uses %c directives (fragment spreads expanded)',
+  cost: 'would cost an estimated %c upstream calls',
+};
+
+/** The error every limit answers with. `cost` is what the operation has (for tokens: where parsing stopped). */
+export function operationTooComplex(limit: LimitName, cost: number, max: number): GraphQLError {
+  const what = WHAT[limit].replace('%c', String(cost)).replace('%m', String(max));
+  return new GraphQLError(`The operation ${what}; the ${limit} limit is ${max}. Split it into smaller operations.`, {
+    extensions: { code: ErrorCode.OPERATION_TOO_COMPLEX, limit, cost, max, http: { status: 400 } },
+  });
+}
+
+/** Finds the limit error behind Apollo's wrapping (its ValidationError keeps ours as `originalError`). */
+export function limitErrorOf(error: unknown): GraphQLError | undefined {
+  let e: unknown = error;
+  for (let i = 0; i < 3 && e instanceof GraphQLError; i++) {
+    if (e.extensions?.code === ErrorCode.OPERATION_TOO_COMPLEX && typeof e.extensions.limit === 'string') return e;
+    e = e.originalError;
   }
-  return max;
+  return undefined;
 }
 
-export function maxDepthRule(limit: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments: Record<string, FragmentDefinitionNode> = {};
-    for (const def of context.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-    return {
-      OperationDefinition(node) {
-        const depth = depthOf(node.selectionSet, fragments, new Set());
-        if (depth > limit) {
-          context.reportError(new GraphQLError(`Operation is ${depth} levels deep; the limit is ${limit}.`, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
-        }
-      },
-    };
-  };
+/** graphql-js's parser message when `maxTokens` stops it. */
+const TOKEN_LIMIT = /^Syntax Error: Document contains more th(?:at|an) (\d+) tokens\. Parsing aborted\.$/;
+
+/** The tokens-limit error for a parse error that is one, else undefined. */
+export function tokenLimitError(message: string): GraphQLError | undefined {
+  const match = TOKEN_LIMIT.exec(message);
+  if (!match) return undefined;
+  const max = Number(match[1]);
+  return operationTooComplex('tokens', max + 1, max);
 }
 
-export function maxAliasesRule(limit: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    let count = 0;
-    return {
-      Field(node) {
-        if (node.alias) count++;
-      },
-      Document: {
-        leave(node) {
-          if (count > limit) {
-            context.reportError(new GraphQLError(`Operation uses ${count} aliases; the limit is ${limit}.`, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
-          }
+/** graphql-armor reports what it found only inside its message ("…limit of 10 exceeded, found 12."). */
+const FOUND = /found (\d+)\.?$/;
+
+type ArmorRule = (options: {
+  n: number;
+  propagateOnRejection: boolean;
+  exposeLimits: boolean;
+  onReject: ((ctx: ValidationContext | null, error: GraphQLError) => void)[];
+  flattenFragments?: boolean;
+  ignoreIntrospection?: boolean;
+}) => (context: ValidationContext) => object;
+
+/** One armor rule whose rejection is reported as ours, with the count armor found. */
+function armored(limit: LimitName, max: number, rule: ArmorRule, extra: { flattenFragments?: boolean; ignoreIntrospection?: boolean } = {}): ValidationRule {
+  return (context) => {
+    const visitor = rule({
+      n: max,
+      exposeLimits: true,
+      propagateOnRejection: false,
+      ...extra,
+      onReject: [
+        (_ctx, error) => {
+          const found = FOUND.exec(error.message);
+          context.reportError(operationTooComplex(limit, found ? Number(found[1]) : max + 1, max));
         },
-      },
-    };
+      ],
+    })(context);
+    return visitor as ReturnType<ValidationRule>;
   };
+}
+
+/** The validation rules for depth, aliases and directives. */
+export function limitRules(limits: Pick<OperationLimits, 'depth' | 'aliases' | 'directives'>): ValidationRule[] {
+  return [
+    // Fragments flattened: a spread is no level of its own, only the fields in it are.
+    armored('depth', limits.depth, maxDepthRule as ArmorRule, { flattenFragments: true, ignoreIntrospection: true }),
+    armored('aliases', limits.aliases, maxAliasesRule as ArmorRule),
+    armored('directives', limits.directives, maxDirectivesRule as ArmorRule),
+  ];
 }

@@ -74,8 +74,9 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     logger,
     introspection: config.introspection,
     concurrency: config.upstreamConcurrency,
-    maxDepth: config.maxDepth,
-    maxAliases: config.maxAliases,
+    limits: config.limits,
+    production: config.production,
+    metrics: config.metrics,
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
     budget: { maxCalls: config.maxUpstreamCalls, timeoutMs: config.operationTimeoutMs, maxBytes: config.maxResponseBytes },
     redisUrl: config.redisUrl,
@@ -94,6 +95,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   say('');
   say(`usergraph is ready in ${Math.round(performance.now() - started)} ms`);
   say(`  GraphQL   ${origin}/graphql${config.graphiql ? '   (open it in a browser for GraphiQL)' : ''}`);
+  if (gateway.http.metricsUrl) say(`  metrics   ${gateway.http.metricsUrl}/metrics   (METRICS_PORT)`);
   say(`  registry  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite ${config.sqlitePath}`}`);
   if (firstSync) say(`            ${firstSync}`);
   if (emulators) {
