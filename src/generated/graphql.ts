@@ -347,6 +347,26 @@ export type IdentityAccountOptions = {
   internal?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/**
+ * The person's subscription to this platform in the identity API. Named `IdentitySubscription`, not
+ * `Subscription`, so that no tool takes it for a subscription root (this API has none).
+ */
+export type IdentitySubscription = Node & {
+  __typename?: 'IdentitySubscription';
+  /** The accounts under this subscription. */
+  accounts: Array<Account>;
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Opaque global id. */
+  id: Scalars['ID']['output'];
+  /** Whether it is in force. */
+  status: SubscriptionStatus;
+  /** The identity API's subscription id (UUID). */
+  subscriptionId: Scalars['ID']['output'];
+  /** When it last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /** A solar inverter (with or without battery). */
 export type Inverter = Device & Node & {
   __typename?: 'Inverter';
@@ -801,23 +821,6 @@ export type SiteAttribute = {
   textValue: Maybe<Scalars['String']['output']>;
 };
 
-/** The person's subscription to this platform in the identity API. */
-export type Subscription = Node & {
-  __typename?: 'Subscription';
-  /** The accounts under this subscription. */
-  accounts: Array<Account>;
-  /** When it was created. */
-  createdAt: Scalars['DateTime']['output'];
-  /** Opaque global id. */
-  id: Scalars['ID']['output'];
-  /** Whether it is in force. */
-  status: SubscriptionStatus;
-  /** The identity API's subscription id (UUID). */
-  subscriptionId: Scalars['ID']['output'];
-  /** When it last changed. */
-  updatedAt: Scalars['DateTime']['output'];
-};
-
 /** Status of a subscription or of one of its accounts. */
 export type SubscriptionStatus =
   /** In force. */
@@ -962,7 +965,7 @@ export type User = Node & {
   /** Account status (identity). */
   status: Maybe<UserStatus>;
   /** The subscription to this platform, or null when there is none (identity). */
-  subscription: Maybe<Subscription>;
+  subscription: Maybe<IdentitySubscription>;
   /** When the identity user last changed. */
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
@@ -1163,10 +1166,10 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( EntryModel )
     | ( ExpenseModel )
     | ( DeviceModel )
+    | ( SubscriptionModel )
     | ( DeviceModel )
     | ( ProjectModel )
     | ( SiteModel )
-    | ( SubscriptionModel )
     | ( UserModel )
   ;
 };
@@ -1200,6 +1203,7 @@ export type ResolversTypes = {
   HeatPump: ResolverTypeWrapper<DeviceModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IdentityAccountOptions: IdentityAccountOptions;
+  IdentitySubscription: ResolverTypeWrapper<SubscriptionModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Inverter: ResolverTypeWrapper<DeviceModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1226,7 +1230,6 @@ export type ResolversTypes = {
   Site: ResolverTypeWrapper<SiteModel>;
   SiteAttribute: ResolverTypeWrapper<SiteAttributeModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Subscription: ResolverTypeWrapper<SubscriptionModel>;
   SubscriptionStatus: SubscriptionStatus;
   TeamMemberActionPayload: ResolverTypeWrapper<Omit<TeamMemberActionPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
   TeamMemberState: TeamMemberState;
@@ -1272,6 +1275,7 @@ export type ResolversParentTypes = {
   HeatPump: DeviceModel;
   ID: Scalars['ID']['output'];
   IdentityAccountOptions: IdentityAccountOptions;
+  IdentitySubscription: SubscriptionModel;
   Int: Scalars['Int']['output'];
   Inverter: DeviceModel;
   Mutation: Record<PropertyKey, never>;
@@ -1295,7 +1299,6 @@ export type ResolversParentTypes = {
   Site: SiteModel;
   SiteAttribute: SiteAttributeModel;
   String: Scalars['String']['output'];
-  Subscription: SubscriptionModel;
   TeamMemberActionPayload: Omit<TeamMemberActionPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
   TimesheetAccountOptions: TimesheetAccountOptions;
   UpdateUserInput: UpdateUserInput;
@@ -1454,6 +1457,16 @@ export type HeatPumpResolvers<ContextType = GraphContext, ParentType extends Res
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type IdentitySubscriptionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['IdentitySubscription'] = ResolversParentTypes['IdentitySubscription']> = {
+  accounts?: Resolver<Array<ResolversTypes['Account']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SubscriptionStatus'], ParentType, ContextType>;
+  subscriptionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type InverterResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Inverter'] = ResolversParentTypes['Inverter']> = {
   actionNeeded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   actions?: Resolver<Array<ResolversTypes['DeviceAction']>, ParentType, ContextType>;
@@ -1489,7 +1502,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
 };
 
 export type NodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'AccessToken' | 'Account' | 'ElectricVehicle' | 'Entry' | 'Expense' | 'HeatPump' | 'Inverter' | 'Project' | 'Site' | 'Subscription' | 'User', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AccessToken' | 'Account' | 'ElectricVehicle' | 'Entry' | 'Expense' | 'HeatPump' | 'IdentitySubscription' | 'Inverter' | 'Project' | 'Site' | 'User', ParentType, ContextType>;
 };
 
 export type NotificationGroupResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['NotificationGroup'] = ResolversParentTypes['NotificationGroup']> = {
@@ -1607,15 +1620,6 @@ export type SiteAttributeResolvers<ContextType = GraphContext, ParentType extend
   textValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
-export type SubscriptionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
-  accounts?: SubscriptionResolver<Array<ResolversTypes['Account']>, "accounts", ParentType, ContextType>;
-  createdAt?: SubscriptionResolver<ResolversTypes['DateTime'], "createdAt", ParentType, ContextType>;
-  id?: SubscriptionResolver<ResolversTypes['ID'], "id", ParentType, ContextType>;
-  status?: SubscriptionResolver<ResolversTypes['SubscriptionStatus'], "status", ParentType, ContextType>;
-  subscriptionId?: SubscriptionResolver<ResolversTypes['ID'], "subscriptionId", ParentType, ContextType>;
-  updatedAt?: SubscriptionResolver<ResolversTypes['DateTime'], "updatedAt", ParentType, ContextType>;
-};
-
 export type TeamMemberActionPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['TeamMemberActionPayload'] = ResolversParentTypes['TeamMemberActionPayload']> = {
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 };
@@ -1654,7 +1658,7 @@ export type UserResolvers<ContextType = GraphContext, ParentType extends Resolve
   sites?: Resolver<Maybe<Array<ResolversTypes['Site']>>, ParentType, ContextType, RequireFields<UserSitesArgs, 'extended'>>;
   state?: Resolver<Maybe<ResolversTypes['TeamMemberState']>, ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['UserStatus']>, ParentType, ContextType>;
-  subscription?: Resolver<Maybe<ResolversTypes['Subscription']>, ParentType, ContextType>;
+  subscription?: Resolver<Maybe<ResolversTypes['IdentitySubscription']>, ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1696,6 +1700,7 @@ export type Resolvers<ContextType = GraphContext> = {
   ExpenseConnection?: ExpenseConnectionResolvers<ContextType>;
   ExpenseEdge?: ExpenseEdgeResolvers<ContextType>;
   HeatPump?: HeatPumpResolvers<ContextType>;
+  IdentitySubscription?: IdentitySubscriptionResolvers<ContextType>;
   Inverter?: InverterResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
@@ -1714,7 +1719,6 @@ export type Resolvers<ContextType = GraphContext> = {
   RevokeAccessTokensPayload?: RevokeAccessTokensPayloadResolvers<ContextType>;
   Site?: SiteResolvers<ContextType>;
   SiteAttribute?: SiteAttributeResolvers<ContextType>;
-  Subscription?: SubscriptionResolvers<ContextType>;
   TeamMemberActionPayload?: TeamMemberActionPayloadResolvers<ContextType>;
   UpstreamAccount?: UpstreamAccountResolvers<ContextType>;
   UpstreamOutcome?: UpstreamOutcomeResolvers<ContextType>;

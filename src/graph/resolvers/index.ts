@@ -8,14 +8,14 @@ import type { GraphContext } from '../context';
 import { Query } from './Query';
 import { UpstreamAccount, User } from './User';
 import { Node } from './node';
-import { Account, Subscription, UserIdentityFields } from './identity';
+import { Account, IdentitySubscription, UserIdentityFields } from './identity';
 import { NotificationGroups, PayoutMethod, UserEvenergyFields } from './evenergy';
 import { AccessToken, Site, SiteAttribute, UserVrmFields } from './vrm';
 import { Address, Device, DeviceAction, ElectricVehicle, HeatPump, Inverter, UserPoderoFields } from './podero';
 import { Entry, Expense, Project, UserTimesheetFields } from './timesheet';
 import { Mutation, VrmQueries } from './mutations/index';
 
-const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
+export const resolvers: Resolvers<GraphContext> = {
   DateTime: DateTimeScalar,
   Date: DateScalar,
   EmailAddress: EmailAddressScalar,
@@ -24,6 +24,7 @@ const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
   Node,
   User: { ...User, ...UserIdentityFields, ...UserEvenergyFields, ...UserVrmFields, ...UserPoderoFields, ...UserTimesheetFields },
   UpstreamAccount,
+  IdentitySubscription,
   Account,
   NotificationGroups,
   PayoutMethod,
@@ -40,6 +41,3 @@ const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
   Expense,
   Project,
 };
-
-/** `Subscription` is merged untyped by codegen's standard: see the note in identity.ts. */
-export const resolvers = { ...typed, Subscription };

@@ -47,10 +47,10 @@ export async function resolveNode(ctx: GraphContext, decoded: DecodedId): Promis
   if (!localId) throw new GatewayError(ErrorCode.BAD_USER_INPUT, `not a valid ${decoded.type} id`, { fieldErrors: [{ path: ['id'], message: 'not a valid global id' }] });
 
   switch (decoded.type) {
-    case 'Subscription': {
+    case 'IdentitySubscription': {
       const user = await identityUserOf(ctx, person);
       const sub = user?.subscription?.id === localId ? user.subscription : null;
-      return tag('Subscription', sub && { ...sub, personId });
+      return tag('IdentitySubscription', sub && { ...sub, personId });
     }
     case 'Account': {
       const user = await identityUserOf(ctx, person);
