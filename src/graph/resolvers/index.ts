@@ -10,7 +10,7 @@ import { UpstreamAccount, User } from './User';
 import { Node } from './node';
 import { Account, IdentitySubscription, UserIdentityFields } from './identity';
 import { NotificationGroups, PayoutMethod, UserEvenergyFields } from './evenergy';
-import { AccessToken, Site, SiteAttribute, UserVrmFields } from './vrm';
+import { AccessToken, AddSitePayload, Site, SiteAttribute, UserVrmFields } from './vrm';
 import { Address, Device, DeviceAction, ElectricVehicle, HeatPump, Inverter, UserPoderoFields } from './podero';
 import { Entry, Expense, Project, UserTimesheetFields } from './timesheet';
 import { Mutation, VrmQueries } from './mutations/index';
@@ -31,6 +31,7 @@ export const resolvers: Resolvers<GraphContext> = {
   AccessToken,
   Site,
   SiteAttribute,
+  AddSitePayload,
   Address,
   Device,
   HeatPump,

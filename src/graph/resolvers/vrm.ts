@@ -5,12 +5,12 @@
  * its owner calls with that token.
  */
 import { ErrorCode, GatewayError } from '../../errors';
-import type { AccessTokenResolvers, SiteAttributeResolvers, SiteResolvers, UserResolvers } from '../../generated/graphql';
+import type { AccessTokenResolvers, AddSitePayloadResolvers, SiteAttributeResolvers, SiteResolvers, UserResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
 import { accountOf, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import { toGlobalId } from '../ids';
-import type { AccessTokenModel, SiteAttributeModel, SiteModel } from '../models';
+import type { AccessTokenModel, AddSitePayloadModel, SiteAttributeModel, SiteModel } from '../models';
 
 /** True when the request carries a VRM token and the person is the viewer's own. */
 async function ownVrmToken(ctx: GraphContext, person: Person): Promise<boolean> {
@@ -96,4 +96,16 @@ export const SiteAttribute: SiteAttributeResolvers<GraphContext, SiteAttributeMo
   formattedValue: (a) => a.formattedValue,
   rawValue: (a) => (a.rawValue === null ? null : String(a.rawValue)),
   textValue: (a) => a.textValue,
+};
+
+/** `addSite`'s answer: the site is read with the service credential, as `sites(siteId:)` reads it, only when selected. */
+export const AddSitePayload: AddSitePayloadResolvers<GraphContext, AddSitePayloadModel> = {
+  siteId: (p) => p.siteId,
+  user: (p) => p.person,
+  async site(p, _args, ctx) {
+    if (!/^\d+$/.test(p.siteId)) return null;
+    const sites = await ctx.loaders.sites.load({ accountId: p.vrmAccountId, extended: false, siteId: Number(p.siteId) });
+    const site = sites.find((s) => s.id === p.siteId);
+    return site ? { ...site, personId: p.person.id, vrmAccountId: p.vrmAccountId } : null;
+  },
 };
