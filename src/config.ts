@@ -41,6 +41,8 @@ export interface Config {
   /** Operation limits. */
   maxDepth: number;
   maxAliases: number;
+  /** Operations accepted in one batched request (a JSON array); 1 refuses batches. */
+  maxBatch: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -145,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstreamConcurrency: int(env, 'UPSTREAM_CONCURRENCY', 8, 1, 256),
     maxDepth: int(env, 'MAX_DEPTH', 12, 2, 100),
     maxAliases: int(env, 'MAX_ALIASES', 30, 1, 1000),
+    maxBatch: int(env, 'MAX_BATCH', 10, 1, 100),
     logLevel,
   };
 }

@@ -27,6 +27,8 @@ export interface GatewayOptions {
   concurrency?: number;
   maxDepth?: number;
   maxAliases?: number;
+  /** Operations per batched request (MAX_BATCH). Default 10. */
+  maxBatch?: number;
   client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError'>;
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
 }
@@ -57,6 +59,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     introspection: options.introspection ?? true,
     maxDepth: options.maxDepth ?? 12,
     maxAliases: options.maxAliases ?? 30,
+    maxBatch: options.maxBatch ?? 10,
   });
   await apollo.start();
   const http = createHttpServer({
@@ -64,6 +67,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     context: createContextFactory(deps),
     logger,
     graphiql: options.graphiql,
+    maxBatch: options.maxBatch ?? 10,
     async readiness() {
       let registryOk = true;
       try {

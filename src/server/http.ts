@@ -22,6 +22,8 @@ export interface HttpOptions<C extends BaseContext> {
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
   /** Largest accepted request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Operations accepted in one batched request (a JSON array). Default 1. */
+  maxBatch?: number;
 }
 
 export interface HttpServer {
@@ -87,6 +89,11 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
       } else {
         body = raw;
       }
+    }
+    const maxBatch = options.maxBatch ?? 1;
+    if (Array.isArray(body) && maxBatch > 1 && body.length > maxBatch) {
+      sendJson(res, 400, { errors: [{ message: `A batch may hold at most ${maxBatch} operations (MAX_BATCH), but this one holds ${body.length}`, extensions: { code: 'BAD_REQUEST' } }] });
+      return;
     }
     const result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },

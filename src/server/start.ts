@@ -69,6 +69,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     concurrency: config.upstreamConcurrency,
     maxDepth: config.maxDepth,
     maxAliases: config.maxAliases,
+    maxBatch: config.maxBatch,
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
     graphiql: config.graphiql
       ? await createGraphiqlAssets({
