@@ -1,13 +1,14 @@
 /**
  * urql (6) with Graphcache (9) for this gateway, as the README shows it (`// #region readme-…`).
  * Graphcache needs to be told which types have no `id` (`keys` returning null: stored inside their
- * parent, without Graphcache's "no key" warning), which concrete types implement `Node` and `Device`
- * (`possibleTypes`, generated), and which fields are Relay connections (`relayPagination`).
+ * parent, without Graphcache's "no key" warning), the schema (generated introspection: which concrete
+ * types implement `Node` and `Device`, so a fragment on `HeatPump` is not written for an
+ * `ElectricVehicle`), and which fields are Relay connections (`relayPagination`).
  */
 import { Client, fetchExchange } from '@urql/core';
 import { cacheExchange, type CacheExchangeOpts, type KeyingConfig, type ResolverConfig } from '@urql/exchange-graphcache';
 import { relayPagination } from '@urql/exchange-graphcache/extras';
-import generated from '../src/generated/possible-types';
+import schema from '../src/generated/introspection';
 import { CONNECTIONS, ID_LESS_TYPES } from './cache-shape';
 
 /** Graphcache's settings for this schema. */
@@ -16,7 +17,7 @@ export function graphcacheOptions(): CacheExchangeOpts {
   const resolvers: ResolverConfig = Object.fromEntries(
     Object.entries(CONNECTIONS).map(([type, fields]) => [type, Object.fromEntries(Object.keys(fields).map((field) => [field, relayPagination()]))]),
   );
-  return { keys, resolvers, possibleTypes: generated.possibleTypes };
+  return { keys, resolvers, schema };
 }
 
 // #region readme-urql

@@ -3,7 +3,7 @@
  * a null key (Graphcache), every list of objects on a normalised type is replaced whole, every connection
  * is paged, and the shipped possibleTypes are the schema's.
  */
-import { getNamedType, isInterfaceType, isListType, isNonNullType, isObjectType, type GraphQLField, type GraphQLOutputType } from 'graphql';
+import { getNamedType, type IntrospectionQuery, isInterfaceType, isListType, isNonNullType, isObjectType, type GraphQLField, type GraphQLOutputType } from 'graphql';
 import { typePolicies, possibleTypes } from '../../clients/apollo';
 import { CONNECTIONS, ID_LESS_TYPES, LIST_FIELDS } from '../../clients/cache-shape';
 import { graphcacheOptions } from '../../clients/urql';
@@ -62,5 +62,11 @@ it("ships the schema's possible types for every interface", () => {
   const interfaces = Object.values(schema.getTypeMap()).filter(isInterfaceType);
   const expected = Object.fromEntries(interfaces.map((i) => [i.name, schema.getPossibleTypes(i).map((t) => t.name).sort()]));
   expect(Object.fromEntries(Object.entries(possibleTypes).map(([k, v]) => [k, [...v].sort()]))).toEqual(expected);
-  expect(graphcacheOptions().possibleTypes).toEqual(possibleTypes);
+  // Graphcache gets the whole schema (introspection), with the same interfaces and implementations.
+  const introspected = graphcacheOptions().schema as unknown as IntrospectionQuery;
+  expect(introspected.__schema.subscriptionType ?? null).toBeNull();
+  const fromIntrospection = Object.fromEntries(
+    introspected.__schema.types.filter((t) => t.kind === 'INTERFACE').map((t) => [t.name, ('possibleTypes' in t ? t.possibleTypes : []).map((p) => p.name).sort()]),
+  );
+  expect(fromIntrospection).toEqual(expected);
 });
