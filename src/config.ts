@@ -53,6 +53,8 @@ export interface Config {
    * listener serves it. In production with neither, `/metrics` is refused.
    */
   metrics: { token?: string; port?: number };
+  /** Operations accepted in one batched request (a JSON array); 1 refuses batches. */
+  maxBatch: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cost: int(env, 'MAX_COST', DEFAULT_LIMITS.cost, 10, 100_000),
     },
     metrics: { token: metricsToken, port: metricsPort },
+    maxBatch: int(env, 'MAX_BATCH', 10, 1, 100),
     logLevel,
   };
 }

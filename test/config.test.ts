@@ -26,6 +26,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OPERATION_TIMEOUT_MS: 'soon' })).toThrow(ConfigError);
   });
 
+  it('accepts batches of MAX_BATCH operations, 10 unless set, and refuses a MAX_BATCH below 1', () => {
+    expect(loadConfig({}).maxBatch).toBe(10);
+    expect(loadConfig({ MAX_BATCH: '3' }).maxBatch).toBe(3);
+    expect(() => loadConfig({ MAX_BATCH: '0' })).toThrow(/MAX_BATCH/);
+  });
+
   it('turns GraphiQL and introspection off in production unless enabled, and requires JWT settings there', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET or JWT_JWKS_URL must be set in production/);
     const c = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://issuer.example/jwks.json' });

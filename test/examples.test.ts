@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildSchema, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, getNamedType, isInterfaceType, isObjectType, parse, TypeInfo, validate, visit, visitWithTypeInfo, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { personalTokenFor } from '../src/emulators/vrm/seed';
 import { DEFAULT_EXAMPLES_DIR, loadExamples } from '../src/server/graphiql';
@@ -107,6 +107,48 @@ describe('example operation files', () => {
       const coerced = getVariableValues(schema, op.variableDefinitions ?? [], inputs);
       const errors = 'errors' in coerced && coerced.errors ? coerced.errors.map((err) => err.message) : [];
       expect({ example: e.name, errors }).toEqual({ example: e.name, errors: [] });
+    }
+  });
+
+  it('selects the id of every object that has one, so a client cache normalises what it reads', () => {
+    /** Field names selected directly or through inline fragments (a fragment on each concrete type counts). */
+    const selected = (set: SelectionSetNode): string[] =>
+      set.selections.flatMap((s) => (s.kind === 'Field' ? [s.name.value] : s.kind === 'InlineFragment' ? selected(s.selectionSet) : []));
+    for (const e of examples) {
+      const typeInfo = new TypeInfo(schema);
+      const missing: string[] = [];
+      visit(
+        parse(e.source),
+        visitWithTypeInfo(typeInfo, {
+          Field(node) {
+            const type = getNamedType(typeInfo.getType());
+            if (!node.selectionSet || !(isObjectType(type) || isInterfaceType(type)) || !('id' in type.getFields())) return;
+            if (!selected(node.selectionSet).includes('id')) missing.push(`${node.name.value}: ${type.name}`);
+          },
+        }),
+      );
+      expect({ example: e.name, missing }).toEqual({ example: e.name, missing: [] });
+    }
+  });
+
+  it('returns, from every mutation, the changed objects with their ids (or the id of the one removed)', () => {
+    const mutationType = schema.getMutationType()!;
+    for (const e of examples.filter((x) => x.kind === 'mutation')) {
+      const ids: string[] = [];
+      const typeInfo = new TypeInfo(schema);
+      visit(
+        parse(e.source),
+        visitWithTypeInfo(typeInfo, {
+          Field(node) {
+            if (node.name.value === 'id' || node.name.value === 'deletedUserId') ids.push(String(typeInfo.getParentType()?.name));
+          },
+        }),
+      );
+      expect({ example: e.name, selectsIds: ids.length > 0 }).toEqual({ example: e.name, selectsIds: true });
+      // A payload that carries the person returns it: a client cache then updates the person it holds.
+      const root = operationOf(e).selectionSet.selections[0]!;
+      const payload = root.kind === 'Field' ? getNamedType(mutationType.getFields()[root.name.value]!.type) : undefined;
+      if (isObjectType(payload) && 'user' in payload.getFields()) expect({ example: e.name, ids }).toEqual({ example: e.name, ids: expect.arrayContaining(['User']) });
     }
   });
 

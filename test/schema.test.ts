@@ -1,7 +1,7 @@
 /**
  * The SDL is the documentation GraphiQL shows: every type, field, argument and enum value is described.
  */
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType } from 'graphql';
+import { getIntrospectionQuery, graphqlSync, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType } from 'graphql';
 import { buildSchema } from '../src/graph/schema';
 
 it('describes every type, field, argument, input field and enum value', () => {
@@ -25,4 +25,15 @@ it('describes every type, field, argument, input field and enum value', () => {
     }
   }
   expect(missing).toEqual([]);
+});
+
+it('has no subscription root: introspection reports none, and no type is named Subscription', () => {
+  const schema = buildSchema();
+  const result = graphqlSync({ schema, source: getIntrospectionQuery() });
+  expect(result.errors).toBeUndefined();
+  const reported = (result.data as { __schema: { subscriptionType: unknown; queryType: { name: string }; mutationType: { name: string } } }).__schema;
+  expect(reported.subscriptionType).toBeNull();
+  expect([reported.queryType.name, reported.mutationType.name]).toEqual(['Query', 'Mutation']);
+  expect(schema.getType('Subscription')).toBeUndefined();
+  expect(schema.getType('IdentitySubscription')).toBeDefined();
 });

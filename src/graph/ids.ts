@@ -6,7 +6,7 @@ import { ErrorCode, GatewayError } from '../errors';
 
 export const NODE_TYPES = [
   'User',
-  'Subscription',
+  'IdentitySubscription',
   'Account',
   'AccessToken',
   'Site',

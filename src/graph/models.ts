@@ -26,3 +26,5 @@ export type DeviceActionModel = DeviceAction;
 export type EntryModel = OfPerson<TimesheetEntry>;
 export type ExpenseModel = OfPerson<TimesheetExpense>;
 export type ProjectModel = OfPerson<TimesheetSimpleProject>;
+/** `addSite`'s answer: the new site is read (as `sites` lists it) only when the client selects `site`. */
+export type AddSitePayloadModel = { siteId: string; person: Person; vrmAccountId: string };

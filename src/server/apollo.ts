@@ -19,6 +19,8 @@ export interface ApolloOptions {
   limits?: Partial<OperationLimits>;
   /** Production: validation errors suggest no names ("Did you mean …"). */
   production?: boolean;
+  /** Operations per batched request; over 1 turns batching on (the count is checked in http.ts). */
+  maxBatch?: number;
 }
 
 /** Codes produced by graphql-js and Apollo themselves, which keep their meaning. */
@@ -166,6 +168,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     schema: options.schema,
     introspection: options.introspection,
     csrfPrevention: true,
+    allowBatchedHttpRequests: (options.maxBatch ?? 1) > 1,
     // The process owns shutdown (src/server/start.ts): Apollo's handlers would re-raise the signal and
     // exit before the registry closes.
     stopOnTerminationSignals: false,

@@ -41,6 +41,8 @@ export interface GatewayOptions {
   production?: boolean;
   /** `/metrics` access: a bearer token, and/or a separate port (0: any free port). */
   metrics?: { token?: string; port?: number };
+  /** Operations per batched request (MAX_BATCH). Default 10. */
+  maxBatch?: number;
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
 }
 
@@ -77,6 +79,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     introspection: options.introspection ?? true,
     limits: options.limits,
     production: options.production,
+    maxBatch: options.maxBatch ?? 10,
   });
   await apollo.start();
   let draining = false;
@@ -85,6 +88,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     context: createContextFactory(deps),
     logger,
     graphiql: options.graphiql,
+    maxBatch: options.maxBatch ?? 10,
     production: options.production,
     metricsToken: options.metrics?.token,
     metricsPort: options.metrics?.port,

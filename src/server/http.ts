@@ -33,6 +33,8 @@ export interface HttpOptions<C extends BaseContext> {
   metricsToken?: string;
   /** `/metrics` is served on this port (0: any free one) by a listener of its own, and not on the main port. */
   metricsPort?: number;
+  /** Operations accepted in one batched request (a JSON array). Default 1. */
+  maxBatch?: number;
 }
 
 export interface HttpServer {
@@ -188,6 +190,11 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     }
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    const maxBatch = options.maxBatch ?? 1;
+    if (Array.isArray(body) && maxBatch > 1 && body.length > maxBatch) {
+      sendError(res, 400, 'BAD_REQUEST', `A batch may hold at most ${maxBatch} operations (MAX_BATCH), but this one holds ${body.length}`);
+      return;
+    }
     const result = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
       context: () => options.context({ headers: req.headers, requestId }),

@@ -77,6 +77,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     limits: config.limits,
     production: config.production,
     metrics: config.metrics,
+    maxBatch: config.maxBatch,
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
     budget: { maxCalls: config.maxUpstreamCalls, timeoutMs: config.operationTimeoutMs, maxBytes: config.maxResponseBytes },
     redisUrl: config.redisUrl,

@@ -2,7 +2,7 @@
  * Identity-served fields: names, status, internal, timestamps and the subscription with its accounts.
  * All come from one identity lookup per person per request (the `identityUser` loader).
  */
-import type { AccountResolvers, Subscription as SubscriptionFields } from '../../generated/graphql';
+import type { AccountResolvers, IdentitySubscriptionResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
 import type { IdentityUser } from '../../upstreams/identity/types';
 import { fromAccount } from '../access';
@@ -36,15 +36,8 @@ export const UserIdentityFields: Pick<UserFieldResolvers, 'firstName' | 'lastNam
   },
 };
 
-/**
- * graphql-codegen types any object named `Subscription` as the root subscription type (with
- * subscribe/resolve pairs), although schema/common.graphql declares no subscription root. These field
- * resolvers are therefore typed by hand against the generated `Subscription` field types.
- */
-type PlainResolvers<Parent, Fields> = { [K in Exclude<keyof Fields, '__typename'>]: (parent: Parent) => unknown };
-
-export const Subscription: PlainResolvers<SubscriptionModel, SubscriptionFields> = {
-  id: (s) => toGlobalId('Subscription', s.personId, s.id),
+export const IdentitySubscription: IdentitySubscriptionResolvers<GraphContext, SubscriptionModel> = {
+  id: (s) => toGlobalId('IdentitySubscription', s.personId, s.id),
   subscriptionId: (s) => s.id,
   status: (s) => s.status,
   createdAt: (s) => s.createdAt,

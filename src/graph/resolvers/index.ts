@@ -8,15 +8,15 @@ import type { GraphContext } from '../context';
 import { Query } from './Query';
 import { UpstreamAccount, User } from './User';
 import { Node } from './node';
-import { Account, Subscription, UserIdentityFields } from './identity';
+import { Account, IdentitySubscription, UserIdentityFields } from './identity';
 import { NotificationGroups, PayoutMethod, UserEvenergyFields } from './evenergy';
-import { AccessToken, Site, SiteAttribute, UserVrmFields, VrmQueries } from './vrm';
+import { AccessToken, AddSitePayload, Site, SiteAttribute, UserVrmFields, VrmQueries } from './vrm';
 import { Address, Device, DeviceAction, ElectricVehicle, HeatPump, Inverter, UserPoderoFields } from './podero';
 import { Entry, Expense, Project, UserTimesheetFields } from './timesheet';
 import { Mutation } from './mutations/index';
 import { guardUserFields } from './askPolicy';
 
-const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
+export const resolvers: Resolvers<GraphContext> = {
   DateTime: DateTimeScalar,
   Date: DateScalar,
   EmailAddress: EmailAddressScalar,
@@ -26,12 +26,14 @@ const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
   // Every User field asks the policy before it resolves.
   User: guardUserFields({ ...User, ...UserIdentityFields, ...UserEvenergyFields, ...UserVrmFields, ...UserPoderoFields, ...UserTimesheetFields }),
   UpstreamAccount,
+  IdentitySubscription,
   Account,
   NotificationGroups,
   PayoutMethod,
   AccessToken,
   Site,
   SiteAttribute,
+  AddSitePayload,
   Address,
   Device,
   HeatPump,
@@ -42,6 +44,3 @@ const typed: Omit<Resolvers<GraphContext>, 'Subscription'> = {
   Expense,
   Project,
 };
-
-/** `Subscription` is merged untyped by codegen's standard: see the note in identity.ts. */
-export const resolvers = { ...typed, Subscription };

@@ -27,7 +27,7 @@ const tag = <T extends object>(type: NodeType, value: T | null | undefined): (T 
 
 /** The User field that lists each type below a User: the policy's rule for that field is the type's. */
 const LISTED_IN: Record<Exclude<NodeType, 'User'>, UserField> = {
-  Subscription: 'subscription',
+  IdentitySubscription: 'subscription',
   Account: 'subscription',
   AccessToken: 'accessTokens',
   Site: 'sites',
@@ -65,10 +65,10 @@ export async function resolveNode(ctx: GraphContext, decoded: DecodedId): Promis
   assertAllowed(await askWithOwn(ctx, (own) => canReadUserField(ctx.viewer, person, field, { own, vrm: vrmFacts(ctx) })));
 
   switch (decoded.type) {
-    case 'Subscription': {
+    case 'IdentitySubscription': {
       const user = await identityUserOf(ctx, person);
       const sub = user?.subscription?.id === localId ? user.subscription : null;
-      return tag('Subscription', sub && { ...sub, personId });
+      return tag('IdentitySubscription', sub && { ...sub, personId });
     }
     case 'Account': {
       const user = await identityUserOf(ctx, person);

@@ -6,13 +6,13 @@
  */
 import { assertAllowed, canLinkVrmAccount, canRunQuery } from '../../auth/policy';
 import { ErrorCode, GatewayError } from '../../errors';
-import type { AccessTokenResolvers, QueryResolvers, SiteAttributeResolvers, SiteResolvers } from '../../generated/graphql';
+import type { AccessTokenResolvers, AddSitePayloadResolvers, QueryResolvers, SiteAttributeResolvers, SiteResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
 import type { VrmCredential } from '../../upstreams/vrm/types';
 import { accountOf, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import { toGlobalId } from '../ids';
-import type { AccessTokenModel, SiteAttributeModel, SiteModel } from '../models';
+import type { AccessTokenModel, AddSitePayloadModel, SiteAttributeModel, SiteModel } from '../models';
 import { vrmFacts, type UserFieldResolvers } from './askPolicy';
 
 /** VRM's `[I]` limit: installation identifiers are at most 64 characters. */
@@ -127,4 +127,16 @@ export const SiteAttribute: SiteAttributeResolvers<GraphContext, SiteAttributeMo
   formattedValue: (a) => a.formattedValue,
   rawValue: (a) => (a.rawValue === null ? null : String(a.rawValue)),
   textValue: (a) => a.textValue,
+};
+
+/** `addSite`'s answer: the site is read with the service credential, as `sites(siteId:)` reads it, only when selected. */
+export const AddSitePayload: AddSitePayloadResolvers<GraphContext, AddSitePayloadModel> = {
+  siteId: (p) => p.siteId,
+  user: (p) => p.person,
+  async site(p, _args, ctx) {
+    if (!/^\d+$/.test(p.siteId)) return null;
+    const sites = await ctx.loaders.sites.load({ accountId: p.vrmAccountId, extended: false, siteId: Number(p.siteId) });
+    const site = sites.find((s) => s.id === p.siteId);
+    return site ? { ...site, personId: p.person.id, vrmAccountId: p.vrmAccountId } : null;
+  },
 };

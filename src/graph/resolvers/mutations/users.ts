@@ -9,6 +9,7 @@ import { assertAllowed, canMutate } from '../../../auth/policy';
 import { ErrorCode, GatewayError } from '../../../errors';
 import type { MutationResolvers } from '../../../generated/graphql';
 import type { GraphContext } from '../../context';
+import { toGlobalId } from '../../ids';
 import { InputProblems, readUpstreams } from '../../mutations/input';
 import { namesFromAccounts } from '../../mutations/names';
 import { anySuccess, type Outcome } from '../../mutations/outcomes';
@@ -99,6 +100,6 @@ export const UserMutations: MutationResolvers<GraphContext> = {
     const person = await personToChange(ctx, 'deleteUser', id);
     const removal = await removePerson(ctx, person);
     forgetPerson(ctx, person);
-    return removal;
+    return { ...removal, deletedUserId: removal.deletedPersonId === null ? null : toGlobalId('User', removal.deletedPersonId) };
   },
 };

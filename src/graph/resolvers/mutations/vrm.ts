@@ -125,6 +125,7 @@ export const VrmMutations: Pick<MutationResolvers<GraphContext>, 'createAccessTo
     }
     return {
       token: created.token,
+      user: actor.person,
       accessToken: {
         id: created.id,
         name: listed?.name ?? created.name,
@@ -156,7 +157,7 @@ export const VrmMutations: Pick<MutationResolvers<GraphContext>, 'createAccessTo
       throw err;
     }
     ctx.loaders.accessTokens.clear(credential);
-    return { revokedCount };
+    return { revokedCount, user: actor.person };
   },
 
   async revokeAllAccessTokens(_parent, _args, ctx) {
@@ -164,8 +165,9 @@ export const VrmMutations: Pick<MutationResolvers<GraphContext>, 'createAccessTo
     const actor = await vrmActor(ctx, 'revokeAllAccessTokens', credential);
     // `*` removes every token of the caller, the one in X-Vrm-Authorization included (VRM documents it).
     const revokedCount = await ctx.deps.upstreams.vrm.revokeAccessToken(actor.accountId, '*', credential, ctx.call);
-    ctx.loaders.accessTokens.clear(credential);
-    return { revokedCount };
+    // None is left, and the header's token can no longer list them: the payload's user.accessTokens is [].
+    ctx.loaders.accessTokens.clear(credential).prime(credential, []);
+    return { revokedCount, user: actor.person };
   },
 
   async addSite(_parent, { installationIdentifier }, ctx) {
@@ -180,6 +182,6 @@ export const VrmMutations: Pick<MutationResolvers<GraphContext>, 'createAccessTo
     }
     // Every cached site list of this request may now lack the new site.
     ctx.loaders.sites.clearAll();
-    return { siteId };
+    return { siteId, person: actor.person, vrmAccountId: actor.accountId };
   },
 };
