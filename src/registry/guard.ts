@@ -49,6 +49,8 @@ export function guardRegistry(inner: Registry, onFailure: RegistryFailureListene
     unlink: guard('unlink', inner.unlink),
     personByAccount: guard('personByAccount', inner.personByAccount),
     updateEmail: guard('updateEmail', inner.updateEmail),
+    reserveEmail: guard('reserveEmail', inner.reserveEmail),
+    releaseEmail: guard('releaseEmail', inner.releaseEmail),
     deletePerson: guard('deletePerson', inner.deletePerson),
     ping: guard('ping', inner.ping),
     // The lock's own failures are the registry's; what `fn` throws is the caller's and passes through.

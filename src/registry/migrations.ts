@@ -72,6 +72,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX account_links_account ON account_links (upstream, account_id);
     `,
   },
+  {
+    version: 3,
+    name: 'email reservations: a new email held for the person changing to it until the change commits',
+    // While an email change writes to the upstreams, the new email resolves to the person changing to it,
+    // so discovery cannot create a second person for it (DESIGN.md "Health, replicas and shutdown").
+    // expires_at lets a reservation left by a crashed replica lapse on its own.
+    sqlite: `
+      CREATE TABLE email_reservations (
+        email_key TEXT PRIMARY KEY NOT NULL,
+        email TEXT NOT NULL,
+        person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX email_reservations_person ON email_reservations (person_id);
+    `,
+    postgres: `
+      CREATE TABLE email_reservations (
+        email_key text PRIMARY KEY,
+        email text NOT NULL,
+        person_id uuid NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX email_reservations_person ON email_reservations (person_id);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

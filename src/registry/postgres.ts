@@ -130,6 +130,39 @@ export class PostgresRegistry implements Registry {
     return this.pool.query<R>(sql, params);
   }
 
+  /**
+   * Runs `fn` in one transaction holding the reservations lock: shared for writes that create or rename
+   * people (many at once), exclusive for `reserveEmail`. A reservation and a person created for the same
+   * email are each decided by a check and a write; the lock makes those pairs never interleave, so one
+   * always sees the other. Held for a few statements, never across upstream calls.
+   */
+  private async reservationTransaction<T>(mode: 'shared' | 'exclusive', fn: (q: <R extends QueryResultRow>(sql: string, params?: unknown[]) => Promise<QueryResult<R>>) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const q = <R extends QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>> => {
+      this.onQuery?.(sql);
+      return client.query<R>(sql, params);
+    };
+    let broken: Error | undefined;
+    try {
+      await q('BEGIN');
+      try {
+        await q(`SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtextextended($1, 0))`, [`${this.lockNamespace}email-reservations`]);
+        const result = await fn(q);
+        await q('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await q('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        }
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async migrate(): Promise<void> {
     const client = await this.pool.connect();
     try {
@@ -150,11 +183,15 @@ export class PostgresRegistry implements Registry {
     const personId = id === undefined ? randomUUID() : v.personId(id);
     const now = new Date();
     try {
-      const { rows } = await this.query<PersonRow>(
-        `INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${PERSON_COLUMNS}`,
-        [personId, email, v.emailKey(email), now],
-      );
-      return toPerson(rows[0]);
+      return await this.reservationTransaction('shared', async (q) => {
+        const reserved = await q('SELECT 1 FROM email_reservations WHERE email_key = $1 AND expires_at > now()', [v.emailKey(email)]);
+        if (reserved.rows.length > 0) throw v.emailReserved(email);
+        const { rows } = await q<PersonRow>(
+          `INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${PERSON_COLUMNS}`,
+          [personId, email, v.emailKey(email), now],
+        );
+        return toPerson(rows[0]!);
+      });
     } catch (err) {
       if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
       throw constraintOf(err) === 'people_pkey' ? v.idTaken(personId) : v.emailTaken(email);
@@ -171,21 +208,30 @@ export class PostgresRegistry implements Registry {
     const keys = [...firstByKey.keys()].sort();
     for (let attempt = 1; ; attempt++) {
       try {
-        const created = await this.query<{ id: string }>(
-          `INSERT INTO people (id, email, email_key, created_at, updated_at)
-           SELECT t.id, t.email, t.key, $4, $4
-           FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, email, key, ord)
-           ORDER BY t.ord
-           ON CONFLICT (email_key) DO NOTHING
-           RETURNING id`,
-          [keys.map(() => randomUUID()), keys.map((k) => firstByKey.get(k)), keys, new Date()],
-        );
-        const createdIds = new Set(created.rows.map((r) => r.id));
-        const found = await this.query<PersonRow & { email_key: string }>(
-          `SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key = ANY($1::text[])`,
-          [keys],
-        );
-        const byKey = new Map(found.rows.map((r) => [r.email_key, { person: toPerson(r), created: createdIds.has(r.id) }]));
+        const byKey = await this.reservationTransaction('shared', async (q) => {
+          // An email reserved by a person changing to it is that person's: nobody is created for it.
+          const created = await q<{ id: string }>(
+            `INSERT INTO people (id, email, email_key, created_at, updated_at)
+             SELECT t.id, t.email, t.key, $4, $4
+             FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS t(id, email, key, ord)
+             WHERE NOT EXISTS (SELECT 1 FROM email_reservations r WHERE r.email_key = t.key AND r.expires_at > now())
+             ORDER BY t.ord
+             ON CONFLICT (email_key) DO NOTHING
+             RETURNING id`,
+            [keys.map(() => randomUUID()), keys.map((k) => firstByKey.get(k)), keys, new Date()],
+          );
+          const createdIds = new Set(created.rows.map((r) => r.id));
+          const found = await q<PersonRow & { email_key: string }>(
+            `SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key = ANY($1::text[])
+             UNION ALL
+             SELECT p.id, p.email, p.created_at, p.updated_at, r.email_key FROM email_reservations r JOIN people p ON p.id = r.person_id
+             WHERE r.email_key = ANY($1::text[]) AND r.expires_at > now()`,
+            [keys],
+          );
+          const slots = new Map<string, FoundOrCreated>();
+          for (const r of found.rows) if (!slots.has(r.email_key)) slots.set(r.email_key, { person: toPerson(r), created: createdIds.has(r.id) });
+          return slots;
+        });
         // A person found missing here was deleted between the two statements: go again.
         if (byKey.size === keys.length || attempt === RACE_ATTEMPTS) {
           return emails.map((e) => {
@@ -332,17 +378,52 @@ export class PostgresRegistry implements Registry {
   async updateEmail(personId: string, email: string): Promise<Person> {
     const id = v.personId(personId, ['personId']);
     v.email(email);
+    const key = v.emailKey(email);
     try {
-      const { rows } = await this.query<PersonRow>(
-        `UPDATE people SET email = $1, email_key = $2, updated_at = $3 WHERE id = $4 RETURNING ${PERSON_COLUMNS}`,
-        [email, v.emailKey(email), new Date(), id],
-      );
-      if (!rows[0]) throw v.notFound(id);
-      return toPerson(rows[0]);
+      return await this.reservationTransaction('shared', async (q) => {
+        const reserved = await q<{ person_id: string }>('SELECT person_id FROM email_reservations WHERE email_key = $1 AND expires_at > now()', [key]);
+        if (reserved.rows.some((r) => r.person_id !== id)) throw v.emailReserved(email);
+        const { rows } = await q<PersonRow>(
+          `UPDATE people SET email = $1, email_key = $2, updated_at = $3 WHERE id = $4 RETURNING ${PERSON_COLUMNS}`,
+          [email, key, new Date(), id],
+        );
+        if (!rows[0]) throw v.notFound(id);
+        // The change is committed: its reservation has done its work.
+        await q('DELETE FROM email_reservations WHERE email_key = $1 AND person_id = $2', [key, id]);
+        return toPerson(rows[0]);
+      });
     } catch (err) {
       if (sqlState(err) === UNIQUE_VIOLATION) throw v.emailTaken(email);
       throw err;
     }
+  }
+
+  async reserveEmail(personId: string, email: string, ttlMs: number): Promise<void> {
+    const id = v.personId(personId, ['personId']);
+    v.email(email);
+    const ttl = v.ttlMs(ttlMs);
+    const key = v.emailKey(email);
+    await this.reservationTransaction('exclusive', async (q) => {
+      const owner = await q<{ id: string }>('SELECT id FROM people WHERE email_key = $1', [key]);
+      if (owner.rows[0]?.id === id) return;
+      if (owner.rows[0]) throw v.emailTaken(email);
+      const exists = await q('SELECT 1 FROM people WHERE id = $1', [id]);
+      if (exists.rows.length === 0) throw v.notFound(id);
+      const taken = await q(
+        `INSERT INTO email_reservations (email_key, email, person_id, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+         ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, person_id = excluded.person_id, expires_at = excluded.expires_at
+         WHERE email_reservations.person_id = excluded.person_id OR email_reservations.expires_at <= now()
+         RETURNING person_id`,
+        [key, email, id, ttl],
+      );
+      if (taken.rows.length === 0) throw v.emailReserved(email);
+    });
+  }
+
+  async releaseEmail(personId: string, email: string): Promise<void> {
+    const id = v.personId(personId, ['personId']);
+    v.email(email);
+    await this.query('DELETE FROM email_reservations WHERE email_key = $1 AND person_id = $2', [v.emailKey(email), id]);
   }
 
   async deletePerson(id: string): Promise<boolean> {

@@ -104,6 +104,7 @@ export class SqliteRegistry implements Registry {
     v.email(email);
     const personId = id === undefined ? randomUUID() : v.personId(id);
     const now = Date.now();
+    if (this.reservedBy(v.emailKey(email), now) !== undefined) throw v.emailReserved(email);
     try {
       const row = this.stmt(`INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING ${PERSON_COLUMNS}`)
         .get(personId, email, v.emailKey(email), now, now) as PersonRow;
@@ -126,13 +127,25 @@ export class SqliteRegistry implements Registry {
         'INSERT INTO people (id, email, email_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email_key) DO NOTHING RETURNING id',
       );
       const created = new Set<string>();
+      // An email reserved by a person changing to it is that person's: nobody is created for it.
+      const reserved = new Map<string, string>();
       for (const [key, address] of firstByKey) {
+        const holder = this.reservedBy(key, now);
+        if (holder !== undefined) {
+          reserved.set(key, holder);
+          continue;
+        }
         const row = insert.get(randomUUID(), address, key, now, now) as { id: string } | undefined;
         if (row) created.add(row.id);
       }
       const rows = this.stmt(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
         .all(JSON.stringify([...firstByKey.keys()])) as (PersonRow & { email_key: string })[];
-      return new Map(rows.map((r) => [r.email_key, { person: toPerson(r), created: created.has(r.id) }]));
+      const byKey = new Map(rows.map((r) => [r.email_key, { person: toPerson(r), created: created.has(r.id) }]));
+      for (const [key, personId] of reserved) {
+        const row = this.stmt(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = ?`).get(personId) as PersonRow | undefined;
+        if (row && !byKey.has(key)) byKey.set(key, { person: toPerson(row), created: false });
+      }
+      return byKey;
     });
     // IMMEDIATE: take the write lock first, so another process cannot insert between our insert and read.
     const byKey = run.immediate();
@@ -264,15 +277,58 @@ export class SqliteRegistry implements Registry {
   async updateEmail(personId: string, email: string): Promise<Person> {
     const id = v.personId(personId, ['personId']);
     v.email(email);
-    try {
-      const row = this.stmt(`UPDATE people SET email = ?, email_key = ?, updated_at = ? WHERE id = ? RETURNING ${PERSON_COLUMNS}`)
-        .get(email, v.emailKey(email), Date.now(), id) as PersonRow | undefined;
-      if (!row) throw v.notFound(id);
-      return toPerson(row);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw v.emailTaken(email);
-      throw err;
-    }
+    const key = v.emailKey(email);
+    const run = this.db.transaction((): Person => {
+      const now = Date.now();
+      const holder = this.reservedBy(key, now);
+      if (holder !== undefined && holder !== id) throw v.emailReserved(email);
+      try {
+        const row = this.stmt(`UPDATE people SET email = ?, email_key = ?, updated_at = ? WHERE id = ? RETURNING ${PERSON_COLUMNS}`)
+          .get(email, key, now, id) as PersonRow | undefined;
+        if (!row) throw v.notFound(id);
+        // The change is committed: its reservation has done its work.
+        this.stmt('DELETE FROM email_reservations WHERE email_key = ? AND person_id = ?').run(key, id);
+        return toPerson(row);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw v.emailTaken(email);
+        throw err;
+      }
+    });
+    return run.immediate();
+  }
+
+  async reserveEmail(personId: string, email: string, ttlMs: number): Promise<void> {
+    const id = v.personId(personId, ['personId']);
+    v.email(email);
+    const ttl = v.ttlMs(ttlMs);
+    const key = v.emailKey(email);
+    const run = this.db.transaction((): void => {
+      const now = Date.now();
+      const owner = this.stmt('SELECT id FROM people WHERE email_key = ?').get(key) as { id: string } | undefined;
+      if (owner?.id === id) return;
+      if (owner) throw v.emailTaken(email);
+      if (!this.stmt('SELECT 1 FROM people WHERE id = ?').get(id)) throw v.notFound(id);
+      const taken = this.stmt(
+        `INSERT INTO email_reservations (email_key, email, person_id, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, person_id = excluded.person_id, expires_at = excluded.expires_at
+         WHERE email_reservations.person_id = excluded.person_id OR email_reservations.expires_at <= ?
+         RETURNING person_id`,
+      ).get(key, email, id, now + ttl, now);
+      if (!taken) throw v.emailReserved(email);
+    });
+    run.immediate();
+  }
+
+  async releaseEmail(personId: string, email: string): Promise<void> {
+    const id = v.personId(personId, ['personId']);
+    v.email(email);
+    this.stmt('DELETE FROM email_reservations WHERE email_key = ? AND person_id = ?').run(v.emailKey(email), id);
+  }
+
+  /** The person holding a live reservation of the email key, if any. */
+  private reservedBy(key: string, now: number): string | undefined {
+    const row = this.stmt('SELECT person_id FROM email_reservations WHERE email_key = ? AND expires_at > ?').get(key, now) as { person_id: string } | undefined;
+    return row?.person_id;
   }
 
   async deletePerson(id: string): Promise<boolean> {

@@ -84,6 +84,7 @@ export interface Registry {
    * One slot per input email, in input order. Emails that differ only in case are the same person (and
    * repeat the same slot value). Safe under concurrency: two callers creating the same email at once get
    * the same person, because the unique index on the lower-cased email decides, not a prior read.
+   * An email reserved by a person changing to it (`reserveEmail`) answers that person, never created.
    */
   findOrCreatePeopleByEmail(emails: readonly string[]): Promise<FoundOrCreated[]>;
   /** One slot per id, in input order; `null` where no such person exists. */
@@ -100,8 +101,23 @@ export interface Registry {
   unlink(personId: string, upstream: UpstreamName): Promise<AccountLink | null>;
   /** The person linked to that upstream account, or `null`. */
   personByAccount(upstream: UpstreamName, accountId: string): Promise<Person | null>;
-  /** NOT_FOUND when the person does not exist; CONFLICT when another person has that email. */
+  /**
+   * NOT_FOUND when the person does not exist; CONFLICT when another person has that email or holds a
+   * live reservation of it. Commits the person's reservation of that email, if any (it is removed).
+   */
   updateEmail(personId: string, email: string): Promise<Person>;
+  /**
+   * Reserves `email` for the person while an email change writes to the upstreams: until it is released,
+   * committed by `updateEmail` or lapses after `ttlMs`, `findOrCreatePeopleByEmail` answers this person
+   * for it (creating nobody) and `createPerson` refuses it. CONFLICT when another person has the email or
+   * a live reservation of it; NOT_FOUND when the person does not exist. Reserving again (the same person)
+   * renews it; reserving the person's own current email does nothing. Decided against concurrent
+   * discovery on every backend: a person created for the email either exists first (CONFLICT here) or
+   * sees the reservation.
+   */
+  reserveEmail(personId: string, email: string, ttlMs: number): Promise<void>;
+  /** Drops the person's reservation of `email`; nothing when there is none. */
+  releaseEmail(personId: string, email: string): Promise<void>;
   /** Deletes the person and all their links; returns whether the person existed. */
   deletePerson(id: string): Promise<boolean>;
 

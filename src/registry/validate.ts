@@ -99,6 +99,18 @@ export function emailTaken(address: string): GatewayError {
   });
 }
 
+export function emailReserved(address: string): GatewayError {
+  return new GatewayError(ErrorCode.CONFLICT, `The email ${address} is being taken by another person's email change`, {
+    reason: 'EMAIL_RESERVED',
+  });
+}
+
+/** A reservation's lifetime in ms: a positive whole number, at most a day. */
+export function ttlMs(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 86_400_000) throw badInput(['ttlMs'], `expected a whole number of ms from 1 to 86400000, but got ${value}`);
+  return value;
+}
+
 export function idTaken(id: string): GatewayError {
   return new GatewayError(ErrorCode.CONFLICT, `A person with id ${id} already exists`, { reason: 'ID_TAKEN' });
 }

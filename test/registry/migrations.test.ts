@@ -107,7 +107,7 @@ if (!reachability.ok) reportPostgresUnreachable('migrations', reachability.reaso
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
       [schema],
     );
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['account_links', 'people', 'schema_migrations']);
+    expect(tables.rows.map((r) => r.table_name)).toEqual(['account_links', 'email_reservations', 'people', 'schema_migrations']);
   });
 
   it('does nothing when applied again', async () => {

@@ -229,6 +229,77 @@ describe.each(backends)('the $name registry', (backend) => {
     });
   });
 
+  describe('email reservations (an email change in flight)', () => {
+    it('answers the reserving person for the reserved email and creates nobody for it, until committed', async () => {
+      const mover = await registry.createPerson('mover@example.com');
+      await registry.reserveEmail(mover.id, 'Moved@example.com', 60_000);
+      const [slot] = await registry.findOrCreatePeopleByEmail(['moved@EXAMPLE.com']);
+      expect(slot).toEqual({ person: mover, created: false });
+      expect((await refusal(registry.createPerson('moved@example.com'))).code).toBe(ErrorCode.CONFLICT);
+      // The old email is still the person's while the change runs.
+      expect(await registry.getPeopleByEmail(['mover@example.com'])).toEqual([mover]);
+      const moved = await registry.updateEmail(mover.id, 'Moved@example.com');
+      expect(moved.email).toBe('Moved@example.com');
+      expect((await registry.listPeople({ first: 10 })).totalCount).toBe(1);
+      // Committed: the reservation is gone, and the old email is free for someone else.
+      const [other] = await registry.findOrCreatePeopleByEmail(['mover@example.com']);
+      expect(other!.created).toBe(true);
+      expect(other!.person.id).not.toBe(mover.id);
+    });
+
+    it('refuses a reservation of an email another person has or has reserved, and renews its own', async () => {
+      const a = await registry.createPerson('a@example.com');
+      const b = await registry.createPerson('b@example.com');
+      const taken = await refusal(registry.reserveEmail(a.id, 'B@example.com', 60_000));
+      expect([taken.code, taken.reason]).toEqual([ErrorCode.CONFLICT, 'EMAIL_TAKEN']);
+      await registry.reserveEmail(a.id, 'new@example.com', 60_000);
+      await registry.reserveEmail(a.id, 'NEW@example.com', 60_000);
+      const reserved = await refusal(registry.reserveEmail(b.id, 'new@example.com', 60_000));
+      expect([reserved.code, reserved.reason]).toEqual([ErrorCode.CONFLICT, 'EMAIL_RESERVED']);
+      expect((await refusal(registry.updateEmail(b.id, 'new@example.com'))).reason).toBe('EMAIL_RESERVED');
+      // Its own current email needs no reservation; an unknown person cannot reserve.
+      await registry.reserveEmail(a.id, 'A@example.com', 60_000);
+      expect((await refusal(registry.reserveEmail(randomUUID(), 'x@example.com', 60_000))).code).toBe(ErrorCode.NOT_FOUND);
+      expect((await refusal(registry.reserveEmail(a.id, 'x@example.com', 0))).code).toBe(ErrorCode.BAD_USER_INPUT);
+    });
+
+    it('frees the email when released, when it lapses, and when the person is deleted', async () => {
+      const a = await registry.createPerson('a@example.com');
+      const b = await registry.createPerson('b@example.com');
+      await registry.reserveEmail(a.id, 'released@example.com', 60_000);
+      await registry.releaseEmail(a.id, 'released@example.com');
+      expect((await registry.findOrCreatePeopleByEmail(['released@example.com']))[0]!.created).toBe(true);
+
+      await registry.reserveEmail(a.id, 'lapsing@example.com', 50);
+      await sleep(120);
+      await registry.reserveEmail(b.id, 'lapsing@example.com', 60_000);
+      expect((await registry.findOrCreatePeopleByEmail(['lapsing@example.com']))[0]!.person.id).toBe(b.id);
+
+      await registry.reserveEmail(a.id, 'orphan@example.com', 60_000);
+      await registry.deletePerson(a.id);
+      expect((await registry.findOrCreatePeopleByEmail(['orphan@example.com']))[0]!.created).toBe(true);
+    });
+
+    it('never lets a reservation and a discovery of the same email both win', async () => {
+      const people = await Promise.all(Array.from({ length: 6 }, (_, i) => registry.createPerson(`racer${i}@example.com`)));
+      for (let round = 0; round < 5; round++) {
+        const email = `contested${round}@example.com`;
+        const outcomes = await Promise.all([
+          ...people.map((p) => registry.reserveEmail(p.id, email, 60_000).then(() => p.id, () => null)),
+          ...Array.from({ length: 4 }, () => registry.findOrCreatePeopleByEmail([email]).then(([s]) => s!.person.id)),
+        ]);
+        const reservedBy = outcomes.slice(0, people.length).filter((id): id is string => id !== null);
+        const found = new Set(outcomes.slice(people.length));
+        // One owner of the email: either a reserving person everyone finds, or a discovered person nobody could reserve over.
+        expect(found.size).toBe(1);
+        expect(reservedBy.length).toBeLessThanOrEqual(1);
+        if (reservedBy.length === 1) expect([...found]).toEqual(reservedBy);
+        const [owner] = await registry.getPeopleByEmail([email]);
+        expect(owner === null ? reservedBy.length : 1 - reservedBy.length).toBe(1);
+      }
+    });
+  });
+
   describe('links: one account per person per upstream, one person per account', () => {
     let ada: Person;
     let grace: Person;

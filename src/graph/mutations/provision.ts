@@ -62,7 +62,10 @@ interface AccountSource {
 const TAKEN_REASONS = new Set(['user_exists', 'email_taken', 'external_user_id_taken', 'already_exists']);
 
 function isTaken(err: unknown): boolean {
-  return err instanceof GatewayError && err.reason !== undefined && TAKEN_REASONS.has(err.reason);
+  if (!(err instanceof GatewayError)) return false;
+  if (err.reason !== undefined && TAKEN_REASONS.has(err.reason)) return true;
+  // ev.energy (Django) answers a taken email with a validation problem: the email field "already exists".
+  return err.upstream === 'evenergy' && (err.fieldErrors ?? []).some((f) => f.path[0] === 'email' && /already exists/i.test(f.message));
 }
 
 const lower = (s: string): string => s.toLowerCase();
@@ -128,7 +131,8 @@ export async function provisionAccounts(ctx: GraphContext, request: ProvisionReq
         return (await upstreams.evenergy.findUsersByEmail(email, call)).map((u) => u.id);
       },
       async create() {
-        return (await upstreams.evenergy.createUser({ email }, call)).id;
+        // ev.energy's unique email is case-sensitive: sent lower-cased, so `Ada@` and `ada@` are one account.
+        return (await upstreams.evenergy.createUser({ email: lower(email) }, call)).id;
       },
     },
     podero: {

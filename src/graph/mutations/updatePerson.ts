@@ -72,7 +72,8 @@ export async function updatePersonEverywhere(ctx: GraphContext, links: readonly 
       ctx.loaders.identityUser.prime(id, user);
     }),
     part('evenergy', changes.email !== undefined, async (id) => {
-      await upstreams.evenergy.updateUser(id, withEmail, call);
+      // ev.energy's unique email is case-sensitive: sent lower-cased, as accounts are created there.
+      await upstreams.evenergy.updateUser(id, { email: changes.email!.toLowerCase() }, call);
     }),
     // VRM holds none of these fields (and has no endpoint to change its user): never asked.
     part('vrm', false, async () => undefined),

@@ -108,7 +108,7 @@ export function readUpdateUserInput(input: UpdateUserInput, person: Person, link
   const email = readEmail(problems, ['input', 'email'], input.email, { identity: false });
   if (email !== undefined && has('identity')) {
     // Identity cannot change it: the current email is no change, any other is refused.
-    if (email !== person.email) {
+    if (email.toLowerCase() !== person.email.toLowerCase()) {
       problems.add(
         ['input', 'email'],
         'identity cannot change a user’s email and this person has an identity account, so the email was changed nowhere (it stays the same in every upstream)',
