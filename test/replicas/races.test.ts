@@ -206,7 +206,8 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
     const id = made.data.createUser.user.id;
     set.faults('podero', { down: true });
     const read = `query($id: ID!) { user(id: $id) { email address { town } role } }`;
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => set.query(i % 3, read, { variables: { id } })));
+    // 30 reads per replica: more than the 20 calls a breaker needs in its window before it judges the ratio.
+    const answers = await Promise.all(Array.from({ length: 90 }, (_, i) => set.query(i % 3, read, { variables: { id } })));
     for (const a of answers) {
       // Partial answers: the timesheet field is there, podero's is null with an error naming it.
       expect(a.data.user.email).toBe('traffic.reader@example.com');
