@@ -9,15 +9,14 @@ import { assertAllowed, canMutate } from '../../../auth/policy';
 import { ErrorCode, GatewayError } from '../../../errors';
 import type { MutationResolvers } from '../../../generated/graphql';
 import type { GraphContext } from '../../context';
-import { InputProblems, readUpstreams } from '../../mutations/input';
-import { namesFromAccounts } from '../../mutations/names';
-import { anySuccess, type Outcome } from '../../mutations/outcomes';
-import { provisionAccounts } from '../../mutations/provision';
-import { removePerson } from '../../mutations/removePerson';
-import { forgetPerson } from '../../mutations/stale';
-import { personToChange } from '../../mutations/target';
-import { updatePersonEverywhere } from '../../mutations/updatePerson';
-import { createFieldPaths, readCreateUserInput, readUpdateUserInput } from '../../mutations/userInput';
+import { forgetPerson } from '../../people/forgetPerson';
+import { namesFromAccounts } from '../../people/namesFromAccounts';
+import { anySuccess, type Outcome } from '../../people/outcomes';
+import { personToChange } from '../../people/personToChange';
+import { provisionAccounts } from '../../people/provision';
+import { removePerson } from '../../people/removePerson';
+import { updatePersonEverywhere } from '../../people/updatePerson';
+import { createFieldPaths, InputProblems, readCreateUserInput, readUpdateUserInput, readUpstreams } from '../../people/userInput';
 
 /** Upstreams whose account holds the person's email, and so must follow an email change. */
 const EMAIL_HOLDERS = new Set<Outcome['upstream']>(['EVENERGY', 'PODERO', 'TIMESHEET']);
