@@ -95,9 +95,10 @@ const LOOKUPS: { [U in LookupUpstream]: Lookup<AccountsOf[U]> } = {
     emailOf: (u) => u.email,
   },
   podero: {
-    // A person the registry does not know has no id anyone could have stamped, so the list is the lookup.
+    // Podero has no email filter; its list answers the whole organization in one call (soft-deleted users left out).
     ask: { all: (upstreams, call) => upstreams.podero.listUsers({}, call) },
     emailOf: (u) => u.email,
+    // Only a person the registry knows has an id anyone could have stamped; for an email alone the list is the lookup.
     stampedFor: (upstreams, personId, call) => upstreams.podero.getUserByExternalId(personId, {}, call),
   },
 };
