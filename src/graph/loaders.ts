@@ -4,23 +4,25 @@
  * is asked once per batch; the others fan out with a bound on concurrent calls per upstream.
  */
 import DataLoader from 'dataloader';
-import type { AccountLink, Person } from '../registry/types';
+import type { Linker } from '../registry/linker';
+import type { AccountLink, Person, Registry } from '../registry/types';
+import type { Upstreams } from '../upstreams';
+import type { EvenergyNotificationPreferences, EvenergyPayoutMethod } from '../upstreams/evenergy/types';
+import type { IdentityUser } from '../upstreams/identity/types';
+import type { Device, PoderoUser } from '../upstreams/podero/types';
+import type { TimesheetEntry, TimesheetExpense, TimesheetSimpleProject, TimesheetUser } from '../upstreams/timesheet/types';
 import type { CallOptions } from '../upstreams/types';
-import type { VrmCredential } from '../upstreams/vrm/connector';
+import type { VrmAccessToken, VrmCredential, VrmSite, VrmUser } from '../upstreams/vrm/types';
 import { mapLimit } from '../lib/concurrency';
-import type { GatewayDeps } from './context';
 
-type Up = GatewayDeps['upstreams'];
-
-export type IdentityUser = NonNullable<Awaited<ReturnType<Up['identity']['getUser']>>>;
-export type NotificationPreferences = Awaited<ReturnType<Up['evenergy']['getNotificationPreferences']>>;
-export type PayoutMethod = Awaited<ReturnType<Up['evenergy']['getPayoutMethod']>>;
-export type VrmInstallation = Awaited<ReturnType<Up['vrm']['listInstallations']>>[number];
-export type VrmAccessToken = Awaited<ReturnType<Up['vrm']['listAccessTokens']>>[number];
-export type VrmMe = Awaited<ReturnType<Up['vrm']['getMe']>>;
-export type PoderoUser = NonNullable<Awaited<ReturnType<Up['podero']['getUser']>>>;
-export type PoderoDevice = Awaited<ReturnType<Up['podero']['listDevices']>>[number];
-export type TimesheetUser = NonNullable<Awaited<ReturnType<Up['timesheet']['getUser']>>>;
+/** What the loaders take from the process-wide dependencies (the context's `GatewayDeps` has it all). */
+export interface LoaderDeps {
+  registry: Registry;
+  upstreams: Upstreams;
+  linker: Pick<Linker, 'findOrLinkByEmail'>;
+  /** Concurrent upstream calls per loader batch, for upstreams without a batch endpoint. */
+  concurrency: number;
+}
 
 export interface SitesKey {
   accountId: string;
@@ -28,8 +30,17 @@ export interface SitesKey {
   siteId?: number | null;
 }
 
+/** The item of each timesheet list that is read page by page. */
+export interface TimesheetPageItems {
+  entries: TimesheetEntry;
+  expenses: TimesheetExpense;
+  projects: TimesheetSimpleProject;
+}
+
+export type TimesheetList = keyof TimesheetPageItems;
+
+/** One page of one person's timesheet list; `from`, `to` and `billable` filter the lists that have them. */
 export interface PageKey {
-  kind: 'entries' | 'expenses' | 'projects';
   accountId: string;
   page: number;
   perPage: number;
@@ -49,24 +60,33 @@ export interface Loaders {
   personByEmail: DataLoader<string, Person | null>;
   links: DataLoader<string, AccountLink[]>;
   identityUser: DataLoader<string, IdentityUser | null>;
-  notificationPreferences: DataLoader<string, NotificationPreferences>;
-  payoutMethod: DataLoader<string, PayoutMethod>;
-  sites: DataLoader<SitesKey, VrmInstallation[], string>;
+  notificationPreferences: DataLoader<string, EvenergyNotificationPreferences | null>;
+  payoutMethod: DataLoader<string, EvenergyPayoutMethod | null>;
+  sites: DataLoader<SitesKey, VrmSite[], string>;
   /** Keyed by the credential value: VRM lists only the caller's own tokens. */
   accessTokens: DataLoader<VrmCredential, VrmAccessToken[], string>;
-  vrmMe: DataLoader<VrmCredential, VrmMe, string>;
+  vrmMe: DataLoader<VrmCredential, VrmUser, string>;
   poderoUser: DataLoader<string, PoderoUser | null>;
-  devices: DataLoader<string, PoderoDevice[]>;
+  devices: DataLoader<string, Device[]>;
   /** A device's detail answer: the only one that carries `action_needed` and `actions`. */
-  deviceDetail: DataLoader<{ userId: string; kind: PoderoDevice['kind']; id: string }, PoderoDevice | null, string>;
+  deviceDetail: DataLoader<{ userId: string; kind: Device['kind']; id: string }, Device | null, string>;
   timesheetUser: DataLoader<string, TimesheetUser | null>;
-  timesheetPage: DataLoader<PageKey, Page<unknown>, string>;
+  /** One loader per list, each answering pages of its own items. */
+  timesheetPages: { [L in TimesheetList]: DataLoader<PageKey, Page<TimesheetPageItems[L]>, string> };
 }
 
-export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
+export function createLoaders(deps: LoaderDeps, call: CallOptions): Loaders {
   const { registry, upstreams, linker } = deps;
   const limit = deps.concurrency;
   const fanOut = <K, V>(fn: (key: K) => Promise<V>) => (keys: readonly K[]) => mapLimit(keys, limit, fn);
+  const pages = <T>(list: (key: PageKey) => Promise<Page<T>>): DataLoader<PageKey, Page<T>, string> =>
+    new DataLoader(
+      fanOut(async (key: PageKey): Promise<Page<T>> => {
+        const { items, nextPage } = await list(key);
+        return { items, nextPage };
+      }),
+      { cacheKeyFn: (k) => JSON.stringify([k.accountId, k.page, k.perPage, k.from ?? null, k.to ?? null, k.billable ?? null]) },
+    );
 
   return {
     person: new DataLoader((ids) => registry.getPeople(ids)),
@@ -97,7 +117,7 @@ export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
         try {
           return [await upstreams.podero.getUser(ids[0]!, {}, call)];
         } catch (err) {
-          return [err as Error];
+          return [err instanceof Error ? err : new Error(String(err))];
         }
       }
       const all = await upstreams.podero.listUsers({}, call);
@@ -106,7 +126,7 @@ export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
     }),
     devices: new DataLoader(fanOut((id: string) => upstreams.podero.listDevices(id, {}, call))),
     deviceDetail: new DataLoader(
-      fanOut(({ userId, kind, id }: { userId: string; kind: PoderoDevice['kind']; id: string }): Promise<PoderoDevice | null> => {
+      fanOut(({ userId, kind, id }: { userId: string; kind: Device['kind']; id: string }): Promise<Device | null> => {
         switch (kind) {
           case 'HEAT_PUMP':
             return upstreams.podero.getHeatPump(userId, id, {}, call);
@@ -119,22 +139,10 @@ export function createLoaders(deps: GatewayDeps, call: CallOptions): Loaders {
       { cacheKeyFn: (k) => `${k.kind}:${k.userId}:${k.id}` },
     ),
     timesheetUser: new DataLoader(fanOut((id: string) => upstreams.timesheet.getUser(id, call))),
-    timesheetPage: new DataLoader(
-      fanOut(async (k: PageKey): Promise<Page<unknown>> => {
-        const id = k.accountId;
-        const paging = { page: k.page, perPage: k.perPage };
-        if (k.kind === 'entries') {
-          const r = await upstreams.timesheet.listEntries(id, { ...paging, from: k.from ?? undefined, to: k.to ?? undefined, billable: k.billable ?? undefined }, call);
-          return { items: r.items, nextPage: r.nextPage };
-        }
-        if (k.kind === 'expenses') {
-          const r = await upstreams.timesheet.listExpenses(id, { ...paging, from: k.from ?? undefined, to: k.to ?? undefined }, call);
-          return { items: r.items, nextPage: r.nextPage };
-        }
-        const r = await upstreams.timesheet.listParticipatingProjects(id, paging, call);
-        return { items: r.items, nextPage: r.nextPage };
-      }),
-      { cacheKeyFn: (k) => JSON.stringify([k.kind, k.accountId, k.page, k.perPage, k.from ?? null, k.to ?? null, k.billable ?? null]) },
-    ),
+    timesheetPages: {
+      entries: pages((k) => upstreams.timesheet.listEntries(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined, billable: k.billable ?? undefined }, call)),
+      expenses: pages((k) => upstreams.timesheet.listExpenses(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined }, call)),
+      projects: pages((k) => upstreams.timesheet.listParticipatingProjects(k.accountId, { page: k.page, perPage: k.perPage }, call)),
+    },
   };
 }

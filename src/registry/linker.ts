@@ -4,16 +4,11 @@
  * so that the next lookup of that email costs no upstream call at all. VRM accounts are linked from
  * `/users/me` when the person calls with their own VRM token.
  *
- * Lookups per upstream, for the emails of one batch the registry does not know:
- * - identity: `GET /users/:identifier` with the email (identity's identifier is the email);
- * - ev.energy: `GET /users?email=` (case-insensitive exact match);
- * - timesheet: `GET /users?email=` is a substring filter, so only exact matches (ignoring case) count:
- *   `re.ada@…` is not `ada@…`;
- * - podero: its user list, asked once per batch whatever the batch size. Podero's own lookup,
- *   `by-ext-id`, finds the users the gateway provisioned with `external_user_id` = person id; a person the
- *   registry does not know has no id anyone could have stamped, so for discovery the list is the lookup.
- *   The list carries `external_user_id`, though: a podero user stamped with the id of a person already in
- *   the registry belongs to that person, whatever its email says, and is never linked to another.
+ * The emails of one batch that the registry does not know are asked of every upstream with a lookup
+ * (lookup.ts: identity, ev.energy and timesheet once per email, podero's user list once per batch). A
+ * podero user the list shows stamped with the id of a person already in the registry (`external_user_id`,
+ * which the gateway sets when it provisions) belongs to that person, whatever its email says, and is
+ * never linked to another.
  *
  * An upstream that holds two accounts with the same email links neither (a conflict: logged here,
  * reported by `usergraph sync`, never resolved by guessing). A link already in place is never
@@ -22,11 +17,11 @@
  * the error, because "nobody" would be a guess.
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
-import { mapLimit } from '../lib/concurrency';
 import type { Logger } from '../lib/logger';
 import type { Upstreams } from '../upstreams';
 import type { CallOptions } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
+import { findAccountsByEmail, LOOKUP_UPSTREAMS, type AccountsOf, type LookupUpstream } from './lookup';
 import type { LinkResult, Person, Registry } from './types';
 import * as v from './validate';
 
@@ -55,7 +50,7 @@ export interface LinkerOptions {
   registry: Registry;
   upstreams: Upstreams;
   logger: Logger;
-  /** Emails looked up at once (each asks identity, ev.energy and timesheet). Default 8. */
+  /** Emails asked at once of each upstream that is asked once per email (lookup.ts). Default 8. */
   concurrency?: number;
 }
 
@@ -82,53 +77,38 @@ function asGatewayError(err: unknown, upstream: UpstreamName): GatewayError {
 }
 
 /**
- * Asks identity, ev.energy and timesheet about each email (at most `concurrency` emails at a time), and
- * podero once for the whole batch. Never rejects: an upstream that fails is recorded in `failed`.
+ * Asks every upstream with a lookup about the emails (lookup.ts: at most `concurrency` emails at a time
+ * per upstream, podero once for the whole batch). Never rejects: an upstream that fails is recorded in
+ * `failed`.
  */
 export async function discover(upstreams: Upstreams, emails: readonly string[], concurrency: number, call?: CallOptions): Promise<Discovery[]> {
   const wanted = emails.map(lower);
-  const poderoByEmail = new Map<string, { id: string; externalUserId: string | null }[]>();
-  let poderoFailure: GatewayError | undefined;
-  try {
-    for (const u of await upstreams.podero.listUsers({}, call)) {
-      const key = lower(u.email);
-      poderoByEmail.set(key, [...(poderoByEmail.get(key) ?? []), { id: u.id, externalUserId: u.externalUserId }]);
-    }
-  } catch (err) {
-    poderoFailure = asGatewayError(err, 'podero');
-  }
-
-  const results = await mapLimit(wanted, concurrency, async (email): Promise<Discovery> => {
-    const d: Discovery = { email, accounts: {}, ambiguous: [], failed: {} };
-    const take = (upstream: UpstreamName, ids: readonly string[]): void => {
-      if (ids.length === 1) d.accounts[upstream] = ids[0]!;
-      else if (ids.length > 1) d.ambiguous.push(upstream);
-    };
-    const ask = async <T>(upstream: UpstreamName, lookup: () => Promise<T>, use: (answer: T) => void): Promise<void> => {
-      try {
-        use(await lookup());
-      } catch (err) {
-        d.failed[upstream] = asGatewayError(err, upstream);
+  const discoveries: Discovery[] = wanted.map((email) => ({ email, accounts: {}, ambiguous: [], failed: {} }));
+  const ask = async <U extends LookupUpstream>(upstream: U, onOne?: (d: Discovery, account: AccountsOf[U]) => void): Promise<void> => {
+    const matches = await findAccountsByEmail(upstreams, upstream, wanted, { call, concurrency });
+    matches.forEach((match, i) => {
+      const d = discoveries[i]!;
+      switch (match.kind) {
+        case 'NONE':
+          return;
+        case 'ONE':
+          d.accounts[upstream] = match.account.id;
+          onOne?.(d, match.account);
+          return;
+        case 'SEVERAL':
+          d.ambiguous.push(upstream);
+          return;
+        case 'FAILED':
+          d.failed[upstream] = asGatewayError(match.error, upstream);
+          return;
       }
-    };
-    await Promise.all([
-      ask('identity', () => upstreams.identity.getUser(email, call), (u) => take('identity', u && lower(u.email) === email ? [u.id] : [])),
-      // Both connectors already keep only exact matches; checking again here keeps the rule in one sight.
-      ask('evenergy', () => upstreams.evenergy.findUsersByEmail(email, call), (us) => take('evenergy', us.filter((u) => u.email !== null && lower(u.email) === email).map((u) => u.id))),
-      ask('timesheet', () => upstreams.timesheet.findUsersByEmail(email, call), (us) => take('timesheet', us.filter((u) => lower(u.email) === email).map((u) => u.id))),
-    ]);
-    if (poderoFailure) {
-      d.failed.podero = poderoFailure;
-    } else {
-      const found = poderoByEmail.get(email) ?? [];
-      take('podero', found.map((u) => u.id));
-      const only = found.length === 1 ? found[0] : undefined;
-      if (only?.externalUserId) d.poderoExternalUserId = only.externalUserId;
-    }
-    return d;
-  });
-  // mapLimit's slots are Errors only if the worker above threw, which it does not; kept total anyway.
-  return results.map((r, i) => (r instanceof Error ? { email: wanted[i]!, accounts: {}, ambiguous: [], failed: { identity: asGatewayError(r, 'identity') } } : r));
+    });
+  };
+  const stamp = (d: Discovery, user: AccountsOf['podero']): void => {
+    if (user.externalUserId) d.poderoExternalUserId = user.externalUserId;
+  };
+  await Promise.all(LOOKUP_UPSTREAMS.map((upstream) => (upstream === 'podero' ? ask('podero', stamp) : ask(upstream))));
+  return discoveries;
 }
 
 export function createLinker(options: LinkerOptions): Linker {

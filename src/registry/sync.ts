@@ -21,8 +21,8 @@
  *   podero's soft-deleted users are not listed.
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
-import { mapLimit } from '../lib/concurrency';
 import type { Upstreams } from '../upstreams';
+import { findAccountsByEmail } from './lookup';
 import type { Person, Registry } from './types';
 import * as v from './validate';
 
@@ -184,23 +184,21 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
 
   // 3. Identity has no list: ask it about every email found elsewhere.
   const emails = [...byEmail.keys()].sort();
-  let looked = 0;
-  const identityAnswers = await mapLimit(emails, concurrency, async (email) => {
-    try {
-      return await upstreams.identity.getUser(email);
-    } finally {
-      looked++;
+  const identityAnswers = await findAccountsByEmail(upstreams, 'identity', emails, {
+    concurrency,
+    onAnswered: (looked) => {
       if (looked % every === 0 && looked < emails.length) progress({ phase: 'identity', done: looked, total: emails.length });
-    }
+    },
   });
   progress({ phase: 'identity', done: emails.length, total: emails.length });
   let identityFound = 0;
-  const identityErrors: Error[] = [];
+  const identityErrors: unknown[] = [];
   identityAnswers.forEach((answer, i) => {
-    if (answer instanceof Error) identityErrors.push(answer);
-    else if (answer && lower(answer.email) === emails[i]) {
+    // Identity answers at most one user per identifier: ONE, NONE or FAILED.
+    if (answer.kind === 'FAILED') identityErrors.push(answer.error);
+    else if (answer.kind === 'ONE') {
       identityFound++;
-      byEmail.get(emails[i]!)!.push({ upstream: 'identity', id: answer.id, email: answer.email });
+      byEmail.get(emails[i]!)!.push({ upstream: 'identity', id: answer.account.id, email: answer.account.email });
     }
   });
   report.scanned.identity = identityFound;

@@ -109,7 +109,7 @@ export const FIELD_COSTS: Record<string, FieldCost> = {
   'ProjectConnection.edges': { size: 1 },
   'ProjectConnection.nodes': { size: 1 },
 
-  // Mutations (src/graph/resolvers/mutations/, src/graph/mutations/): the most calls each can make,
+  // Mutations (src/graph/resolvers/mutations/, src/graph/people/): the most calls each can make,
   // reads included; what their payload selects is costed on top.
   'Mutation.createUser': { calls: { write: 16 } },
   'Mutation.provisionUser': { calls: { write: 16 } },

@@ -5,6 +5,7 @@
  * refused before any upstream call with its code and field path.
  */
 import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
+import { USER_ID_BASE as TIMESHEET_USER_ID_BASE } from '../../src/emulators/timesheet/data';
 import { accountsWithEmail, demo, onlyError, startMutationGateway, upstreamRecords, type MutationGateway } from './users-harness';
 
 let t: MutationGateway;
@@ -216,6 +217,31 @@ describe('createUser: create-or-link', () => {
     expect(outcomes.IDENTITY!.status).toBe('LINKED');
     expect(t.writes()).toEqual([]);
     expect((await t.registered(person.email))!.links.evenergy).toBeUndefined();
+  });
+
+  it('links only the timesheet account whose email is exactly the person’s, never the twin timesheet’s substring filter also answers', async () => {
+    // Person 11's email is `re.` + person 10's: timesheet's email filter answers both for person 10's.
+    const [ten, eleven] = [demo(t, 10), demo(t, 11)];
+    expect(eleven.email).toBe(`re.${ten.email}`);
+    expect((await t.gateway.upstreams.timesheet.listUsers({ email: ten.email })).users).toHaveLength(2);
+    t.clear();
+    const res = await createUser({ email: ten.email, firstName: ten.firstName, lastName: ten.lastName, upstreams: ['TIMESHEET'] });
+    expect(res.errors).toBeUndefined();
+    expect(byUpstream(res.data!.createUser.outcomes).TIMESHEET).toMatchObject({ status: 'LINKED', accountId: String(TIMESHEET_USER_ID_BASE + 10), error: null });
+    expect(t.writes()).toEqual([]);
+  });
+
+  it('creates a timesheet account for an email that only timesheet’s substring filter matches, instead of linking or refusing', async () => {
+    // A tail of person 10's email is inside two timesheet emails (10's and 11's) and equals neither.
+    const ten = demo(t, 10);
+    const email = ten.email.slice(ten.email.indexOf('.') + 1);
+    expect((await t.gateway.upstreams.timesheet.listUsers({ email })).users).toHaveLength(2);
+    t.clear();
+    const res = await createUser({ email, firstName: 'Tail', lastName: 'Match', upstreams: ['TIMESHEET'] });
+    const outcome = byUpstream(res.data!.createUser.outcomes).TIMESHEET!;
+    expect(outcome).toMatchObject({ status: 'CREATED', error: null });
+    expect([10, 11].map((i) => String(TIMESHEET_USER_ID_BASE + i))).not.toContain(outcome.accountId);
+    expect(t.writes()).toEqual([{ upstream: 'timesheet', method: 'POST', path: '/users', body: { email, first_name: 'Tail', last_name: 'Match' } }]);
   });
 
   it('reports an upstream refusal in the outcome with the input field it is about', async () => {

@@ -8,10 +8,10 @@ import { assertAllowed, canReadUserField, type UserField } from '../../auth/poli
 import { ErrorCode, GatewayError } from '../../errors';
 import type { NodeResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
-import type { TimesheetEntry, TimesheetExpense, TimesheetSimpleProject } from '../../upstreams/timesheet/types';
 import { accountOf, fromAccount } from '../access';
 import type { GraphContext } from '../context';
 import { isNodeType, type DecodedId, type NodeType } from '../ids';
+import type { TimesheetList, TimesheetPageItems } from '../loaders';
 import type { AccessTokenModel, AccountModel, DeviceModel, EntryModel, ExpenseModel, ProjectModel, SiteModel, SubscriptionModel } from '../models';
 import { askWithOwn, readablePerson, vrmFacts } from './askPolicy';
 import { identityUserOf } from './identity';
@@ -42,13 +42,13 @@ const LISTED_IN: Record<Exclude<NodeType, 'User'>, UserField> = {
 /** Timesheet has no single-item endpoint for entries, expenses and projects: walk the pages (bounded). */
 const MAX_PAGES = 50;
 
-async function findInPages<T extends { id: string }>(ctx: GraphContext, person: Person, kind: 'entries' | 'expenses' | 'projects', id: string): Promise<(T & { personId: string }) | null> {
+async function findInPages<L extends TimesheetList>(ctx: GraphContext, person: Person, kind: L, id: string): Promise<(TimesheetPageItems[L] & { personId: string }) | null> {
   const accountId = await accountOf(ctx, person, 'timesheet');
   if (accountId === null) return null;
   let page: number | null = 1;
   for (let i = 0; page !== null && i < MAX_PAGES; i++) {
-    const result: { items: unknown[]; nextPage: number | null } = await ctx.loaders.timesheetPage.load({ kind, accountId, page, perPage: 100 });
-    const hit = (result.items as T[]).find((item) => item.id === id);
+    const result = await ctx.loaders.timesheetPages[kind].load({ accountId, page, perPage: 100 });
+    const hit = result.items.find((item) => item.id === id);
     if (hit) return { ...hit, personId: person.id };
     page = result.nextPage;
   }
@@ -96,11 +96,11 @@ export async function resolveNode(ctx: GraphContext, decoded: DecodedId): Promis
       return tag(decoded.type, device && { ...device, personId });
     }
     case 'Entry':
-      return tag('Entry', await findInPages<TimesheetEntry>(ctx, person, 'entries', localId));
+      return tag('Entry', await findInPages(ctx, person, 'entries', localId));
     case 'Expense':
-      return tag('Expense', await findInPages<TimesheetExpense>(ctx, person, 'expenses', localId));
+      return tag('Expense', await findInPages(ctx, person, 'expenses', localId));
     case 'Project':
-      return tag('Project', await findInPages<TimesheetSimpleProject>(ctx, person, 'projects', localId));
+      return tag('Project', await findInPages(ctx, person, 'projects', localId));
   }
 }
 

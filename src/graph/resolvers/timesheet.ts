@@ -7,12 +7,12 @@
 import { ErrorCode, GatewayError } from '../../errors';
 import type { EntryResolvers, ExpenseResolvers, ProjectResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
-import type { TimesheetEntry, TimesheetExpense, TimesheetSimpleProject } from '../../upstreams/timesheet/types';
+import type { TimesheetSimpleProject } from '../../upstreams/timesheet/types';
 import { accountOf, fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import type { UserFieldResolvers } from './askPolicy';
 import { offsetCursor, startAfterCursor, toGlobalId } from '../ids';
-import type { PageKey } from '../loaders';
+import type { PageKey, TimesheetList, TimesheetPageItems } from '../loaders';
 import type { EntryModel, ExpenseModel, ProjectModel } from '../models';
 
 interface Connection<T> {
@@ -35,12 +35,12 @@ function checkRange(from: string | null | undefined, to: string | null | undefin
   }
 }
 
-async function connection<T, M>(
+async function connection<L extends TimesheetList, M>(
   ctx: GraphContext,
   person: Person,
-  kind: PageKey['kind'],
+  kind: L,
   args: { first?: number | null; after?: string | null; from?: string | null; to?: string | null; billable?: boolean | null },
-  toModel: (item: T) => M,
+  toModel: (item: TimesheetPageItems[L]) => M,
 ): Promise<Connection<M> | null> {
   const first = checkFirst(args.first);
   const offset = startAfterCursor(args.after);
@@ -48,15 +48,16 @@ async function connection<T, M>(
   return upstreamField(ctx, async () => {
     const accountId = await accountOf(ctx, person, 'timesheet');
     if (accountId === null) return null;
-    const key = (page: number): PageKey => ({ kind, accountId, page, perPage: first, from: args.from, to: args.to, billable: args.billable });
+    const key = (page: number): PageKey => ({ accountId, page, perPage: first, from: args.from, to: args.to, billable: args.billable });
     const firstPage = Math.floor(offset / first) + 1;
     const skip = offset % first;
-    const pageA = await ctx.loaders.timesheetPage.load(key(firstPage));
-    let items = pageA.items.slice(skip) as T[];
+    const pages = ctx.loaders.timesheetPages[kind];
+    const pageA = await pages.load(key(firstPage));
+    let items = pageA.items.slice(skip);
     let nextPage = pageA.nextPage;
     if (skip > 0 && nextPage !== null) {
-      const pageB = await ctx.loaders.timesheetPage.load(key(nextPage));
-      items = items.concat((pageB.items as T[]).slice(0, skip));
+      const pageB = await pages.load(key(nextPage));
+      items = items.concat(pageB.items.slice(0, skip));
       nextPage = pageB.nextPage;
     }
     const nodes = items.slice(0, first).map(toModel);
@@ -83,10 +84,10 @@ export const UserTimesheetFields: Pick<UserFieldResolvers, 'role' | 'state' | 'e
     const user = await fromAccount(ctx, person, 'timesheet', (id) => ctx.loaders.timesheetUser.load(id));
     return user ? user.state : null;
   },
-  entries: (person, args, ctx) => connection<TimesheetEntry, EntryModel>(ctx, person, 'entries', args, (e) => ({ ...e, personId: person.id })),
-  expenses: (person, args, ctx) => connection<TimesheetExpense, ExpenseModel>(ctx, person, 'expenses', args, (e) => ({ ...e, personId: person.id })),
+  entries: (person, args, ctx) => connection(ctx, person, 'entries', args, (e) => ({ ...e, personId: person.id })),
+  expenses: (person, args, ctx) => connection(ctx, person, 'expenses', args, (e) => ({ ...e, personId: person.id })),
   participatingProjects: (person, args, ctx) =>
-    connection<TimesheetSimpleProject, ProjectModel>(ctx, person, 'projects', args, (p) => ({ ...p, personId: person.id })),
+    connection(ctx, person, 'projects', args, (p) => ({ ...p, personId: person.id })),
 };
 
 const projectOf = (personId: string, p: TimesheetSimpleProject | null): ProjectModel | null => (p ? { ...p, personId } : null);

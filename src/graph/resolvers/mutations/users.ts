@@ -2,7 +2,7 @@
  * The people mutations: `createUser`, `provisionUser`, `updateUser`, `deleteUser`. Each asks the policy
  * first (src/auth/policy.ts: a user changes only their own person and never creates or deletes people;
  * an admin may do all), then checks its input, and only then calls upstreams. The work itself lives in
- * src/graph/mutations/: create-or-link (provision.ts), per-upstream writes (updatePerson.ts), deletion
+ * src/graph/people/: create-or-link (provision.ts), per-upstream writes (updatePerson.ts), deletion
  * (removePerson.ts); these resolvers tie them to the registry and to the payload. Each read-decide-write
  * sequence runs under the locks of its person and email (mutations/locks.ts), so replicas sharing one
  * registry never interleave two changes of one person or two create-or-links of one email.
@@ -12,16 +12,15 @@ import { ErrorCode, GatewayError } from '../../../errors';
 import type { MutationResolvers } from '../../../generated/graphql';
 import type { GraphContext } from '../../context';
 import { toGlobalId } from '../../ids';
-import { EMAIL_MAX_LENGTH, InputProblems, readUpstreams } from '../../mutations/input';
-import { withEmailLocked, withPersonLocked } from '../../mutations/locks';
-import { namesFromAccounts } from '../../mutations/names';
-import { anySuccess, type Outcome } from '../../mutations/outcomes';
-import { provisionAccounts } from '../../mutations/provision';
-import { removePerson } from '../../mutations/removePerson';
-import { forgetPerson } from '../../mutations/stale';
-import { personToChange } from '../../mutations/target';
-import { updatePersonEverywhere } from '../../mutations/updatePerson';
-import { createFieldPaths, readCreateUserInput, readUpdateUserInput } from '../../mutations/userInput';
+import { forgetPerson } from '../../people/forgetPerson';
+import { namesFromAccounts } from '../../people/namesFromAccounts';
+import { anySuccess, type Outcome } from '../../people/outcomes';
+import { personToChange } from '../../people/personToChange';
+import { provisionAccounts } from '../../people/provision';
+import { removePerson } from '../../people/removePerson';
+import { updatePersonEverywhere } from '../../people/updatePerson';
+import { createFieldPaths, EMAIL_MAX_LENGTH, InputProblems, readCreateUserInput, readUpdateUserInput, readUpstreams } from '../../people/userInput';
+import { withEmailLocked, withPersonLocked } from '../../people/locks';
 
 /** Upstreams whose account holds the person's email, and so must follow an email change. */
 const EMAIL_HOLDERS = new Set<Outcome['upstream']>(['EVENERGY', 'PODERO', 'TIMESHEET']);

@@ -3,9 +3,9 @@
  * (DESIGN.md "Mutations"). For each upstream asked:
  *
  * 1. an account the registry already links to the person is kept (no upstream call);
- * 2. otherwise the upstream is asked for an account with the person's email (identity by identifier,
- *    ev.energy and timesheet by their email filters matched exactly, podero by the person id as
- *    `external_user_id` first and then its user list) and that account is linked;
+ * 2. otherwise the upstream is asked for an account with the person's email, matched exactly ignoring
+ *    case (src/registry/lookup.ts; podero first by the person id as `external_user_id`), and that
+ *    account is linked;
  * 3. only when there is none is one created (POST), and linked.
  *
  * Every success is linked in the registry the moment it happens, so running this again — after a
@@ -15,6 +15,7 @@
  */
 import { ErrorCode, GatewayError, type UpstreamName } from '../../errors';
 import { describeLinkResult } from '../../registry/linkResult';
+import { accountIdsOf, findAccountsByEmail, type AccountsOf } from '../../registry/lookup';
 import type { AccountLink, Person } from '../../registry/types';
 import { IDENTITY_EMAIL_PATTERN } from '../../upstreams/identity/types';
 import type { PoderoAddressPatch, PoderoAssignableRole } from '../../upstreams/podero/types';
@@ -68,8 +69,6 @@ function isTaken(err: unknown): boolean {
   return err.upstream === 'evenergy' && (err.fieldErrors ?? []).some((f) => f.path[0] === 'email' && /already exists/i.test(f.message));
 }
 
-const lower = (s: string): string => s.toLowerCase();
-
 /** Calls `load` at most once, however many upstreams ask. */
 function once<T>(load: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
@@ -91,14 +90,21 @@ export async function provisionAccounts(ctx: GraphContext, request: ProvisionReq
   const links: AccountLink[] = (await registry.linksFor([person.id])).get(person.id) ?? [];
   const linkedIn = (upstream: UpstreamName): AccountLink | undefined => links.find((l) => l.upstream === upstream);
 
+  /**
+   * The accounts holding the person's email (lookup.ts; in podero, first the user stamped with the
+   * person's id), the one found primed into the request's loader. Throws when the upstream cannot be asked.
+   */
+  const find = async <U extends ProvisionableUpstream>(upstream: U, prime?: (account: AccountsOf[U]) => void): Promise<string[]> => {
+    const [match] = await findAccountsByEmail(upstreams, upstream, [email], { call, personId: person.id });
+    if (!match) throw new Error(`findAccountsByEmail broke its contract: no answer for the one email asked of ${upstream}`);
+    if (match.kind === 'FAILED') throw match.error;
+    if (match.kind === 'ONE') prime?.(match.account);
+    return accountIdsOf(match);
+  };
+
   const sources: Record<ProvisionableUpstream, AccountSource> = {
     identity: {
-      async find() {
-        const user = await upstreams.identity.getUser(email, call);
-        if (!user || lower(user.email) !== lower(email)) return [];
-        ctx.loaders.identityUser.clear(user.id).prime(user.id, user);
-        return [user.id];
-      },
+      find: () => find('identity', (user) => ctx.loaders.identityUser.clear(user.id).prime(user.id, user)),
       async create() {
         if (!IDENTITY_EMAIL_PATTERN.test(email)) {
           throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'identity accepts only lower-case email addresses of letters, digits and ._%+-, and the person’s email is not one', { upstream: 'identity' });
@@ -127,22 +133,14 @@ export async function provisionAccounts(ctx: GraphContext, request: ProvisionReq
       },
     },
     evenergy: {
-      async find() {
-        return (await upstreams.evenergy.findUsersByEmail(email, call)).map((u) => u.id);
-      },
+      find: () => find('evenergy'),
       async create() {
         // ev.energy's unique email is case-sensitive: sent lower-cased, so `Ada@` and `ada@` are one account.
-        return (await upstreams.evenergy.createUser({ email: lower(email) }, call)).id;
+        return (await upstreams.evenergy.createUser({ email: email.toLowerCase() }, call)).id;
       },
     },
     podero: {
-      async find() {
-        // The person id is podero's external id for people the gateway provisioned: the surest match.
-        const mine = await upstreams.podero.getUserByExternalId(person.id, {}, call);
-        const matches = mine ? [mine] : (await upstreams.podero.listUsers({}, call)).filter((u) => lower(u.email) === lower(email));
-        if (matches.length === 1) ctx.loaders.poderoUser.clear(matches[0]!.id).prime(matches[0]!.id, matches[0]!);
-        return matches.map((u) => u.id);
-      },
+      find: () => find('podero', (user) => ctx.loaders.poderoUser.clear(user.id).prime(user.id, user)),
       async create() {
         const known = await names();
         const o = options.podero ?? {};
@@ -161,11 +159,7 @@ export async function provisionAccounts(ctx: GraphContext, request: ProvisionReq
       },
     },
     timesheet: {
-      async find() {
-        const matches = await upstreams.timesheet.findUsersByEmail(email, call);
-        if (matches.length === 1) ctx.loaders.timesheetUser.clear(matches[0]!.id).prime(matches[0]!.id, matches[0]!);
-        return matches.map((u) => u.id);
-      },
+      find: () => find('timesheet', (user) => ctx.loaders.timesheetUser.clear(user.id).prime(user.id, user)),
       async create() {
         const known = await names();
         const o = options.timesheet ?? {};
