@@ -9,23 +9,33 @@ export function isRecord(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The value as a JSON object, or the object at `key` of it. */
-export function record(value: unknown, key?: string): JsonObject {
-  const target = key === undefined ? value : record(value)[key];
-  if (!isRecord(target)) throw new Error(`expected ${key === undefined ? 'a JSON object' : `${key} to be a JSON object`}, but got: ${JSON.stringify(target)}`);
+export function record(value: unknown): JsonObject {
+  if (!isRecord(value)) throw new Error(`expected a JSON object, but got: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** The object at `key` of an object. */
+export function recordAt(value: unknown, key: string): JsonObject {
+  const target = record(value)[key];
+  if (!isRecord(target)) throw new Error(`expected ${key} to be a JSON object, but got: ${JSON.stringify(target)}`);
   return target;
 }
 
-/** The value as a JSON array, or the array at `key` of an object. */
-export function list(value: unknown, key?: string): unknown[] {
-  const target = key === undefined ? value : record(value)[key];
-  if (!Array.isArray(target)) throw new Error(`expected ${key === undefined ? 'a JSON array' : `${key} to be a JSON array`}, but got: ${JSON.stringify(target)}`);
-  return target;
+export function list(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new Error(`expected a JSON array, but got: ${JSON.stringify(value)}`);
+  return value;
 }
 
-/** The value as an array of JSON objects, or the array of objects at `key` of an object. */
-export function records(value: unknown, key?: string): JsonObject[] {
-  return list(value, key).map((item) => record(item));
+/** The array of objects at `key` of an object. */
+export function recordsAt(value: unknown, key: string): JsonObject[] {
+  const target = record(value)[key];
+  if (!Array.isArray(target)) throw new Error(`expected ${key} to be an array, but got: ${JSON.stringify(target)}`);
+  return target.map(record);
+}
+
+/** The value as an array of JSON objects. */
+export function records(value: unknown): JsonObject[] {
+  return list(value).map(record);
 }
 
 export function str(value: unknown): string {
