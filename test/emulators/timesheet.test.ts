@@ -803,7 +803,6 @@ describe('emulator hooks as this upstream answers them', () => {
     const forbidden = await get('/users');
     expect([forbidden.status, forbidden.text]).toEqual([403, '']);
   });
-
 });
 
 describe('the OpenAPI document against real answers', () => {
