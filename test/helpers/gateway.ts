@@ -72,12 +72,6 @@ export interface GraphQLResult<TData> {
   };
 }
 
-/** The `data` of a result, failing the test with the errors when there is none. */
-export function dataOf<TData>(result: GraphQLResult<TData>): TData {
-  if (result.data === null || result.data === undefined) throw new Error(`expected data, but got status ${result.status} and errors: ${JSON.stringify(result.errors)}`);
-  return result.data;
-}
-
 export async function startTestGateway(options: { people?: number; clientOverrides?: Parameters<typeof createGateway>[0]['client']; logger?: Logger } = {}): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
