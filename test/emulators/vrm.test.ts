@@ -606,6 +606,14 @@ describe('get-site-id', () => {
 });
 
 describe('reset', () => {
+  it('counts an idUser of me and a numeric one, and the revoke-all `*`, under their route templates', async () => {
+    emulator.reset();
+    await call('GET', `/users/${userIdFor(0)}/installations`, { token: tokenOf(0) });
+    await call('GET', '/users/me/installations', { token: tokenOf(0) });
+    await call('GET', '/users/me/accesstokens/*/revoke', { token: tokenOf(6) });
+    expect(emulator.counts().byRoute).toEqual({ 'GET /users/:idUser/installations': 2, 'GET /users/:idUser/accesstokens/:idAccessToken/revoke': 1 });
+  });
+
   it('restores the seeded data on reset: tokens, revocations and added sites', async () => {
     await call('POST', '/users/me/accesstokens/create', { token: tokenOf(0), body: { name: 'temp' } });
     await call('POST', '/users/me/addsite', { token: tokenOf(0), body: { installation_identifier: unclaimedIdentifierFor(0) } });
