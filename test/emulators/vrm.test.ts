@@ -605,7 +605,7 @@ describe('get-site-id', () => {
   });
 });
 
-describe('reset', () => {
+describe('counters and reset', () => {
   it('counts an idUser of me and a numeric one, and the revoke-all `*`, under their route templates', async () => {
     emulator.reset();
     await call('GET', `/users/${userIdFor(0)}/installations`, { token: tokenOf(0) });
