@@ -4,7 +4,7 @@
  * emulator).
  */
 import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
-import { asRecord, type Emulator } from '../../src/emulators/kit';
+import type { Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf } from '../../src/emulators/population';
 import { createVrmEmulator } from '../../src/emulators/vrm';
 import {
@@ -21,6 +21,8 @@ import {
   unclaimedSiteIdFor,
   userIdFor,
 } from '../../src/emulators/vrm/seed';
+import { send, type Reply, type SendInit } from '../helpers/http';
+import { record, recordAt, recordsAt } from '../helpers/json';
 
 const population = buildPopulation({ people: 40 });
 const SEED = population.seed;
@@ -53,48 +55,29 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(() => emulator.reset(true));
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: unknown;
-}
+type Answer = Reply;
 
-interface CallInit {
+interface CallInit extends Pick<SendInit, 'raw' | 'contentType' | 'headers'> {
+  /** Sent as JSON. */
   body?: unknown;
-  /** Sent as is instead of `body`. */
-  raw?: string;
-  contentType?: string;
   /** `null`: no X-Authorization header. Default: the admin (service) token. */
   token?: string | null;
   scheme?: string;
-  headers?: Record<string, string>;
 }
 
-async function call(method: string, path: string, init: CallInit = {}): Promise<Answer> {
+function call(method: string, path: string, init: CallInit = {}): Promise<Answer> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.token !== null) headers['x-authorization'] = `${init.scheme ?? 'Token'} ${init.token ?? ADMIN}`;
-  let payload: string | undefined = init.raw;
-  if (init.body !== undefined) payload = JSON.stringify(init.body);
-  if (payload !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-  Object.assign(headers, init.headers);
-  const res = await fetch(url + path, { method, headers, body: payload });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  const contentType = init.body !== undefined || init.raw !== undefined ? (init.contentType ?? 'application/json') : undefined;
+  return send(url + path, { method, json: init.body, raw: init.raw, contentType, headers: { ...headers, ...init.headers } });
 }
 
-/** The object at `key` of an object, failing the test when it is not one. */
+/** The object at `key` of an object (the value itself without a key), failing the test when it is not one. */
 function obj(value: unknown, key?: string): Record<string, unknown> {
-  const target = key === undefined ? value : asRecord(value)[key];
-  expect(typeof target === 'object' && target !== null && !Array.isArray(target)).toBe(true);
-  return asRecord(target);
+  return key === undefined ? record(value) : recordAt(value, key);
 }
 
-/** The array at `key` of an object, failing the test when it is not one. */
-function arr(value: unknown, key: string): Record<string, unknown>[] {
-  const target = asRecord(value)[key];
-  if (!Array.isArray(target)) throw new Error(`expected ${key} to be an array, but got: ${JSON.stringify(target)}`);
-  return target.map((item) => obj(item));
-}
+const arr = recordsAt;
 
 /** Asserts VRM's error envelope and returns it. */
 function expectError(answer: Answer, status: number, errorCode: string | null = null): Record<string, unknown> {
@@ -125,11 +108,6 @@ async function siteIds(token: string, idUser: string | number = 'me'): Promise<n
 }
 
 describe('authentication', () => {
-  it('refuses a request without X-Authorization with 401 invalid_token', async () => {
-    const body = expectError(await call('GET', '/users/me', { token: null }), 401, 'invalid_token');
-    expect(body.errors).toBe('Authentication token is missing');
-  });
-
   it('ignores a standard Authorization header: VRM reads only X-Authorization', async () => {
     const answer = await call('GET', '/users/me', { token: null, headers: { authorization: `Token ${ADMIN}` } });
     expectError(answer, 401, 'invalid_token');
@@ -143,8 +121,7 @@ describe('authentication', () => {
     }
   });
 
-  it('refuses unknown tokens, unknown schemes and a bare token', async () => {
-    expectError(await call('GET', '/users/me', { token: 'f'.repeat(64) }), 401, 'invalid_token');
+  it('refuses unknown schemes and a bare token', async () => {
     expectError(await call('GET', '/users/me', { token: tokenOf(3), scheme: 'Basic' }), 401, 'invalid_token');
     expectError(await call('GET', '/users/me', { token: null, headers: { 'x-authorization': tokenOf(3) } }), 401, 'invalid_token');
   });
@@ -173,22 +150,19 @@ describe('authentication', () => {
     }
   });
 
-  it('gives the service credential to the admin user, and the `token` option replaces it', async () => {
+  it('gives the service credential, the development one or the `token` option, to the admin user', async () => {
     const me = await call('GET', '/users/me');
     expect(obj(me.body, 'user')).toEqual({ id: ADMIN_USER_ID, name: 'VRM Emulator Admin', email: ADMIN_EMAIL, country: 'NL' });
     const custom = createVrmEmulator({ population, token: 'c'.repeat(64) });
     const customUrl = await custom.listen(0);
     try {
-      const withDev = await fetch(`${customUrl}/users/me`, { headers: { 'x-authorization': `Token ${ADMIN}` } });
-      expect(withDev.status).toBe(401);
-      await withDev.text();
-      const withCustom = await fetch(`${customUrl}/users/me`, { headers: { 'x-authorization': `Token ${'c'.repeat(64)}` } });
-      expect(withCustom.status).toBe(200);
-      expect(obj(await withCustom.json(), 'user').id).toBe(ADMIN_USER_ID);
+      const withCustom = await send(`${customUrl}/users/me`, { headers: { 'x-authorization': `Token ${'c'.repeat(64)}` } });
+      expect(obj(withCustom.body, 'user').id).toBe(ADMIN_USER_ID);
     } finally {
       await custom.close();
     }
   });
+
 });
 
 describe('GET /users/me', () => {
@@ -631,36 +605,13 @@ describe('get-site-id', () => {
   });
 });
 
-describe('routing, counters, faults and reset', () => {
-  it('answers unknown paths with 404 and known paths with a wrong method with 405, in VRM\'s error body', async () => {
-    expect(expectError(await call('GET', '/users'), 404).errors).toBe('Route not found');
-    expectError(await call('GET', '/nope/users/me'), 404);
-    expect(expectError(await call('DELETE', '/users/me'), 405).errors).toBe('Method not allowed');
-    expectError(await call('POST', '/users/me/installations', { body: {} }), 405);
-  });
-
-  it('counts requests by method and route template', async () => {
+describe('counters and reset', () => {
+  it('counts an idUser of me and a numeric one, and the revoke-all `*`, under their route templates', async () => {
+    emulator.reset();
     await call('GET', `/users/${userIdFor(0)}/installations`, { token: tokenOf(0) });
     await call('GET', '/users/me/installations', { token: tokenOf(0) });
     await call('GET', '/users/me/accesstokens/*/revoke', { token: tokenOf(6) });
-    await call('GET', '/users/me', { token: null });
-    const counts = emulator.counts();
-    expect(counts.byRoute).toEqual({
-      'GET /users/:idUser/installations': 2,
-      'GET /users/:idUser/accesstokens/:idAccessToken/revoke': 1,
-      'GET /users/me': 1,
-    });
-    expect(counts.byStatus).toEqual({ '200': 3, '401': 1 });
-  });
-
-  it('injects faults with VRM\'s error body and Retry-After', async () => {
-    emulator.setFaults({ status: 429, retryAfter: 7, count: 1 });
-    const limited = await call('GET', '/users/me');
-    expectError(limited, 429, 'rate_limited');
-    expect(limited.headers.get('retry-after')).toBe('7');
-    emulator.setFaults({ status: 503, routes: ['GET /users/me'] });
-    expect(expectError(await call('GET', '/users/me'), 503).errors).toBe('Service temporarily unavailable');
-    expect((await call('GET', '/users/me/accesstokens/list')).status).toBe(200);
+    expect(emulator.counts().byRoute).toEqual({ 'GET /users/:idUser/installations': 2, 'GET /users/:idUser/accesstokens/:idAccessToken/revoke': 1 });
   });
 
   it('restores the seeded data on reset: tokens, revocations and added sites', async () => {
@@ -678,21 +629,4 @@ describe('routing, counters, faults and reset', () => {
     expect(await siteIds(tokenOf(0))).toEqual([siteIdFor(0, 0), siteIdFor(0, 1)]);
   });
 
-  it('serves an OpenAPI 3.1 document of exactly its seven operations', async () => {
-    const res = await fetch(`${emulator.origin()}/openapi.json`);
-    const doc = obj(await res.json());
-    expect(doc.openapi).toBe('3.1.0');
-    const operations = Object.entries(obj(doc, 'paths')).flatMap(([path, item]) => Object.keys(obj(item)).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(operations.sort()).toEqual(
-      [
-        'GET /users/me',
-        'POST /users/{idUser}/accesstokens/create',
-        'GET /users/{idUser}/accesstokens/list',
-        'GET /users/{idUser}/accesstokens/{idAccessToken}/revoke',
-        'POST /users/{idUser}/addsite',
-        'POST /users/{idUser}/get-site-id',
-        'GET /users/{idUser}/installations',
-      ].sort(),
-    );
-  });
 });

@@ -93,6 +93,7 @@ describe('batching', () => {
     });
     expect(res.errors).toBeUndefined();
     const reported = res.extensions?.upstreamCalls;
+    if (!reported) throw new Error(`expected extensions.upstreamCalls, but got: ${JSON.stringify(res.extensions)}`);
     for (const u of UPSTREAM_NAMES) expect(reported[u]).toBe(t.totals()[u]);
   });
 });

@@ -24,7 +24,8 @@ export interface TestGateway {
   logLines: string[];
   adminToken: string;
   tokenFor(person: DemoPerson | { email: string; sub?: string }, roles?: string[]): Promise<string>;
-  query<T = any>(query: string, options?: { token?: string | null; variables?: Record<string, unknown>; headers?: Record<string, string> }): Promise<GraphQLResult<T>>;
+  /** Sends an operation over HTTP; `TData` is the shape the operation selects (what `data` holds when it is not null). */
+  query<TData = any>(query: string, options?: QueryOptions): Promise<GraphQLResult<TData>>;
   /** The registry's person id of demo person `index` (after sync or a lookup); fails loudly when unknown. */
   personId(index: number): Promise<string>;
   /** Call counts at each emulator since the last reset. */
@@ -36,11 +37,39 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export interface GraphQLResult<T> {
+export interface QueryOptions {
+  /** The gateway JWT; default the admin's, `null` sends none. */
+  token?: string | null;
+  variables?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** What the gateway puts in `extensions` of an error (DESIGN.md "Errors"); other keys are the error's own. */
+export interface GraphQLErrorExtensions {
+  code?: string;
+  upstream?: string;
+  retryAfter?: number;
+  reason?: string;
+  fieldErrors?: { path: string[]; message: string }[];
+  [key: string]: unknown;
+}
+
+export interface GraphQLResultError {
+  message: string;
+  path?: (string | number)[];
+  locations?: { line: number; column: number }[];
+  extensions?: GraphQLErrorExtensions;
+}
+
+export interface GraphQLResult<TData> {
   status: number;
-  data: T | null | undefined;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
-  extensions?: Record<string, any>;
+  data?: TData | null;
+  errors?: GraphQLResultError[];
+  extensions?: {
+    /** Calls per upstream this operation cost, when asked for with `x-upstream-calls: true`. */
+    upstreamCalls?: Partial<Record<string, number>>;
+    [key: string]: unknown;
+  };
 }
 
 export async function startTestGateway(
@@ -76,14 +105,15 @@ export async function startTestGateway(
     tokenFor(person, roles = []) {
       return signToken(TEST_JWT_SECRET, { sub: 'sub' in person && person.sub ? person.sub : `user-${person.email}`, email: person.email, roles });
     },
-    async query(query, opts = {}) {
+    async query<TData>(query: string, opts: QueryOptions = {}): Promise<GraphQLResult<TData>> {
       const token = opts.token === undefined ? adminToken : opts.token;
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...opts.headers },
         body: JSON.stringify({ query, variables: opts.variables }),
       });
-      const body = (await res.json()) as Omit<GraphQLResult<any>, 'status'>;
+      // The body is the gateway's JSON answer; its `data` has the shape the operation selected.
+      const body: Omit<GraphQLResult<TData>, 'status'> = await res.json();
       return { status: res.status, ...body };
     },
     async personId(index) {
