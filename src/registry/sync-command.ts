@@ -4,11 +4,11 @@
  * `npm run emulators` first). Prints progress to stderr (unless quiet) and the report to stdout; exits 1
  * when an upstream could not be read, 0 otherwise (conflicts are reported, not failures).
  */
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { UPSTREAM_NAMES, UnreachableCaseError, type UpstreamName } from '../errors';
 import { BASE_PATHS, EMULATOR_PORTS } from '../contracts/dev-defaults';
 import { createUpstreams } from '../upstreams';
-import { openRegistry } from '.';
+import { openRegistry, type Registry } from '.';
 import { sync, type SyncConflict, type SyncProgress, type SyncReport } from './sync';
 
 function describeConflict(c: SyncConflict): string {
@@ -87,6 +87,23 @@ export async function runSyncCommand(options: RunSyncOptions = {}): Promise<numb
     tokens[u] = config.upstreams[u].token;
   }
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, pool: config.databasePool });
+  try {
+    const report = await syncUpstreams(config, registry, urls, tokens, options.quiet ? undefined : createProgressPrinter((line) => stderr(`${line}\n`)));
+    stdout(`${formatReport(report)}\n`);
+    return report.failures.length > 0 ? 1 : 0;
+  } finally {
+    await registry.close();
+  }
+}
+
+/** One sync of the configured upstreams into `registry`, with clients of its own that it closes again. */
+export async function syncUpstreams(
+  config: Config,
+  registry: Registry,
+  urls: Record<UpstreamName, string>,
+  tokens: Record<UpstreamName, string>,
+  onProgress?: (p: SyncProgress) => void,
+): Promise<SyncReport> {
   const upstreams = createUpstreams({
     urls,
     tokens,
@@ -94,16 +111,8 @@ export async function runSyncCommand(options: RunSyncOptions = {}): Promise<numb
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
   });
   try {
-    const report = await sync({
-      registry,
-      upstreams,
-      concurrency: config.upstreamConcurrency,
-      onProgress: options.quiet ? undefined : createProgressPrinter((line) => stderr(`${line}\n`)),
-    });
-    stdout(`${formatReport(report)}\n`);
-    return report.failures.length > 0 ? 1 : 0;
+    return await sync({ registry, upstreams, concurrency: config.upstreamConcurrency, onProgress });
   } finally {
     await upstreams.close();
-    await registry.close();
   }
 }

@@ -12,9 +12,7 @@ import { startEmulators, type RunningEmulators } from '../emulators';
 import { buildPopulation } from '../emulators/population';
 import { personalTokenFor } from '../emulators/vrm/seed';
 import { openRegistry, type Registry } from '../registry';
-import { createProgressPrinter, formatReport } from '../registry/sync-command';
-import { sync } from '../registry/sync';
-import { createUpstreams } from '../upstreams';
+import { createProgressPrinter, formatReport, syncUpstreams } from '../registry/sync-command';
 import type { Config } from '../config';
 import { createGateway } from './gateway';
 import { recordRegistryCall } from './metrics';
@@ -140,21 +138,11 @@ async function syncWhenEmpty(
   if (page.people.length > 0) return undefined;
   if (!allEmulated) return 'the registry is empty: run `npm run sync` (usergraph sync) to link the people of your upstreams';
   const started = performance.now();
-  const upstreams = createUpstreams({
-    urls,
-    tokens,
-    poderoOrgId: config.poderoOrgId,
-    client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
-  });
-  try {
-    say('first start with an empty registry: linking the demo population (usergraph sync)');
-    const report = await sync({ registry, upstreams, concurrency: config.upstreamConcurrency, onProgress: createProgressPrinter((line) => say(`  ${line}`)) });
-    if (report.failures.length > 0) {
-      say(formatReport(report));
-      return 'the first sync could not read every upstream: run `npm run sync` again';
-    }
-    return `first sync: ${report.peopleCreated} people linked in ${Math.round(performance.now() - started)} ms`;
-  } finally {
-    await upstreams.close();
+  say('first start with an empty registry: linking the demo population (usergraph sync)');
+  const report = await syncUpstreams(config, registry, urls, tokens, createProgressPrinter((line) => say(`  ${line}`)));
+  if (report.failures.length > 0) {
+    say(formatReport(report));
+    return 'the first sync could not read every upstream: run `npm run sync` again';
   }
+  return `first sync: ${report.peopleCreated} people linked in ${Math.round(performance.now() - started)} ms`;
 }
