@@ -17,6 +17,7 @@ import { OperationBudget, type BudgetLimits } from '../upstreams/budget';
 import type { CallEvent, CallOptions } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
 import { createLoaders, type Loaders } from './loaders';
+import { isUuid } from '../lib/ids';
 
 export interface GatewayDeps {
   registry: Registry;
@@ -73,7 +74,6 @@ export interface GraphContext {
   seenErrors: WeakSet<object>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Parses `X-Vrm-Authorization: Token <hex>` (or `Bearer <jwt>`). */
 export function parseVrmCredential(header: string | string[] | undefined): VrmCredential | undefined {
@@ -116,7 +116,7 @@ export function createContextFactory(deps: GatewayDeps) {
       viewerPerson() {
         if (viewer.kind === 'anonymous') return Promise.resolve(null);
         viewerPersonPromise ??= (async () => {
-          if (UUID.test(viewer.sub)) {
+          if (isUuid(viewer.sub)) {
             const bySub = await loaders.person.load(viewer.sub.toLowerCase());
             if (bySub) return bySub;
           }

@@ -3,6 +3,7 @@
  * gateway can, to refetch any object through `Query.node`.
  */
 import { ErrorCode, GatewayError } from '../errors';
+import { isUuid } from '../lib/ids';
 
 export const NODE_TYPES = [
   'User',
@@ -44,13 +45,12 @@ export function fromGlobalId(id: string, argument = 'id'): DecodedId {
   return { type: type as NodeType, parts };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Accepts a User global id or a bare person UUID and returns the person UUID. */
 export function personIdFromArgument(id: string, argument = 'id'): string {
-  if (UUID.test(id)) return id.toLowerCase();
+  if (isUuid(id)) return id.toLowerCase();
   const decoded = fromGlobalId(id, argument);
-  if (decoded.type !== 'User' || !UUID.test(decoded.parts[0]!)) {
+  if (decoded.type !== 'User' || !isUuid(decoded.parts[0]!)) {
     throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument} must be a User id or a person UUID, but got a ${decoded.type} id`, {
       fieldErrors: [{ path: [argument], message: `expected a User id, got a ${decoded.type} id` }],
     });

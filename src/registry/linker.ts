@@ -24,6 +24,7 @@ import type { VrmCredential } from '../upstreams/vrm/connector';
 import { findAccountsByEmail, LOOKUP_UPSTREAMS, type AccountsOf, type LookupUpstream } from './lookup';
 import type { LinkResult, Person, Registry } from './types';
 import * as v from './validate';
+import { isUuid } from '../lib/ids';
 
 export interface Linker {
   /**
@@ -69,7 +70,6 @@ export interface Discovery {
 }
 
 const lower = (s: string): string => s.toLowerCase();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function asGatewayError(err: unknown, upstream: UpstreamName): GatewayError {
   if (err instanceof GatewayError) return err;
@@ -145,7 +145,7 @@ export function createLinker(options: LinkerOptions): Linker {
     for (const d of discoveries) {
       const accountId = d.accounts.podero;
       const personId = d.poderoExternalUserId;
-      if (accountId !== undefined && personId !== undefined && UUID.test(personId)) stamps.push({ accountId, personId });
+      if (accountId !== undefined && personId !== undefined && isUuid(personId)) stamps.push({ accountId, personId });
     }
     const owners = new Map<string, Person>();
     if (stamps.length === 0) return owners;

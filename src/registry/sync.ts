@@ -25,6 +25,7 @@ import type { Upstreams } from '../upstreams';
 import { findAccountsByEmail } from './lookup';
 import type { Person, Registry } from './types';
 import * as v from './validate';
+import { isUuid } from '../lib/ids';
 
 export type SyncConflict =
   | { kind: 'DUPLICATE_EMAIL'; upstream: UpstreamName; email: string; accountIds: string[] }
@@ -106,7 +107,6 @@ interface ListedAccount {
 const LISTED = ['evenergy', 'timesheet', 'podero'] as const;
 
 const lower = (s: string): string => s.toLowerCase();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function failureOf(upstream: UpstreamName, err: unknown): SyncReport['failures'][number] {
   if (err instanceof GatewayError) return { upstream, code: err.code, message: err.message };
@@ -169,7 +169,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         continue;
       }
       const seen: SeenAccount = { upstream, id: a.id, email: a.email };
-      if (a.externalUserId && UUID.test(a.externalUserId)) stamped.push({ account: seen, personId: a.externalUserId });
+      if (a.externalUserId && isUuid(a.externalUserId)) stamped.push({ account: seen, personId: a.externalUserId });
       else byEmail.set(lower(a.email), [...(byEmail.get(lower(a.email)) ?? []), seen]);
     }
   }

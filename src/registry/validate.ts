@@ -3,8 +3,8 @@
  * `BAD_USER_INPUT` messages. Internal to `src/registry/`.
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, badInput, isUpstreamName, type UpstreamName } from '../errors';
+import { isUuid } from '../lib/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Deliberately loose (one `@`, a dotted domain, no whitespace): the upstreams validate their own rules;
  * the registry only refuses what cannot be an address at all.
@@ -17,7 +17,7 @@ export const MAX_PAGE_SIZE = 100;
 
 /** Returns the id in canonical (lower-case) form; BAD_USER_INPUT unless it is a UUID. */
 export function personId(value: string, path: string[] = ['id']): string {
-  if (typeof value !== 'string' || !UUID.test(value)) {
+  if (typeof value !== 'string' || !isUuid(value)) {
     throw badInput(path, `expected a UUID, but got ${JSON.stringify(value)}`);
   }
   return value.toLowerCase();
@@ -85,7 +85,7 @@ export function decodeCursor(cursor: string, path: string[] = ['after']): Cursor
   if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refuse();
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^(\d{1,15}):([0-9a-f-]{36})$/.exec(decoded);
-  if (!match || !UUID.test(match[2])) throw refuse();
+  if (!match || !isUuid(match[2])) throw refuse();
   return { createdAtMs: Number(match[1]), id: match[2] };
 }
 
