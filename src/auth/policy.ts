@@ -13,7 +13,7 @@
  * Every `can…` function returns a Decision; `assertAllowed` throws its refusal as a GatewayError.
  */
 import { ErrorCode, GatewayError, UnreachableCaseError } from '../errors';
-import type { Mutation, Query, User } from '../generated/graphql';
+import type { Mutation, Query, User } from '../generated/schema-types';
 import type { ListPeopleArgs } from '../registry/types';
 import type { AuthenticatedViewer, Viewer } from './viewer';
 
