@@ -14,6 +14,7 @@ import type { TimesheetEntry, TimesheetExpense, TimesheetSimpleProject, Timeshee
 import type { CallOptions } from '../upstreams/types';
 import type { VrmAccessToken, VrmCredential, VrmSite, VrmUser } from '../upstreams/vrm/types';
 import { mapLimit } from '../lib/concurrency';
+import { inSpan, tracingEnabled } from '../lib/trace';
 
 /** What the loaders take from the process-wide dependencies (the context's `GatewayDeps` has it all). */
 export interface LoaderDeps {
@@ -78,9 +79,16 @@ export interface Loaders {
 export function createLoaders(deps: LoaderDeps, call: CallOptions): Loaders {
   const { registry, upstreams, linker } = deps;
   const limit = deps.concurrency;
+  // One span per batch when tracing is on (src/server/telemetry.ts): `loader <name>` with its key count.
+  const loader = <K, V, C = K>(name: string, batch: DataLoader.BatchLoadFn<K, V>, options?: DataLoader.Options<K, V, C>): DataLoader<K, V, C> =>
+    new DataLoader<K, V, C>(
+      (keys) => (tracingEnabled() ? inSpan(`loader ${name}`, { 'usergraph.loader': name, 'usergraph.keys': keys.length }, () => Promise.resolve(batch(keys))) : batch(keys)),
+      { name, ...options },
+    );
   const fanOut = <K, V>(fn: (key: K) => Promise<V>) => (keys: readonly K[]) => mapLimit(keys, limit, fn);
-  const pages = <T>(list: (key: PageKey) => Promise<Page<T>>): DataLoader<PageKey, Page<T>, string> =>
-    new DataLoader(
+  const pages = <T>(name: string, list: (key: PageKey) => Promise<Page<T>>): DataLoader<PageKey, Page<T>, string> =>
+    loader(
+      name,
       fanOut(async (key: PageKey): Promise<Page<T>> => {
         const { items, nextPage } = await list(key);
         return { items, nextPage };
@@ -89,28 +97,28 @@ export function createLoaders(deps: LoaderDeps, call: CallOptions): Loaders {
     );
 
   return {
-    person: new DataLoader((ids) => registry.getPeople(ids)),
-    personByEmail: new DataLoader((emails) => linker.findOrLinkByEmail(emails, call), { cacheKeyFn: (e) => e.toLowerCase() }),
-    links: new DataLoader(async (ids) => {
+    person: loader('person', (ids) => registry.getPeople(ids)),
+    personByEmail: loader('personByEmail', (emails) => linker.findOrLinkByEmail(emails, call), { cacheKeyFn: (e) => e.toLowerCase() }),
+    links: loader('links', async (ids) => {
       const map = await registry.linksFor(ids);
       return ids.map((id) => map.get(id) ?? []);
     }),
-    identityUser: new DataLoader(fanOut((id: string) => upstreams.identity.getUser(id, call))),
-    notificationPreferences: new DataLoader(fanOut((id: string) => upstreams.evenergy.getNotificationPreferences(id, call))),
-    payoutMethod: new DataLoader(fanOut((id: string) => upstreams.evenergy.getPayoutMethod(id, call))),
-    sites: new DataLoader(
+    identityUser: loader('identityUser', fanOut((id: string) => upstreams.identity.getUser(id, call))),
+    notificationPreferences: loader('notificationPreferences', fanOut((id: string) => upstreams.evenergy.getNotificationPreferences(id, call))),
+    payoutMethod: loader('payoutMethod', fanOut((id: string) => upstreams.evenergy.getPayoutMethod(id, call))),
+    sites: loader('sites', 
       fanOut((k: SitesKey) =>
         upstreams.vrm.listInstallations(k.accountId, { extended: k.extended, siteId: k.siteId ?? undefined }, undefined, call),
       ),
       { cacheKeyFn: (k) => `${k.accountId}|${k.extended}|${k.siteId ?? ''}` },
     ),
-    accessTokens: new DataLoader(
+    accessTokens: loader('accessTokens', 
       // VRM lists the caller's own tokens whatever idUser says, so `me` saves a /users/me call.
       fanOut((cred: VrmCredential) => upstreams.vrm.listAccessTokens('me', cred, call)),
       { cacheKeyFn: (c) => `${c.kind}:${c.value}` },
     ),
-    vrmMe: new DataLoader(fanOut((cred: VrmCredential) => upstreams.vrm.getMe(cred, call)), { cacheKeyFn: (c) => `${c.kind}:${c.value}` }),
-    poderoUser: new DataLoader(async (ids) => {
+    vrmMe: loader('vrmMe', fanOut((cred: VrmCredential) => upstreams.vrm.getMe(cred, call)), { cacheKeyFn: (c) => `${c.kind}:${c.value}` }),
+    poderoUser: loader('poderoUser', async (ids) => {
       // Podero's user list answers every user of the organization in one call: cheaper than n lookups
       // as soon as more than one user is wanted.
       if (ids.length === 1) {
@@ -124,8 +132,8 @@ export function createLoaders(deps: LoaderDeps, call: CallOptions): Loaders {
       const byId = new Map(all.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
-    devices: new DataLoader(fanOut((id: string) => upstreams.podero.listDevices(id, {}, call))),
-    deviceDetail: new DataLoader(
+    devices: loader('devices', fanOut((id: string) => upstreams.podero.listDevices(id, {}, call))),
+    deviceDetail: loader('deviceDetail', 
       fanOut(({ userId, kind, id }: { userId: string; kind: Device['kind']; id: string }): Promise<Device | null> => {
         switch (kind) {
           case 'HEAT_PUMP':
@@ -138,11 +146,11 @@ export function createLoaders(deps: LoaderDeps, call: CallOptions): Loaders {
       }),
       { cacheKeyFn: (k) => `${k.kind}:${k.userId}:${k.id}` },
     ),
-    timesheetUser: new DataLoader(fanOut((id: string) => upstreams.timesheet.getUser(id, call))),
+    timesheetUser: loader('timesheetUser', fanOut((id: string) => upstreams.timesheet.getUser(id, call))),
     timesheetPages: {
-      entries: pages((k) => upstreams.timesheet.listEntries(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined, billable: k.billable ?? undefined }, call)),
-      expenses: pages((k) => upstreams.timesheet.listExpenses(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined }, call)),
-      projects: pages((k) => upstreams.timesheet.listParticipatingProjects(k.accountId, { page: k.page, perPage: k.perPage }, call)),
+      entries: pages('timesheetEntries', (k) => upstreams.timesheet.listEntries(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined, billable: k.billable ?? undefined }, call)),
+      expenses: pages('timesheetExpenses', (k) => upstreams.timesheet.listExpenses(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined }, call)),
+      projects: pages('timesheetProjects', (k) => upstreams.timesheet.listParticipatingProjects(k.accountId, { page: k.page, perPage: k.perPage }, call)),
     },
   };
 }

@@ -7,6 +7,18 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes,
 
 const tracer = () => trace.getTracer('usergraph');
 
+let enabled = false;
+
+/** Whether a tracer provider is registered; hot paths skip span bookkeeping entirely when not. */
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
+/** Set by the telemetry setup when it registers (or removes) a tracer provider. */
+export function setTracingEnabled(on: boolean): void {
+  enabled = on;
+}
+
 export type { Attributes, Span };
 export { SpanKind };
 

@@ -8,6 +8,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import { GatewayError } from '../errors';
 import type { GraphContext } from '../graph/context';
 import { estimateCost } from './cost';
+import { operationPlugin } from './operation-plugin';
 import { DEFAULT_LIMITS, limitErrorOf, limitRules, operationTooComplex, tokenLimitError, type OperationLimits } from './limits';
 import type { Logger } from '../lib/logger';
 
@@ -177,7 +178,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     parseOptions: { maxTokens: limits.tokens },
     validationRules: limitRules(limits),
     // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.
-    plugins: [upstreamCallsPlugin, errorLogPlugin, costLimitPlugin(limits.cost), ApolloServerPluginLandingPageDisabled()],
+    plugins: [upstreamCallsPlugin, errorLogPlugin, operationPlugin, costLimitPlugin(limits.cost), ApolloServerPluginLandingPageDisabled()],
     logger: {
       debug: (m) => options.logger.debug(String(m)),
       info: (m) => options.logger.info(String(m)),

@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../lib/logger';
+import { contextFromHeaders, inSpan, SpanKind, tracingEnabled, withContext } from '../lib/trace';
 
 export interface HttpOptions<C extends BaseContext> {
   apollo: ApolloServer<C>;
@@ -195,10 +196,19 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
       sendError(res, 400, 'BAD_REQUEST', `A batch may hold at most ${maxBatch} operations (MAX_BATCH), but this one holds ${body.length}`);
       return;
     }
-    const result = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
-      context: () => options.context({ headers: req.headers, requestId }),
-    });
+    const method = req.method;
+    const execute = () =>
+      options.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: () => options.context({ headers: req.headers, requestId }),
+      });
+    // With tracing on, the operation is one server span in the client's trace (its `traceparent`), and every
+    // loader batch and upstream call below it is its child.
+    const result = tracingEnabled()
+      ? await withContext(contextFromHeaders(req.headers), () =>
+          inSpan('graphql', { 'usergraph.request_id': requestId, 'http.request.method': method }, execute, SpanKind.SERVER),
+        )
+      : await execute();
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [k, v] of result.headers) outHeaders[k] = v;
     if (result.body.kind === 'complete') {

@@ -18,6 +18,7 @@ import { createGateway } from './gateway';
 import { recordRegistryCall } from './metrics';
 import { createLogger } from '../lib/logger';
 import { createGraphiqlAssets } from './graphiql';
+import { startTelemetry } from './telemetry';
 
 export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const started = performance.now();
@@ -25,6 +26,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const secrets = [...Object.values(config.upstreams).map((u) => u.token), config.jwt.secret ?? ''].filter(Boolean);
   const logger = createLogger({ level: config.logLevel, secrets });
   const say = (line = ''): void => void process.stdout.write(line + '\n');
+  // Before anything serves, so the first request is traced too; off without OTEL_EXPORTER_OTLP_ENDPOINT.
+  const telemetry = startTelemetry(env);
 
   const missing = UPSTREAM_NAMES.filter((u) => !config.upstreams[u].url);
   let emulators: RunningEmulators | undefined;
@@ -97,6 +100,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   if (gateway.http.metricsUrl) say(`  metrics   ${gateway.http.metricsUrl}/metrics   (METRICS_PORT)`);
   say(`  registry  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite ${config.sqlitePath}`}`);
   if (firstSync) say(`            ${firstSync}`);
+  if (telemetry) say(`  tracing   OTLP to ${env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
   if (emulators) {
     say(`  emulators ${missing.map((u) => `${u} ${emulators!.urls[u]}`).join(', ')}`);
     say(`            (demo population: seed ${population.seed}, ${population.people.length} people; set ${missing.map((u) => UPSTREAM_URL_ENV[u]).join(', ')} to use real APIs)`);
@@ -115,6 +119,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     logger.info('shutting down');
     Promise.all([gateway.close(), emulators?.close()])
       .then(() => registry.close())
+      .then(() => telemetry?.shutdown())
       .then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', stop);

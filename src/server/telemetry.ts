@@ -12,6 +12,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { setTracingEnabled } from '../lib/trace';
 
 export interface Telemetry {
   /** Sends what is still buffered and stops. */
@@ -22,6 +23,12 @@ export function telemetryEnabled(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true';
 }
 
+/** Where spans go: the traces endpoint as given, or the base endpoint's `/v1/traces` (the OTLP convention). */
+function tracesUrl(env: NodeJS.ProcessEnv): string {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  return `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`;
+}
+
 /** Starts tracing when the environment asks for it; `undefined` otherwise. Call once, before serving. */
 export function startTelemetry(env: NodeJS.ProcessEnv = process.env, options: { version?: string; scheduledDelayMs?: number } = {}): Telemetry | undefined {
   if (!telemetryEnabled(env)) return undefined;
@@ -30,14 +37,16 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env, options: { 
       'service.name': env.OTEL_SERVICE_NAME || 'usergraph',
       ...(options.version ? { 'service.version': options.version } : {}),
     }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: options.scheduledDelayMs ?? 1000 })],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(env) }), { scheduledDelayMillis: options.scheduledDelayMs ?? 1000 })],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
+  setTracingEnabled(true);
   return {
     async shutdown() {
+      setTracingEnabled(false);
       await provider.shutdown();
       trace.disable();
       propagation.disable();

@@ -50,6 +50,7 @@ import type {
   UpstreamRequest,
   UpstreamResponse,
 } from './types';
+import { injectTraceHeaders, inSpan, SpanKind, tracingEnabled } from '../lib/trace';
 
 /** Sent unless `defaultHeaders` says otherwise; timesheet rejects requests without a User-Agent. */
 export const USER_AGENT = `usergraph/${packageJson.version}`;
@@ -252,6 +253,32 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   };
 
+  /**
+   * One attempt in a client span (`<upstream> <METHOD> <route>`: upstream, route, method, attempt, status),
+   * with the span's W3C `traceparent` sent to the upstream. Only when tracing is on.
+   */
+  const tracedSend = (
+    req: UpstreamRequest,
+    path: string,
+    headers: Record<string, string>,
+    payload: string | undefined,
+    budget: OperationBudget | undefined,
+    attempt: number,
+  ): Promise<AttemptReport> =>
+    inSpan(
+      `${upstream} ${req.method} ${req.route}`,
+      { 'usergraph.upstream': upstream, 'http.route': req.route, 'http.request.method': req.method, 'usergraph.attempt': attempt },
+      async (span) => {
+        const traced = { ...headers };
+        injectTraceHeaders(traced);
+        const result = await send(req, path, traced, payload, budget);
+        span.setAttribute('http.response.status_code', result.eventStatus);
+        if (result.attempt.kind === 'failed') span.setAttribute('usergraph.error_code', result.attempt.error.code);
+        return result;
+      },
+      SpanKind.CLIENT,
+    );
+
   const request = async <T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
     if (!req.path.startsWith('/') || req.path.includes('?') || req.path.includes('#')) {
       throw new TypeError(`${upstream} request path must start with "/" and carry no query (use \`query\`), but got: ${JSON.stringify(req.route)}`);
@@ -293,7 +320,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           throw lastError ?? budget!.exceeded(spent, upstream);
         }
         const started = performance.now();
-        const result = await send(req, path, headers, payload, budget);
+        const result = tracingEnabled() ? await tracedSend(req, path, headers, payload, budget, attempt) : await send(req, path, headers, payload, budget);
         if (result.breaker !== 'ignored') health = result.breaker;
         report(req, attempt, result.eventStatus, result.metricStatus, performance.now() - started);
 
