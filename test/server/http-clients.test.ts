@@ -7,7 +7,10 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import { chooseEncoding, COMPRESS_MIN_BYTES, CORS_ALLOW_HEADERS } from '../../src/server/http';
+import { ApolloServer } from '@apollo/server';
+import { formatError } from '../../src/server/apollo';
+import { chooseEncoding, COMPRESS_MIN_BYTES, CORS_ALLOW_HEADERS, createHttpServer } from '../../src/server/http';
+import { createLogger } from '../../src/lib/logger';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 interface RawReply {
@@ -265,6 +268,31 @@ describe("Apollo's own request errors keep their codes", () => {
     const reply = await post(plain, body);
     expect(reply.status).toBe(400);
     expect(errorOf(reply).extensions.code).toBe(code);
+  });
+
+  it('APQ switched off: PERSISTED_QUERY_NOT_SUPPORTED, through the gateway\'s formatError and HTTP layer', async () => {
+    // The gateway keeps APQ on; an Apollo Server without it shows that this code, too, passes through.
+    const apollo = new ApolloServer({ typeDefs: 'type Query { a: Int }', persistedQueries: false, formatError: formatError() });
+    await apollo.start();
+    const server = createHttpServer({
+      apollo,
+      context: async () => ({}),
+      logger: createLogger({ level: 'silent' }),
+      readiness: async () => ({ ready: true, body: {} }),
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+    });
+    const url = await server.listen(0, '127.0.0.1');
+    try {
+      const reply = await request(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ a }') } } }),
+      });
+      expect(errorOf(reply).extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    } finally {
+      await server.close();
+      await apollo.stop();
+    }
   });
 
   it('nothing of these is logged as an internal error', async () => {
