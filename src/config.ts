@@ -55,6 +55,11 @@ export interface Config {
   metrics: { token?: string; port?: number };
   /** Operations accepted in one batched request (a JSON array); 1 refuses batches. */
   maxBatch: number;
+  /**
+   * Origins whose pages may call `/graphql` from a browser (CORS): exact origins, or `*` (any origin,
+   * development only). Undefined: no CORS headers at all, so only same-origin pages can.
+   */
+  corsOrigins?: '*' | string[];
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -106,6 +111,30 @@ function url(env: NodeJS.ProcessEnv, name: string): string | undefined {
     throw new ConfigError(`${name} must be an http(s) URL, but got protocol ${parsed.protocol}`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+/** `CORS_ORIGINS`: `*` (not in production) or comma-separated origins, each `scheme://host[:port]`. */
+function corsOrigins(env: NodeJS.ProcessEnv, production: boolean): Config['corsOrigins'] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return undefined;
+  if (raw === '*') {
+    if (production) throw new ConfigError('CORS_ORIGINS=* lets any website call the gateway and is refused in production (NODE_ENV=production); list the origins instead');
+    return '*';
+  }
+  const origins = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  return origins.map((origin) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    const bare = parsed && parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username && !parsed.password && !origin.includes('?') && !origin.includes('#');
+    if (!parsed || !bare || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw new ConfigError(`CORS_ORIGINS must be * or comma-separated origins like https://app.example.com (scheme, host and port only), but got: ${JSON.stringify(origin)}`);
+    }
+    return parsed.origin;
+  });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -187,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metrics: { token: metricsToken, port: metricsPort },
     maxBatch: int(env, 'MAX_BATCH', 10, 1, 100),
+    corsOrigins: corsOrigins(env, production),
     logLevel,
   };
 }

@@ -32,6 +32,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MAX_BATCH: '0' })).toThrow(/MAX_BATCH/);
   });
 
+  it('reads CORS_ORIGINS as exact origins, allows * only outside production, and refuses anything else', () => {
+    expect(loadConfig({}).corsOrigins).toBeUndefined();
+    expect(loadConfig({ CORS_ORIGINS: ' https://app.example.com , http://localhost:5173/ ,HTTPS://Admin.Example.com:443' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+      'https://admin.example.com',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+    const prod = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig({ ...prod, CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS=\* .* refused in production/);
+    expect(loadConfig({ ...prod, CORS_ORIGINS: 'https://app.example.com' }).corsOrigins).toEqual(['https://app.example.com']);
+    for (const bad of ['app.example.com', 'https://app.example.com/path', 'ftp://app.example.com', '*,https://app.example.com', 'https://app.example.com?x=1', 'null']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must be \* or comma-separated origins/);
+    }
+  });
+
   it('turns GraphiQL and introspection off in production unless enabled, and requires JWT settings there', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET or JWT_JWKS_URL must be set in production/);
     const c = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://issuer.example/jwks.json' });

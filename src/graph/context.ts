@@ -80,8 +80,9 @@ export function parseVrmCredential(header: string | string[] | undefined): VrmCr
   if (typeof header !== 'string' || header.trim() === '') return undefined;
   const match = /^(Token|Bearer)\s+(\S+)$/i.exec(header.trim());
   if (!match) {
+    // The gateway's own bearer token is not what is wrong, so the challenge does not say invalid_token.
     throw new GraphQLError('X-Vrm-Authorization must be "Token <access token>" or "Bearer <token>"', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', 'Bearer realm="usergraph"']]) } },
     });
   }
   return { kind: match[1]!.toLowerCase() === 'token' ? 'token' : 'bearer', value: match[2]! };

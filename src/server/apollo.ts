@@ -38,6 +38,24 @@ const PASS_THROUGH = new Set([
   'NOT_FOUND',
 ]);
 
+/**
+ * Apollo's request errors that it raises without a code (its request pipeline, for APQ), each with the
+ * code it means: a client's malformed request, never the gateway's INTERNAL_SERVER_ERROR.
+ */
+const UNCODED_APOLLO_ERRORS = new Map<string, { code: string; message: string }>([
+  ['provided sha does not match query', { code: 'BAD_REQUEST', message: "The persisted query's sha256Hash is not the SHA-256 of its query" }],
+  ['Unsupported persisted query version', { code: 'BAD_REQUEST', message: 'Unsupported persisted query version: the gateway takes extensions.persistedQuery.version 1' }],
+]);
+
+/**
+ * The code of an error Apollo raised for the request itself without one (UNCODED_APOLLO_ERRORS): a plain
+ * GraphQLError with no cause, no path and that exact message.
+ */
+export function apolloRequestErrorOf(error: unknown): { code: string; message: string } | undefined {
+  if (!(error instanceof GraphQLError) || error.originalError || error.path || error.extensions.code !== undefined) return undefined;
+  return UNCODED_APOLLO_ERRORS.get(error.message);
+}
+
 /** Finds the GatewayError behind a (possibly wrapped) GraphQL error. */
 export function gatewayErrorOf(error: unknown): GatewayError | undefined {
   let e: unknown = error;
@@ -93,6 +111,8 @@ export function formatError(options: { production?: boolean } = {}) {
     if (gateway) {
       return { message: gateway.message, locations: formatted.locations, path: formatted.path, extensions: gateway.toExtensions() };
     }
+    const request = apolloRequestErrorOf(error);
+    if (request) return { message: request.message, extensions: { code: request.code } };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
@@ -123,7 +143,7 @@ const errorLogPlugin: ApolloServerPlugin<GraphContext> = {
           }
           const code = error.extensions?.code;
           if (typeof code === 'string' && PASS_THROUGH.has(code)) continue;
-          if (limitErrorOf(error)) continue;
+          if (limitErrorOf(error) || apolloRequestErrorOf(error)) continue;
           const original = error.originalError ?? error;
           contextValue.logger.error({ path: error.path, error: original.message }, 'internal error in resolver');
         }

@@ -43,6 +43,8 @@ export interface GatewayOptions {
   metrics?: { token?: string; port?: number };
   /** Operations per batched request (MAX_BATCH). Default 10. */
   maxBatch?: number;
+  /** Origins whose pages may call `/graphql` (CORS_ORIGINS); unset: no CORS headers. */
+  corsOrigins?: '*' | readonly string[];
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
 }
 
@@ -89,6 +91,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     graphiql: options.graphiql,
     maxBatch: options.maxBatch ?? 10,
+    corsOrigins: options.corsOrigins,
     production: options.production,
     metricsToken: options.metrics?.token,
     metricsPort: options.metrics?.port,

@@ -7,10 +7,16 @@
  * those node's HTTP parser makes (431, 400: the 'clientError' event). Bodies are strict: POST takes
  * `application/json` or `application/graphql-response+json` (415 otherwise), in UTF-8 (400 for any
  * invalid byte, never silently replaced).
+ *
+ * For browsers and mobile apps (DESIGN.md "Browser and mobile clients"): CORS on `/graphql` for the
+ * configured origins (`cors`), `br`/`gzip` compression of bodies over 1 KiB the client accepts, and
+ * `WWW-Authenticate: Bearer` on every 401.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../lib/logger';
 import { contextFromHeaders, inSpan, SpanKind, tracingEnabled, withContext } from '../lib/trace';
@@ -36,6 +42,11 @@ export interface HttpOptions<C extends BaseContext> {
   metricsPort?: number;
   /** Operations accepted in one batched request (a JSON array). Default 1. */
   maxBatch?: number;
+  /**
+   * Origins whose pages may call `/graphql` (CORS): exact origins (`https://app.example.com`) or `*`
+   * (any origin; config refuses it in production). Undefined: no CORS headers, and OPTIONS is a 405.
+   */
+  corsOrigins?: '*' | readonly string[];
 }
 
 export interface HttpServer {
@@ -115,6 +126,78 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
+/** Request headers a cross-origin page may send to `/graphql` (the preflight's answer). */
+export const CORS_ALLOW_HEADERS = [
+  'content-type',
+  'authorization',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'x-vrm-authorization',
+  'x-request-id',
+  'x-upstream-calls',
+  'traceparent',
+];
+/** Response headers a cross-origin page may read besides the CORS-safelisted ones. */
+export const CORS_EXPOSE_HEADERS = ['x-request-id'];
+/** How long a browser may reuse a preflight's answer, seconds (Chromium caps it at 7200). */
+export const CORS_MAX_AGE_S = 600;
+
+/** Bodies up to this size are sent as they are: compressing them saves nothing worth the work. */
+export const COMPRESS_MIN_BYTES = 1024;
+
+type Coding = 'br' | 'gzip';
+
+/**
+ * The coding to answer with, from an Accept-Encoding header (RFC 9110 §12.5.3): the acceptable one
+ * (q > 0) with the highest q, `br` on a tie; `*` stands for every coding not listed. Undefined: identity.
+ */
+export function chooseEncoding(header: string | undefined): Coding | undefined {
+  if (!header) return undefined;
+  const q = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    if (!name) continue;
+    const qParam = params.find((p) => p.startsWith('q='));
+    const value = qParam === undefined ? 1 : Number(qParam.slice(2));
+    q.set(name, Number.isFinite(value) ? Math.min(Math.max(value, 0), 1) : 0);
+  }
+  const weight = (c: Coding): number => q.get(c) ?? (c === 'gzip' ? q.get('x-gzip') : undefined) ?? q.get('*') ?? 0;
+  const br = weight('br');
+  const gzip = weight('gzip');
+  if (br <= 0 && gzip <= 0) return undefined;
+  return br >= gzip ? 'br' : 'gzip';
+}
+
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+
+/** Compresses with a brotli quality fit for answers made per request (11, the default, is for static files). */
+function compress(body: Buffer, coding: Coding): Promise<Buffer> {
+  return coding === 'br'
+    ? brotli(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } })
+    : gzip(body, { level: 6 });
+}
+
+/** Adds values to a response's Vary header, keeping those already there. */
+function addVary(res: http.ServerResponse, ...values: string[]): void {
+  const current = String(res.getHeader('vary') ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  for (const v of values) if (!current.some((c) => c.toLowerCase() === v.toLowerCase())) current.push(v);
+  res.setHeader('vary', current.join(', '));
+}
+
+/**
+ * Sends a whole body, compressed when the client accepts br or gzip and it is over COMPRESS_MIN_BYTES.
+ * Its representation depends on Accept-Encoding either way, so caches are told (Vary).
+ */
+async function sendBody(req: http.IncomingMessage, res: http.ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): Promise<void> {
+  const raw = typeof body === 'string' ? Buffer.from(body) : body;
+  addVary(res, 'Accept-Encoding');
+  const coding = raw.length > COMPRESS_MIN_BYTES ? chooseEncoding(req.headers['accept-encoding']) : undefined;
+  const sent = coding ? await compress(raw, coding) : raw;
+  res.writeHead(status, { ...headers, ...(coding ? { 'content-encoding': coding } : {}), 'content-length': String(sent.length) });
+  res.end(sent);
+}
+
 /** Compares secrets in constant time (their digests, so lengths do not leak either). */
 function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
@@ -174,6 +257,37 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     }
   };
 
+  const allowed = options.corsOrigins === undefined ? undefined : options.corsOrigins === '*' ? '*' : new Set(options.corsOrigins);
+
+  /**
+   * CORS for `/graphql` (DESIGN.md "Browser and mobile clients"): an allowed origin is echoed, with the
+   * headers it may read; a preflight is answered here (true: the response is sent). Without
+   * `corsOrigins` nothing is added, and OPTIONS gets the 405 of any other method.
+   */
+  const cors = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (allowed === undefined) return false;
+    // The answer depends on the Origin, so a cache must not give one origin's answer to another.
+    addVary(res, 'Origin');
+    const origin = req.headers.origin;
+    const ok = typeof origin === 'string' && (allowed === '*' || allowed.has(origin));
+    if (ok) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-expose-headers', CORS_EXPOSE_HEADERS.join(', '));
+    }
+    if (req.method !== 'OPTIONS') return false;
+    req.resume();
+    // A disallowed origin gets the same 204 without Access-Control-* headers: the browser refuses.
+    const headers: Record<string, string> = { allow: 'GET, POST', 'content-length': '0' };
+    if (ok) {
+      headers['access-control-allow-methods'] = 'GET, POST';
+      headers['access-control-allow-headers'] = CORS_ALLOW_HEADERS.join(', ');
+      headers['access-control-max-age'] = String(CORS_MAX_AGE_S);
+    }
+    res.writeHead(204, headers);
+    res.end();
+    return true;
+  };
+
   const graphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'POST') {
       sendError(res, 405, 'METHOD_NOT_ALLOWED', `Method ${req.method} is not allowed on /graphql; use POST or GET`, { allow: 'GET, POST' });
@@ -211,12 +325,17 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
       : await execute();
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [k, v] of result.headers) outHeaders[k] = v;
+    const status = result.status ?? 200;
+    if (status === 401 && outHeaders['www-authenticate'] === undefined) {
+      // RFC 6750 §3: a refused token is `invalid_token`; without one the challenge only names the scheme.
+      outHeaders['www-authenticate'] = req.headers.authorization === undefined ? 'Bearer realm="usergraph"' : 'Bearer realm="usergraph", error="invalid_token"';
+    }
     if (result.body.kind === 'complete') {
-      outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
-      res.writeHead(result.status ?? 200, outHeaders);
-      res.end(result.body.string);
+      await sendBody(req, res, status, outHeaders, result.body.string);
     } else {
-      res.writeHead(result.status ?? 200, outHeaders);
+      // Incremental delivery (multipart) is sent as it comes, uncompressed: a compressor would hold parts
+      // back. graphql 16 never streams, so Apollo answers every request here with a complete body.
+      res.writeHead(status, outHeaders);
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     }
@@ -244,12 +363,13 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     if (options.graphiql && (url.pathname === '/graphiql' || url.pathname.startsWith('/graphiql/') || (url.pathname === '/graphql' && wantsHtml(req)))) {
       const asset = await options.graphiql(url.pathname === '/graphql' ? '/graphiql' : url.pathname);
       if (asset) {
-        res.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-        res.end(asset.body);
-        return;
+        return sendBody(req, res, 200, { 'content-type': asset.contentType, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, asset.body);
       }
     }
-    if (url.pathname === '/graphql') return graphql(req, res, url, requestId);
+    if (url.pathname === '/graphql') {
+      if (cors(req, res)) return;
+      return graphql(req, res, url, requestId);
+    }
     sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${url.pathname.slice(0, 200)}; the API is at /graphql`);
   };
 
@@ -262,8 +382,7 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
       }
     }
     const m = await options.metrics();
-    res.writeHead(200, { 'content-type': m.contentType });
-    res.end(m.body);
+    return sendBody(req, res, 200, { 'content-type': m.contentType }, m.body);
   };
 
   const failed = (res: http.ServerResponse, log: Logger = logger) => (err: unknown) => {

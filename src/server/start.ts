@@ -79,6 +79,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     production: config.production,
     metrics: config.metrics,
     maxBatch: config.maxBatch,
+    corsOrigins: config.corsOrigins,
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
     budget: { maxCalls: config.maxUpstreamCalls, timeoutMs: config.operationTimeoutMs, maxBytes: config.maxResponseBytes },
     redisUrl: config.redisUrl,

@@ -73,7 +73,15 @@ export interface GraphQLResult<TData> {
 }
 
 export async function startTestGateway(
-  options: { people?: number; clientOverrides?: GatewayOptions['client']; logger?: Logger; budget?: GatewayOptions['budget']; cooldowns?: GatewayOptions['cooldowns'] } = {},
+  options: {
+    people?: number;
+    clientOverrides?: GatewayOptions['client'];
+    logger?: Logger;
+    budget?: GatewayOptions['budget'];
+    cooldowns?: GatewayOptions['cooldowns'];
+    /** CORS_ORIGINS of this gateway; unset: none. */
+    corsOrigins?: GatewayOptions['corsOrigins'];
+  } = {},
 ): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
@@ -90,6 +98,7 @@ export async function startTestGateway(
     client: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retryBaseDelayMs: 5, retryMaxDelayMs: 50, breakerMinimumCalls: 1000, ...options.clientOverrides },
     budget: options.budget,
     cooldowns: options.cooldowns,
+    corsOrigins: options.corsOrigins,
   });
   const url = await gateway.listen(0);
   const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });
