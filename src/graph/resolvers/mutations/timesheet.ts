@@ -31,16 +31,22 @@ async function personToChange(ctx: GraphContext, mutation: TeamAction, userId: s
   return person;
 }
 
-/** A timesheet refusal or "no such user" re-raised with the argument it is about. */
+/**
+ * A timesheet refusal or "no such user" re-raised with the argument it is about: a refusal of the whole
+ * action (field errors without a path, or none) is about the user at `userId`.
+ */
 function refusalAt(err: unknown): unknown {
   if (!(err instanceof GatewayError) || err.upstream !== 'timesheet') return err;
   if (err.code !== ErrorCode.BAD_USER_INPUT && err.code !== ErrorCode.NOT_FOUND && err.code !== ErrorCode.CONFLICT) return err;
-  if (err.fieldErrors?.length) return err;
+  const given = err.fieldErrors ?? [];
+  if (given.some((f) => f.path.length > 0)) return err;
+  const fieldErrors = given.length ? given.map((f) => ({ path: ['userId'], message: f.message })) : [{ path: ['userId'], message: err.message }];
   return new GatewayError(err.code, err.message, {
     upstream: 'timesheet',
     reason: err.reason,
     status: err.status,
-    fieldErrors: [{ path: ['userId'], message: err.message }],
+    detail: err.detail,
+    fieldErrors,
     cause: err,
   });
 }
