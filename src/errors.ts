@@ -117,7 +117,7 @@ export function upstreamFailureMessage(upstream: UpstreamName, code: ErrorCode, 
   const name = UPSTREAM_TITLES[upstream];
   switch (code) {
     case ErrorCode.BAD_USER_INPUT:
-      return `${name} refused the input as invalid; extensions.fieldErrors names the fields where it said which.`;
+      return `${name} refused the request as invalid; extensions.fieldErrors and extensions.reason say why, where ${name} said.`;
     case ErrorCode.NOT_FOUND:
       return `${name} has no record with this identifier.`;
     case ErrorCode.CONFLICT:

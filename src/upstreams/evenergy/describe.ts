@@ -62,16 +62,16 @@ export const EVENERGY_TAKEN = 'is already taken';
 const FIELD_REASONS: readonly (readonly [RegExp, string])[] = [
   [/already exists/i, EVENERGY_TAKEN],
   [/must not be supplied/i, 'must not be given here'],
-  [/required|may not be null|may not be blank/i, 'is required'],
   [/valid email/i, 'must be an email address'],
   [/valid phone/i, 'must be a phone number in E.164 form'],
-  [/no more than/i, 'is too long'],
-  [/at least/i, 'is too short'],
+  [/required|may not be null|may not be blank/i, 'is required'],
+  [/no more than|too long/i, 'is too long'],
+  [/at least|too short/i, 'is too short'],
   [/valid choice|unknown/i, 'is not one of the values ev.energy accepts'],
   [/valid string/i, 'must be a string'],
   [/valid (?:number|integer)/i, 'must be a number'],
   [/boolean/i, 'must be true or false'],
-  [/dictionary|object/i, 'must be an object'],
+  [/dictionary/i, 'must be an object'],
 ];
 
 export function fieldReason(message: string): string {

@@ -35,6 +35,11 @@ const INPUT_NAMES: Readonly<Record<string, string>> = {
   projects: 'projectIds',
 };
 
+/** The gateway's words for a documented reason (`not_pending` → "the user is not pending, …"). */
+export function timesheetReasonWords(reason: string | undefined): string | undefined {
+  return reason !== undefined && Object.prototype.hasOwnProperty.call(CODE_WORDS, reason) ? CODE_WORDS[reason] : undefined;
+}
+
 /** A code the API documents (CODE_WORDS), so no free text rides along as a reason. */
 function knownCode(value: unknown): string | undefined {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CODE_WORDS, value) ? value : undefined;
@@ -55,9 +60,9 @@ export function describeTimesheetError(_status: number, body: unknown): ErrorDes
     const code = knownCode(error.code);
     reason ??= code;
     const field = typeof error.field === 'string' ? error.field : 'base';
-    // A refusal of the whole action (`base`) has no input field: path `[]`, which a mutation may set
-    // to the argument it is about (`userId`).
-    const name = field === 'base' ? undefined : INPUT_NAMES[field];
+    // A refusal of the whole action (`base`) is the reason alone (timesheetReasonWords words it).
+    if (field === 'base') continue;
+    const name = INPUT_NAMES[field];
     fieldErrors.push({ path: name === undefined ? [] : [name], message: code ? CODE_WORDS[code]! : 'was refused' });
   }
   return {
