@@ -1,7 +1,9 @@
 /**
  * The gateway's error vocabulary (DESIGN.md "Errors"). Every error a client sees carries one of these
- * codes in `extensions.code`; nothing of an upstream's response (URL, body, token) is ever part of the
- * message.
+ * codes in `extensions.code`; its message is the gateway's own words (for an upstream failure chosen by
+ * `upstreamFailureMessage` from the code, the upstream and the status class), and nothing of an
+ * upstream's response (message, detail, field-error text, stack, host, URL, token) is ever part of the
+ * message or the extensions. What the upstream said is kept in `detail`, for logs only.
  */
 export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
@@ -27,7 +29,10 @@ export function isUpstreamName(value: string): value is UpstreamName {
   return (UPSTREAM_NAMES as readonly string[]).includes(value);
 }
 
-/** One invalid input field: `path` is the GraphQL input path (or the upstream field name), `message` says why. */
+/**
+ * One invalid input field: `path` is the GraphQL input path (or the connector's input name; `[]` when
+ * the upstream named no field the gateway knows), `message` says why in the gateway's words.
+ */
 export interface FieldError {
   path: string[];
   message: string;
@@ -39,10 +44,18 @@ export interface GatewayErrorOptions {
   retryAfter?: number;
   /** For BAD_USER_INPUT: which input fields were wrong. */
   fieldErrors?: FieldError[];
-  /** An upstream-specific reason code that is safe to show (e.g. timesheet `not_pending`). */
+  /**
+   * An upstream-specific reason code that is safe to show (e.g. timesheet `not_pending`): only a value
+   * of the describer's list of known codes, never free text of a response.
+   */
   reason?: string;
   /** Upstream HTTP status, kept for logs and metrics; never sent to clients. */
   status?: number;
+  /**
+   * What the upstream said (its error text, cut short and redacted), for logs only: never in the
+   * message or `toExtensions`, so never sent to a client.
+   */
+  detail?: string;
   cause?: unknown;
 }
 
@@ -54,6 +67,7 @@ export class GatewayError extends Error {
   readonly fieldErrors?: FieldError[];
   readonly reason?: string;
   readonly status?: number;
+  readonly detail?: string;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -64,9 +78,10 @@ export class GatewayError extends Error {
     this.fieldErrors = options.fieldErrors;
     this.reason = options.reason;
     this.status = options.status;
+    this.detail = options.detail;
   }
 
-  /** What may be shown to a client in `extensions` (never the cause or status). */
+  /** What may be shown to a client in `extensions` (never the cause, status or detail). */
   toExtensions(): Record<string, unknown> {
     const ext: Record<string, unknown> = { code: this.code };
     if (this.upstream) ext.upstream = this.upstream;
@@ -82,6 +97,41 @@ export function badInput(path: string[], message: string, upstream?: UpstreamNam
     upstream,
     fieldErrors: [{ path, message }],
   });
+}
+
+/** How the gateway names each upstream in its messages. */
+export const UPSTREAM_TITLES: Readonly<Record<UpstreamName, string>> = {
+  identity: 'identity',
+  evenergy: 'ev.energy',
+  vrm: 'VRM',
+  podero: 'podero',
+  timesheet: 'timesheet',
+};
+
+/**
+ * The message of an upstream's error answer, in the gateway's words: chosen by the code, the upstream
+ * and (for UPSTREAM_UNAVAILABLE) the status class, never built from the answer's body. What exactly was
+ * wrong is in `extensions.fieldErrors` and `extensions.reason`; what the upstream said goes to the logs.
+ */
+export function upstreamFailureMessage(upstream: UpstreamName, code: ErrorCode, status?: number): string {
+  const name = UPSTREAM_TITLES[upstream];
+  switch (code) {
+    case ErrorCode.BAD_USER_INPUT:
+      return `${name} refused the request as invalid; extensions.fieldErrors and extensions.reason say why, where ${name} said.`;
+    case ErrorCode.NOT_FOUND:
+      return `${name} has no record with this identifier.`;
+    case ErrorCode.CONFLICT:
+      return `${name} refused the change: it conflicts with what ${name} already holds (extensions.reason says what, where known).`;
+    case ErrorCode.RATE_LIMITED:
+      return `${name} asked the gateway to slow down; try again after extensions.retryAfter seconds.`;
+    case ErrorCode.UPSTREAM_AUTH_FAILED:
+      return `${name} refused the gateway's own credentials; an operator must check the gateway's ${name} token.`;
+    case ErrorCode.UPSTREAM_UNAVAILABLE:
+      if (status !== undefined && status >= 500) return `${name} could not answer (it reported a server error); try again shortly.`;
+      return `${name} could not answer this request (it refused the way the gateway asked); try again later.`;
+    default:
+      return `${name} could not do this.`;
+  }
 }
 
 /**

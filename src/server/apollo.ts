@@ -11,6 +11,7 @@ import { estimateCost } from './cost';
 import { operationPlugin } from './operation-plugin';
 import { DEFAULT_LIMITS, limitErrorOf, limitRules, operationTooComplex, tokenLimitError, type OperationLimits } from './limits';
 import type { Logger } from '../lib/logger';
+import { redact } from '../lib/redact';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -22,6 +23,11 @@ export interface ApolloOptions {
   production?: boolean;
   /** Operations per batched request; over 1 turns batching on (the count is checked in http.ts). */
   maxBatch?: number;
+  /**
+   * The configured secrets (service tokens, JWT secret): masked in every message a client is sent, as a
+   * second guard behind "messages are the gateway's own words".
+   */
+  secrets?: readonly string[];
 }
 
 /** Codes produced by graphql-js and Apollo themselves, which keep their meaning. */
@@ -98,8 +104,32 @@ export function withoutSuggestions(message: string): string {
   return message.replace(SUGGESTION, '');
 }
 
-/** Formats every error a client sees (DESIGN.md "Errors"); `errorLogPlugin` logs what it hides. */
-export function formatError(options: { production?: boolean } = {}) {
+/** A formatted error's message and field-error messages passed through the redactor with `secrets`. */
+function masked(error: GraphQLFormattedError, secrets: readonly string[]): GraphQLFormattedError {
+  const mask = (text: string): string => redact(text, secrets, { maxLength: Infinity });
+  const fieldErrors = error.extensions?.fieldErrors;
+  const extensions = Array.isArray(fieldErrors)
+    ? {
+        ...error.extensions,
+        fieldErrors: fieldErrors.map((f: unknown) =>
+          typeof f === 'object' && f !== null && typeof Reflect.get(f, 'message') === 'string' ? { ...f, message: mask(String(Reflect.get(f, 'message'))) } : f,
+        ),
+      }
+    : error.extensions;
+  return { ...error, message: mask(error.message), ...(extensions ? { extensions } : {}) };
+}
+
+/**
+ * Formats every error a client sees (DESIGN.md "Errors"); `errorLogPlugin` logs what it hides. Every
+ * message and field-error message leaves through the redactor with the configured `secrets`.
+ */
+export function formatError(options: { production?: boolean; secrets?: readonly string[] } = {}) {
+  const format = unmaskedFormatError(options);
+  const secrets = options.secrets ?? [];
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => masked(format(formatted, error), secrets);
+}
+
+function unmaskedFormatError(options: { production?: boolean }) {
   const clean = (message: string): string => shorten(options.production ? withoutSuggestions(message) : message);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const limit = limitErrorOf(error) ?? (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitError(formatted.message) : undefined);
@@ -137,7 +167,11 @@ const errorLogPlugin: ApolloServerPlugin<GraphContext> = {
           const gateway = gatewayErrorOf(error);
           if (gateway) {
             if (gateway.upstream) {
-              contextValue.logger.warn({ code: gateway.code, upstream: gateway.upstream, status: gateway.status, path: error.path, message: gateway.message }, 'upstream failure');
+              // `detail` is what the upstream said (redacted; the logger masks the configured secrets too).
+              contextValue.logger.warn(
+                { code: gateway.code, upstream: gateway.upstream, status: gateway.status, reason: gateway.reason, path: error.path, message: gateway.message, detail: gateway.detail },
+                'upstream failure',
+              );
             }
             continue;
           }
@@ -194,7 +228,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     // exit before the registry closes.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    formatError: formatError({ production: options.production }),
+    formatError: formatError({ production: options.production, secrets: options.secrets }),
     parseOptions: { maxTokens: limits.tokens },
     validationRules: limitRules(limits),
     // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.

@@ -46,6 +46,8 @@ export interface GatewayOptions {
   /** Origins whose pages may call `/graphql` (CORS_ORIGINS); unset: no CORS headers. */
   corsOrigins?: '*' | readonly string[];
   graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
+  /** More secrets to mask in client messages, besides the service tokens and the JWT secret (start.ts's list). */
+  secrets?: readonly string[];
 }
 
 export interface Gateway {
@@ -82,6 +84,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     limits: options.limits,
     production: options.production,
     maxBatch: options.maxBatch ?? 10,
+    // The second guard of "no upstream text reaches a client": these never leave in a message.
+    secrets: [...Object.values(options.tokens), options.jwt.secret ?? '', ...(options.secrets ?? [])].filter(Boolean),
   });
   await apollo.start();
   let draining = false;

@@ -73,6 +73,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     poderoOrgId: config.poderoOrgId,
     jwt,
     logger,
+    secrets,
     introspection: config.introspection,
     concurrency: config.upstreamConcurrency,
     limits: config.limits,

@@ -35,7 +35,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import packageJson from '../../package.json';
-import { ErrorCode, GatewayError, codeForUpstreamStatus, type UpstreamName } from '../errors';
+import { ErrorCode, GatewayError, codeForUpstreamStatus, upstreamFailureMessage, type UpstreamName } from '../errors';
 import { BREAKER_DEFAULTS, CircuitBreaker, type BreakerOutcome } from './breaker';
 import type { OperationBudget } from './budget';
 import { createMemoryCooldowns } from './cooldown';
@@ -233,10 +233,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   const statusError = (status: number, body: unknown, retryAfterMs: number | undefined): GatewayError => {
     const description = describe(status, body);
-    const generic = `${upstream} answered ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`;
-    return new GatewayError(codeForUpstreamStatus(status), description.message || generic, {
+    const code = codeForUpstreamStatus(status);
+    // The gateway's words by code and status class; the upstream's own text only in `detail`, for logs.
+    const detail = `${upstream} answered ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}${description.detail ? `: ${description.detail}` : ''}`;
+    return new GatewayError(code, upstreamFailureMessage(upstream, code, status), {
       upstream,
       status,
+      detail,
       retryAfter: status === 429 && retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : undefined,
       fieldErrors: description.fieldErrors?.length ? description.fieldErrors : undefined,
       reason: description.reason,

@@ -1,8 +1,8 @@
 /**
  * The one reader of upstream answers, shared by every connector's `map.ts` (and `describe.ts`): an answer
  * that is not what the contract says becomes UPSTREAM_UNAVAILABLE with a message naming the upstream, the
- * answer, the field, what was expected and what kind of value came — never the value itself (except an
- * unknown enum word, cut short, which is safe and says what to add).
+ * answer, the field, what was expected and what kind of value came — never the value itself (an unknown
+ * enum word, which says what to add, goes to the log-only `detail`).
  *
  * A field is read as a `Kind`: what the contract promises (`'a string'`) and how to take it. The common
  * kinds live here; an upstream adds its own (VRM's unix times, timesheet's `YYYY-MM-DD` days) in its map.
@@ -25,18 +25,19 @@ export function kindOf(value: unknown): string {
 }
 
 /** The error for an answer that breaks the contract. */
-export function malformedAnswer(upstream: UpstreamName, answer: string, expected: string, got: string, status?: number): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${upstream} sent a malformed ${answer}: expected ${expected}, but got ${got}`, { upstream, status });
+export function malformedAnswer(upstream: UpstreamName, answer: string, expected: string, got: string, status?: number, detail?: string): GatewayError {
+  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${upstream} sent a malformed ${answer}: expected ${expected}, but got ${got}`, { upstream, status, detail });
 }
 
-/** Longest upstream text passed on to a client. */
+/** Longest upstream text kept in a log-only `detail`. */
 const MAX_TEXT = 200;
 
 /**
- * Upstream text (an error body's message) made safe to show a client: URLs and credentials masked,
- * control characters dropped, length bounded.
+ * Upstream text (an error body's message) made fit for a log line's `detail` (GatewayError.detail):
+ * URLs and credentials masked, control characters dropped, length bounded. Never shown to a client,
+ * not even this way (DESIGN.md "Errors"); the logger masks the configured secrets on top.
  */
-export function safeText(text: string): string {
+export function detailText(text: string): string {
   return redact(text, [], { urls: true, maxLength: MAX_TEXT });
 }
 
@@ -44,8 +45,8 @@ export function safeText(text: string): string {
 export interface Kind<T> {
   readonly expected: string;
   take(value: unknown): T | undefined;
-  /** What came, when it is not `kindOf` (an unknown enum word is shown). */
-  got?(value: unknown): string;
+  /** What came, for the log-only `detail` (an unknown enum word, cut short): never in the message. */
+  detail?(value: unknown): string | undefined;
 }
 
 export const STRING: Kind<string> = { expected: 'a string', take: (v) => (typeof v === 'string' ? v : undefined) };
@@ -88,7 +89,7 @@ export function enumOf<T extends string>(values: readonly T[] | Readonly<Record<
   return {
     expected: `one of ${Object.keys(map).join(', ')}`,
     take: (v) => (typeof v === 'string' && Object.prototype.hasOwnProperty.call(map, v) ? map[v] : undefined),
-    got: (v) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : kindOf(v)),
+    detail: (v) => (typeof v === 'string' ? `unknown word ${JSON.stringify(detailText(v.slice(0, 40)))}` : undefined),
   };
 }
 
@@ -114,8 +115,8 @@ export class WireRecord {
   }
 
   /** The error for `key`: it was not `expected`; what came is told by its kind unless `got` says it. */
-  fail(key: string, expected: string, got: string = kindOf(this.value[key])): GatewayError {
-    return malformedAnswer(this.upstream, this.answer, `${this.path}.${key} to be ${expected}`, got);
+  fail(key: string, expected: string, got: string = kindOf(this.value[key]), detail?: string): GatewayError {
+    return malformedAnswer(this.upstream, this.answer, `${this.path}.${key} to be ${expected}`, got, undefined, detail);
   }
 
   /** The value unread, for shape decisions (which branch of an anyOf). */
@@ -140,7 +141,7 @@ export class WireRecord {
   /** A required value of `kind`. */
   get<T>(key: string, kind: Kind<T>): T {
     const taken = kind.take(this.value[key]);
-    if (taken === undefined) throw this.fail(key, kind.expected, kind.got?.(this.value[key]));
+    if (taken === undefined) throw this.fail(key, kind.expected, undefined, kind.detail?.(this.value[key]));
     return taken;
   }
 
@@ -156,7 +157,7 @@ export class WireRecord {
 
   private orNull<T>(key: string, kind: Kind<T>): T {
     const taken = kind.take(this.value[key]);
-    if (taken === undefined) throw this.fail(key, `${kind.expected} or null`, kind.got?.(this.value[key]));
+    if (taken === undefined) throw this.fail(key, `${kind.expected} or null`, undefined, kind.detail?.(this.value[key]));
     return taken;
   }
 

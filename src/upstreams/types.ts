@@ -67,12 +67,18 @@ export interface CallOptions {
   budget?: OperationBudget;
 }
 
-/** What a connector can say about an upstream error body; safe to show (no URLs, tokens, raw bodies). */
+/**
+ * What a connector reads from an upstream error body: field errors and a reason that are safe to show
+ * (the gateway's words and known codes only), and the upstream's own text for the logs. The message a
+ * client sees is not the describer's: `upstreamFailureMessage` (src/errors.ts) chooses it.
+ */
 export interface ErrorDescription {
-  message?: string;
+  /** Field errors in the gateway's words: the connector's input path and a reason the gateway wrote. */
   fieldErrors?: FieldError[];
-  /** An upstream reason code such as `not_pending`. */
+  /** An upstream reason code such as `not_pending`: only one of the describer's known codes. */
   reason?: string;
+  /** What the upstream said, redacted and cut short: for logs only (GatewayError.detail). */
+  detail?: string;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -81,16 +81,21 @@ export async function startTestGateway(
     cooldowns?: GatewayOptions['cooldowns'];
     /** CORS_ORIGINS of this gateway; unset: none. */
     corsOrigins?: GatewayOptions['corsOrigins'];
+    /** Where the gateway calls each upstream instead of its emulator (a fake server in front of it, say). */
+    urlFor?: (upstream: UpstreamName, emulatorUrl: string) => string | Promise<string>;
   } = {},
 ): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
+  const emulatorUrls = emulators.urls as Record<UpstreamName, string>;
+  const urls = { ...emulatorUrls };
+  if (options.urlFor) for (const u of UPSTREAM_NAMES) urls[u] = await options.urlFor(u, emulatorUrls[u]);
   const registry = await openRegistry({ sqlitePath: ':memory:' });
   const logLines: string[] = [];
   const logger = options.logger ?? createLogger({ level: 'debug', destination: { write: (l) => logLines.push(l) } });
   const gateway = await createGateway({
     registry,
-    urls: emulators.urls as Record<UpstreamName, string>,
+    urls,
     tokens: DEV_TOKENS,
     poderoOrgId: DEV_PODERO_ORG_ID,
     jwt: { secret: TEST_JWT_SECRET },

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert';
 import http from 'node:http';
-import { ErrorCode, GatewayError } from '../../src/errors';
+import { ErrorCode, GatewayError, upstreamFailureMessage } from '../../src/errors';
 import { createEmulator, type Emulator, type EmulatorResponse } from '../../src/emulators/kit';
 import { OperationBudget, type BudgetLimits } from '../../src/upstreams/budget';
 import { USER_AGENT, createUpstreamClient, parseRetryAfter } from '../../src/upstreams/client';
@@ -70,10 +70,10 @@ function testEmulator(): Emulator {
   });
 }
 
-/** Reads `{ error, fields, reason }` bodies into safe words, as a connector's describer would. */
+/** Reads `{ error, fields, reason }` bodies as a connector's describer would: the error text only as the log-only detail. */
 function describeTestError(_status: number, body: unknown): ErrorDescription {
   if (typeof body !== 'object' || body === null || !('error' in body) || typeof body.error !== 'string') return {};
-  const description: ErrorDescription = { message: body.error };
+  const description: ErrorDescription = { detail: body.error };
   if ('fields' in body && typeof body.fields === 'object' && body.fields !== null) {
     description.fieldErrors = Object.entries(body.fields).map(([field, message]) => ({ path: [field], message: String(message) }));
   }
@@ -226,12 +226,16 @@ describe('error mapping', () => {
 
   it('says which upstream answered what when no describer is given', async () => {
     const err = await failure(get(client(), '/status/404'));
-    expect(err.message).toBe('identity answered 404 Not Found');
+    expect(err.message).toBe('identity has no record with this identifier.');
+    expect(err.message).toBe(upstreamFailureMessage('identity', ErrorCode.NOT_FOUND, 404));
+    expect(err.detail).toBe('identity answered 404 Not Found');
   });
 
-  it('carries the message, field errors and reason the describer reads from the body', async () => {
+  it('carries the field errors and reason the describer reads from the body, its text only in the log-only detail', async () => {
     const err = await failure(get(client({ describeError: describeTestError }), '/status/422'));
-    expect(err.message).toBe('Validation failed');
+    expect(err.message).toBe(upstreamFailureMessage('identity', ErrorCode.BAD_USER_INPUT, 422));
+    expect(err.message).not.toContain('Validation failed');
+    expect(err.detail).toBe('identity answered 422 Unprocessable Entity: Validation failed');
     expect(err.fieldErrors).toEqual([{ path: ['email'], message: 'is not an email' }]);
     expect(err.reason).toBe('invalid_email');
     expect(err.toExtensions()).toEqual({
@@ -248,7 +252,8 @@ describe('error mapping', () => {
     };
     const err = await failure(get(client({ describeError: throwing }), '/status/409'));
     expect(err.code).toBe(ErrorCode.CONFLICT);
-    expect(err.message).toBe('identity answered 409 Conflict');
+    expect(err.message).toBe(upstreamFailureMessage('identity', ErrorCode.CONFLICT, 409));
+    expect(err.detail).toBe('identity answered 409 Conflict');
   });
 
   it('gives RATE_LIMITED with the Retry-After seconds', async () => {

@@ -308,7 +308,7 @@ describe('creating and updating users', () => {
     const error = await rejection(connector.createUser({ email: members[0]!.email }));
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(error.upstream).toBe('evenergy');
-    expect(error.fieldErrors).toEqual([{ path: ['email'], message: 'user with this email already exists.' }]);
+    expect(error.fieldErrors).toEqual([{ path: ['email'], message: 'is already taken' }]);
     expect(error.reason).toBe('validation-failed-create-user');
   });
 
@@ -347,7 +347,7 @@ describe('creating and updating users', () => {
     const before = await connector.getUser(id);
     const error = await rejection(connector.updateUser(id, { defaultLocation: { postalCode: null } }));
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
-    expect(error.fieldErrors).toEqual([{ path: ['defaultLocation', 'postalCode'], message: 'This field is required when an address is given.' }]);
+    expect(error.fieldErrors).toEqual([{ path: ['defaultLocation', 'postalCode'], message: 'is required' }]);
     expect(await connector.getUser(id)).toEqual(before);
   });
 
@@ -397,7 +397,7 @@ describe('notification preferences', () => {
     const before = await connector.getNotificationPreferences(id);
     const error = await rejection(connector.updateNotificationPreferences(id, { charging_flow: false, charging_flower: true }));
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
-    expect(error.fieldErrors).toEqual([{ path: ['groups'], message: "Unknown notification group: 'charging_flower'." }]);
+    expect(error.fieldErrors).toEqual([{ path: ['groups'], message: 'is not one of the values ev.energy accepts' }]);
     expect(error.reason).toBe('validation-failed-update-notification-preferences');
     expect(await connector.getNotificationPreferences(id)).toEqual(before);
   });
@@ -463,7 +463,7 @@ describe('payout method', () => {
     const error = await rejection(connector.setPayoutMethod(id, { wallet: 'PAYPAL', receiver: '+15555550123' }));
     expectCalls({ 'PATCH /users/:user_id/payout_method': 1 });
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
-    expect(error.fieldErrors).toEqual([{ path: ['receiver'], message: 'Enter a valid email address (required when receiver_wallet is PAYPAL).' }]);
+    expect(error.fieldErrors).toEqual([{ path: ['receiver'], message: 'must be an email address' }]);
     expect(error.reason).toBe('validation-failed-update-payout-method');
     expect(await connector.getPayoutMethod(id)).toEqual(before);
   });
@@ -567,7 +567,7 @@ describe('upstream failures', () => {
 });
 
 describe('describeEvenergyError', () => {
-  it('reads title, detail, field errors and the problem type into safe words', () => {
+  it('reads field errors into input paths and the gateway\'s words, the problem type into a reason, and the texts only into the log-only detail', () => {
     expect(
       describeEvenergyError(400, {
         type: 'https://api.ev.energy/v2/problems/validation-failed-update-payout-method/',
@@ -577,14 +577,28 @@ describe('describeEvenergyError', () => {
         field_errors: { receiver_wallet: ['This field is required.'], 'default_location.postal_code': ['Required.', 'Too long.'] },
       }),
     ).toEqual({
-      message: 'evenergy answered 400: Request failed validation. Error on fields: receiver_wallet, default_location.postal_code',
+      detail: expect.stringContaining('Request failed validation.; Error on fields: receiver_wallet, default_location.postal_code; receiver_wallet: This field is required.'),
       fieldErrors: [
-        { path: ['wallet'], message: 'This field is required.' },
-        { path: ['defaultLocation', 'postalCode'], message: 'Required.' },
-        { path: ['defaultLocation', 'postalCode'], message: 'Too long.' },
+        { path: ['wallet'], message: 'is required' },
+        { path: ['defaultLocation', 'postalCode'], message: 'is required' },
+        { path: ['defaultLocation', 'postalCode'], message: 'is too long' },
       ],
       reason: 'validation-failed-update-payout-method',
     });
+  });
+
+  it('names no field the gateway does not write, and passes on no problem type the contract does not document', () => {
+    const description = describeEvenergyError(400, {
+      type: 'https://db-prod-01.internal:5432/problems/select-from-users/',
+      title: 'x',
+      detail: 'y',
+      field_errors: { 'SELECT password FROM users': ['at Object.handler (/srv/x.js:1:1)'], non_field_errors: ['Invalid data. Expected a dictionary, but got another type.'] },
+    });
+    expect(description.fieldErrors).toEqual([
+      { path: [], message: 'is not valid' },
+      { path: [], message: 'must be an object' },
+    ]);
+    expect(description.reason).toBeUndefined();
   });
 
   it('never passes on URLs or credentials from the body', () => {
@@ -594,7 +608,8 @@ describe('describeEvenergyError', () => {
       instance: 'https://api.ev.energy/v2/users/user01HN2NJ9NMRZBXT1H6FT9N7735',
     });
     expect(JSON.stringify(description)).not.toMatch(/abc123|https?:|ev\.energy\/v2/);
-    expect(description.message).toContain('Unauthorized');
+    expect(description.detail).toContain('Unauthorized');
+    expect(description.fieldErrors).toBeUndefined();
   });
 
   it('tells an unsupported version apart from a pagination problem despite the shared type', () => {

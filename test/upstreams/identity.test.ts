@@ -7,7 +7,7 @@ import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { createIdentityEmulator } from '../../src/emulators/identity';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
 import { buildPopulation, type DemoPerson } from '../../src/emulators/population';
-import { ErrorCode, GatewayError } from '../../src/errors';
+import { ErrorCode, GatewayError, upstreamFailureMessage } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
 import { createIdentityConnector, describeIdentityError, type IdentityConnector } from '../../src/upstreams/identity/connector';
 import { IDENTITY_EMAIL_PATTERN, type IdentityUser } from '../../src/upstreams/identity/types';
@@ -205,11 +205,9 @@ describe('createUser', () => {
     expect(error.fieldErrors).toEqual([
       { path: ['firstName'], message: 'must not be empty' },
       { path: ['lastName'], message: 'must be at most 255 characters long' },
-      { path: ['email'], message: 'must match the pattern [a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}' },
+      { path: ['email'], message: 'is not in the expected format' },
     ]);
-    expect(error.message).toBe(
-      'identity rejected the input: firstName must not be empty; lastName must be at most 255 characters long; email must match the pattern [a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}',
-    );
+    expect(error.message).toBe(upstreamFailureMessage('identity', ErrorCode.BAD_USER_INPUT, 422));
     expect(JSON.stringify({ message: error.message, ext: error.toExtensions() })).not.toContain('Secret.Value');
   });
 
@@ -265,7 +263,8 @@ describe('deleteUser', () => {
   it('answers CONFLICT subscribed_to_other_platforms for a user on other platforms, who stays', async () => {
     const error = await failure(identity.deleteUser(person(5).email));
     expect(error).toMatchObject({ code: ErrorCode.CONFLICT, upstream: 'identity', reason: 'subscribed_to_other_platforms' });
-    expect(error.message).toBe('identity cannot delete a user who is subscribed to other platforms');
+    expect(error.message).toBe(upstreamFailureMessage('identity', ErrorCode.CONFLICT, 409));
+    expect(error.reason).toBe('subscribed_to_other_platforms');
     expect(await identity.getUser(person(5).email)).not.toBeNull();
   });
 
@@ -339,7 +338,7 @@ describe('upstream failures', () => {
     const refused = createIdentityConnector({ client, token: 'stale-token-0123' });
     const error = await failure(refused.getUser(person(0).email));
     expect(error).toMatchObject({ code: ErrorCode.UPSTREAM_AUTH_FAILED, upstream: 'identity', status: 401 });
-    expect(error.message).toBe('identity refused the gateway’s access token: it is missing, invalid or expired');
+    expect(error.message).toBe("identity refused the gateway's own credentials; an operator must check the gateway's identity token.");
     expect(JSON.stringify({ m: error.message, e: error.toExtensions() })).not.toContain('stale-token');
   });
 
@@ -411,7 +410,7 @@ describe('answers that break the contract', () => {
   });
 
   const breaches: [string, unknown, string][] = [
-    ['an unknown status word', { ...user, status: 'orphaned' }, 'expected body.data.user.status to be one of active, inactive, pending, but got "orphaned"'],
+    ['an unknown status word', { ...user, status: 'orphaned' }, 'expected body.data.user.status to be one of active, inactive, pending, but got a string'],
     ['a timestamp that is not one', { ...user, created_at: 'yesterday' }, 'expected body.data.user.created_at to be an ISO-8601 timestamp'],
     ['a numeric id', { ...user, id: 42 }, 'expected body.data.user.id to be a string, but got a number'],
     ['accounts that are not an array', { ...user, subscription: { id: 's', status: 'active', created_at: user.created_at, updated_at: user.created_at, accounts: {} } }, 'expected body.data.user.subscription.accounts to be an array, but got an object'],
@@ -474,21 +473,22 @@ describe('describeIdentityError', () => {
     expect(description.fieldErrors).toEqual([
       { path: ['firstName'], message: 'is required' },
       { path: ['accountIdentifier'], message: 'must be a string' },
-      { path: ['nickName'], message: 'is not accepted here' },
+      { path: [], message: 'is not accepted here' },
       { path: [], message: 'needs at least one field to change' },
     ]);
     expect(description.reason).toBe('validation_failed');
     expect(JSON.stringify(description)).not.toContain('top-secret');
   });
 
-  it('passes an unrecognised message on without URLs or credentials, bounded in length', () => {
+  it('keeps an unrecognised message only in the log-only detail, without URLs or credentials, bounded in length', () => {
     const description = describeIdentityError(500, {
       succeeded: false,
       message: `Upstream https://db.internal:5432/users?password=x failed for Bearer abc.def.ghi; the token is bad\n${'z'.repeat(500)}`,
     });
-    expect(description.message).not.toMatch(/db\.internal|password|abc\.def/);
-    expect(description.message).toMatch(/^identity: Upstream \[url\] failed for Bearer \[redacted\]; the token is bad z+…$/);
-    expect(description.message?.length).toBeLessThanOrEqual('identity: '.length + 201);
+    expect(Object.keys(description)).toEqual(['detail']);
+    expect(description.detail).not.toMatch(/db\.internal|password|abc\.def/);
+    expect(description.detail).toMatch(/^Upstream \[url\] failed for Bearer \[redacted\]; the token is bad z+…$/);
+    expect(description.detail?.length).toBeLessThanOrEqual(201);
   });
 
   it('says nothing for bodies that are not the API’s envelope', () => {

@@ -15,7 +15,7 @@ import {
 } from '../../src/emulators/podero/seed';
 import { asRecord, type Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf } from '../../src/emulators/population';
-import { ErrorCode, GatewayError } from '../../src/errors';
+import { ErrorCode, GatewayError, upstreamFailureMessage } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
 import { createPoderoConnector, describePoderoError, type PoderoConnector } from '../../src/upstreams/podero/connector';
 import type { Device, PoderoUser } from '../../src/upstreams/podero/types';
@@ -264,7 +264,7 @@ describe('creating users', () => {
     expect(err.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(err.reason).toBe('validation_failed');
     expect(err.fieldErrors?.map((f) => f.path)).toEqual([['email'], ['address', 'country'], ['address', 'latitude']]);
-    expect(err.message).toContain('podero rejected the input');
+    expect(err.message).toBe(upstreamFailureMessage('podero', ErrorCode.BAD_USER_INPUT, 422));
   });
 });
 
@@ -441,7 +441,7 @@ describe('devices', () => {
 
   it('reports an out-of-range value as BAD_USER_INPUT on its input name', async () => {
     const err = await failure(podero.updateElectricVehicle(user, electricVehicleIdFor(i, 0), { chargeTargetMax: 150 }));
-    expect(err).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, fieldErrors: [{ path: ['chargeTargetMax'], message: 'Input should be less than or equal to 100' }] });
+    expect(err).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, fieldErrors: [{ path: ['chargeTargetMax'], message: 'is too large' }] });
   });
 
   it('refuses an invalid Date without calling podero', async () => {
@@ -622,18 +622,27 @@ describe('describePoderoError', () => {
     });
     expect(description.reason).toBe('validation_failed');
     expect(description.fieldErrors).toEqual([
-      { path: ['email'], message: 'Field required' },
-      { path: ['address', 'longitude'], message: 'Input should be a valid number' },
-      { path: ['heatPumpId'], message: 'Input should be a valid UUID' },
-      { path: ['includeDeleted'], message: 'Input should be a valid boolean' },
-      { path: [], message: 'Input should be a valid dictionary' },
+      { path: ['email'], message: 'is required' },
+      { path: ['address', 'longitude'], message: 'must be a number' },
+      { path: ['heatPumpId'], message: 'must be a UUID' },
+      { path: ['includeDeleted'], message: 'must be true or false' },
+      { path: [], message: 'must be an object' },
     ]);
+    expect(description.detail).toContain('body.payload.email: Field required');
+  });
+
+  it('names no field the gateway does not send and words no error type it does not know', () => {
+    const description = describePoderoError(422, {
+      detail: [{ type: 'SELECT * FROM users', loc: ['body', 'payload', 'db-prod-01.internal:5432'], msg: 'at Object.handler (/srv/x.js:1:1)' }],
+    });
+    expect(description.fieldErrors).toEqual([{ path: [], message: 'is not valid' }]);
   });
 
   it('never passes on URLs, credentials or bodies that are not podero’s', () => {
     const described = describePoderoError(400, { detail: 'Bad token Bearer abcdefghijklmnop for https://app.podero.com/api/partners/v2.0/org/x' });
-    expect(described.message).not.toContain('abcdefghijklmnop');
-    expect(described.message).not.toContain('https://');
+    expect(Object.keys(described)).toEqual(['detail']);
+    expect(described.detail).not.toContain('abcdefghijklmnop');
+    expect(described.detail).not.toContain('https://');
     expect(describePoderoError(500, '<h1>Server Error (500)</h1>')).toEqual({});
     expect(describePoderoError(502, undefined)).toEqual({});
     expect(describePoderoError(418, { detail: 42 })).toEqual({});
@@ -641,6 +650,6 @@ describe('describePoderoError', () => {
 
   it('bounds the length of upstream text', () => {
     const described = describePoderoError(409, { detail: 'x'.repeat(1000) });
-    expect(described.message?.length).toBeLessThan(260);
+    expect(described.detail?.length).toBeLessThan(260);
   });
 });

@@ -9,10 +9,11 @@ import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import type { Emulator } from '../../src/emulators/kit';
 import { buildPopulation, membersOf, type DemoPerson } from '../../src/emulators/population';
 import { createTimesheetEmulator } from '../../src/emulators/timesheet';
-import { ErrorCode, GatewayError } from '../../src/errors';
+import { ErrorCode, GatewayError, upstreamFailureMessage } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
 import { createMemoryCooldowns } from '../../src/upstreams/cooldown';
 import { createTimesheetConnector, describeTimesheetError, type TimesheetConnector } from '../../src/upstreams/timesheet/connector';
+import { timesheetReasonWords } from '../../src/upstreams/timesheet/describe';
 import type { CallEvent, UpstreamClient, UpstreamClientOptions, UpstreamRequest } from '../../src/upstreams/types';
 
 const TOKEN = DEV_TOKENS.timesheet;
@@ -224,7 +225,7 @@ describe('writing users', () => {
     expect([blank.code, blank.reason, blank.fieldErrors]).toEqual([ErrorCode.BAD_USER_INPUT, 'missing_field', [{ path: ['email'], message: 'is required' }]]);
     const malformedEmail = await failure(timesheet.createUser({ email: 'not-an-email' }));
     expect([malformedEmail.code, malformedEmail.status, malformedEmail.fieldErrors]).toEqual([ErrorCode.BAD_USER_INPUT, 400, undefined]);
-    expect(malformedEmail.message).toContain('not in the correct format');
+    expect(malformedEmail.message).toBe(upstreamFailureMessage('timesheet', ErrorCode.BAD_USER_INPUT, 400));
   });
 
   it('updates only the keys given: an omitted name is not sent, a null one is cleared', async () => {
@@ -245,7 +246,8 @@ describe('writing users', () => {
   it('reports editing a deactivated user with reason deactivated, and an unknown user as NOT_FOUND', async () => {
     const deactivated = await failure(timesheet.updateUser(idOf(disabledPerson), { firstName: 'X' }));
     expect([deactivated.code, deactivated.reason, deactivated.fieldErrors]).toEqual([ErrorCode.BAD_USER_INPUT, 'deactivated', undefined]);
-    expect(deactivated.message).toContain('deactivated');
+    expect(deactivated.message).toBe(upstreamFailureMessage('timesheet', ErrorCode.BAD_USER_INPUT, 422));
+    expect(timesheetReasonWords(deactivated.reason)).toBe('the user is deactivated');
     const missing = await failure(timesheet.updateUser('999999', { firstName: 'X' }));
     expect([missing.code, missing.status]).toEqual([ErrorCode.NOT_FOUND, 404]);
   });
@@ -264,7 +266,8 @@ describe('user actions', () => {
     await expect(timesheet.resendInvitation(idOf(pendingPerson))).resolves.toBeUndefined();
     const err = await failure(timesheet.resendInvitation(idOf(activeMember)));
     expect([err.code, err.reason, err.status]).toEqual([ErrorCode.BAD_USER_INPUT, 'not_pending', 422]);
-    expect(err.message).toContain('not pending');
+    expect(err.message).toBe(upstreamFailureMessage('timesheet', ErrorCode.BAD_USER_INPUT, 422));
+    expect(timesheetReasonWords(err.reason)).toContain('not pending');
     expect(routes()).toEqual({ 'PUT /users/:id/resend_invitation_email': 2 });
     expect(sent.map((r) => r.body)).toEqual([undefined, undefined]);
   });
@@ -425,7 +428,7 @@ describe('failures and call options', () => {
     emulator.setFaults({ status: 503, count: 3 });
     const err = await failure(timesheet.listUsers());
     expect(err.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
-    expect(err.message).toBe('timesheet is temporarily unavailable');
+    expect(err.message).toBe('timesheet could not answer (it reported a server error); try again shortly.');
     expect(routes()).toEqual({ 'GET /users': 3 });
   });
 
@@ -514,7 +517,7 @@ describe('describeTimesheetError', () => {
         ],
       }),
     ).toEqual({
-      message: 'timesheet refused the request: firstName is required; email is already taken',
+      detail: 'Validation Failed; first_name missing_field; email already_exists',
       fieldErrors: [
         { path: ['firstName'], message: 'is required' },
         { path: ['email'], message: 'is already taken' },
@@ -523,33 +526,38 @@ describe('describeTimesheetError', () => {
     });
   });
 
-  it('reads a refusal of the whole action into a reason and words, without field errors', () => {
+  it('reads a refusal of the whole action into a reason with the gateway\'s words, without field errors', () => {
     expect(describeTimesheetError(422, { message: 'Validation Failed', errors: [{ resource: 'User', field: 'base', code: 'not_deactivated' }] })).toEqual({
-      message: 'timesheet refused the request: the user is not deactivated',
+      detail: 'Validation Failed; base not_deactivated',
       reason: 'not_deactivated',
     });
+    expect(timesheetReasonWords('not_deactivated')).toBe('the user is not deactivated');
   });
 
-  it('passes an unknown code on only when it looks like a code', () => {
+  it('passes a code on only when the API documents it, and names no field the gateway does not send', () => {
     const known = describeTimesheetError(422, { errors: [{ resource: 'User', field: 'base', code: 'account_owner' }] });
-    expect(known).toEqual({ message: 'timesheet refused the request: the action was refused (account_owner)', reason: 'account_owner' });
+    expect(known).toEqual({ detail: 'base account_owner' });
+    expect(timesheetReasonWords('account_owner')).toBeUndefined();
+    const unknownField = describeTimesheetError(422, { errors: [{ resource: 'User', field: 'db-prod-01.internal:5432', code: 'missing_field' }] });
+    expect(unknownField.fieldErrors).toEqual([{ path: [], message: 'is required' }]);
     const prose = describeTimesheetError(422, { errors: [{ resource: 'User', field: 'base', code: 'see https://evil.example/x' }] });
     expect(prose.reason).toBeUndefined();
   });
 
-  it('never passes the upstream message or other body fields on, only its own words for the status', () => {
+  it('keeps the upstream message only in the log-only detail, and no other body field', () => {
     const d = describeTimesheetError(503, {
       message: `Locked, see https://api.letsfreckle.com/status?token=${TOKEN} or use ${TOKEN}`,
       secret: 'do-not-leak',
     });
-    expect(d.message).toBe('timesheet is temporarily unavailable');
-    expect(JSON.stringify(d)).not.toContain('Locked');
+    expect(Object.keys(d)).toEqual(['detail']);
+    expect(JSON.stringify({ ...d, detail: undefined })).not.toContain('Locked');
     expect(JSON.stringify(d)).not.toContain('do-not-leak');
   });
 
-  it('describes bodiless answers by their status alone', () => {
-    expect(describeTimesheetError(404, undefined)).toEqual({ message: 'timesheet has no such user' });
-    expect(describeTimesheetError(400, undefined).message).toContain('not in the correct format');
+  it('describes nothing of bodiless answers: the status alone chooses the message', () => {
+    expect(describeTimesheetError(404, undefined)).toEqual({});
+    expect(upstreamFailureMessage('timesheet', ErrorCode.NOT_FOUND, 404)).toBe('timesheet has no record with this identifier.');
+    expect(describeTimesheetError(400, undefined)).toEqual({});
     expect(describeTimesheetError(418, '<html>teapot</html>')).toEqual({});
   });
 });

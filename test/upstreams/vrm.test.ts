@@ -20,7 +20,7 @@ import {
   unclaimedSiteIdFor,
   userIdFor,
 } from '../../src/emulators/vrm/seed';
-import { ErrorCode, GatewayError } from '../../src/errors';
+import { ErrorCode, GatewayError, upstreamFailureMessage } from '../../src/errors';
 import { createUpstreamClient } from '../../src/upstreams/client';
 import { createMemoryCooldowns } from '../../src/upstreams/cooldown';
 import type { UpstreamClient } from '../../src/upstreams/types';
@@ -109,7 +109,8 @@ describe('getMe', () => {
     expect(own).toMatchObject({ code: ErrorCode.UNAUTHENTICATED, upstream: 'vrm', status: 401, reason: 'invalid_token' });
     const expired = await gatewayError(vrm.getMe({ kind: 'token', value: otherTokenFor(population.seed, 9, 2) }));
     expect(expired.code).toBe(ErrorCode.UNAUTHENTICATED);
-    expect(expired.message).toContain('Authentication token has expired');
+    expect(expired.message).toBe('The VRM credential passed by the caller was refused: it is missing, invalid, revoked or expired');
+    expect(expired.detail).toContain('Authentication token has expired');
     expect(expired.message).not.toContain(otherTokenFor(population.seed, 9, 2));
 
     const misconfigured = createVrmConnector({ client, token: 'e'.repeat(64) });
@@ -160,7 +161,7 @@ describe('access tokens', () => {
   it('reports VRM\'s field errors as BAD_USER_INPUT with the connector\'s argument names', async () => {
     const duplicate = await gatewayError(vrm.createAccessToken('me', { name: 'usergraph' }, person(0)));
     expect(duplicate).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, upstream: 'vrm', status: 400 });
-    expect(duplicate.fieldErrors).toEqual([{ path: ['name'], message: 'an access token named "usergraph" already exists for this user' }]);
+    expect(duplicate.fieldErrors).toEqual([{ path: ['name'], message: 'is already taken' }]);
     const past = await gatewayError(vrm.createAccessToken('me', { name: 'old', expiresAt: new Date(NOW - 1000) }, person(0)));
     expect(past.fieldErrors?.map((f) => f.path)).toEqual([['expiresAt']]);
     expect(await vrm.listAccessTokens('me', person(0))).toHaveLength(2);
@@ -300,11 +301,13 @@ describe('sites', () => {
 });
 
 describe('upstream failures', () => {
-  it('turns a 5xx into UPSTREAM_UNAVAILABLE with VRM\'s words', async () => {
+  it('turns a 5xx into UPSTREAM_UNAVAILABLE with the gateway\'s words, VRM\'s only in the log-only detail', async () => {
     emulator.setFaults({ status: 503 });
     const err = await gatewayError(vrm.getMe());
     expect(err).toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE, upstream: 'vrm', status: 503 });
-    expect(err.message).toContain('Service temporarily unavailable');
+    expect(err.message).toBe(upstreamFailureMessage('vrm', ErrorCode.UPSTREAM_UNAVAILABLE, 503));
+    expect(err.message).not.toContain('Service temporarily unavailable');
+    expect(err.detail).toContain('Service temporarily unavailable');
   });
 
   it('turns a 429 into RATE_LIMITED with Retry-After seconds', async () => {
@@ -340,9 +343,10 @@ describe('reading wire bodies', () => {
 describe('describeVrmError', () => {
   it('reads a string error and VRM\'s error_code', () => {
     expect(describeVrmError(401, { success: false, errors: 'Authentication token is invalid', error_code: 'invalid_token' })).toEqual({
-      message: 'vrm answered 401: Authentication token is invalid',
+      detail: 'Authentication token is invalid',
       reason: 'invalid_token',
     });
+    expect(describeVrmError(401, { success: false, errors: 'x', error_code: 'db_prod_01_select' }).reason).toBeUndefined();
   });
 
   it('reads a field map into field errors named as the connector\'s arguments', () => {
@@ -350,9 +354,9 @@ describe('describeVrmError', () => {
     expect(d.fieldErrors).toEqual([
       { path: ['expiresAt'], message: 'must be in the future' },
       { path: ['installationIdentifier'], message: 'is required' },
-      { path: ['other'], message: 'bad' },
+      { path: [], message: 'is not valid' },
     ]);
-    expect(d.message).toBe('vrm refused the input (400): invalid expiresAt, installationIdentifier, other');
+    expect(d.detail).toBe('expiry: must be in the future; installation_identifier: is required; other: bad');
     expect(d.reason).toBeUndefined();
   });
 
@@ -369,12 +373,12 @@ describe('describeVrmError', () => {
     expect(text).not.toContain('vrmapi.victronenergy.com');
     expect(text).not.toContain('evil.example');
     expect(text).not.toContain('raw body text');
-    expect(d.message).toBe('vrm answered 400: Token [redacted] rejected at [url] for [redacted]');
+    expect(d.detail).toBe('Token [redacted] rejected at [url] for [redacted]');
   });
 
   it('redacts a JWT in a message', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
-    expect(describeVrmError(401, { success: false, errors: `Bearer ${jwt} expired`, error_code: null }).message).toBe('vrm answered 401: Bearer [redacted] expired');
+    expect(describeVrmError(401, { success: false, errors: `Bearer ${jwt} expired`, error_code: null }).detail).toBe('Bearer [redacted] expired');
   });
 
   it('says nothing for bodies that are not VRM\'s error shape', () => {

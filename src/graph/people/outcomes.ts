@@ -46,8 +46,9 @@ export interface FailedOutcomeOptions {
   accountId?: string | null;
   fieldPath?: FieldPathMap;
   /**
-   * Where failures are reported for operators: the code, upstream, status and reason of a gateway error
-   * (never its message, which may quote the upstream), the text of an unexpected one.
+   * Where failures are reported for operators: the code, upstream, status, reason and log-only detail
+   * (what the upstream said, redacted; the logger masks the configured secrets) of a gateway error, the
+   * text of an unexpected one.
    */
   logger?: Logger;
 }
@@ -55,7 +56,7 @@ export interface FailedOutcomeOptions {
 /** An upstream's part failed: FAILED with the error. */
 export function failedOutcome(upstream: UpstreamName, error: unknown, options: FailedOutcomeOptions = {}): Outcome {
   if (error instanceof GatewayError) {
-    options.logger?.warn({ upstream, code: error.code, status: error.status, reason: error.reason }, 'mutation step failed');
+    options.logger?.warn({ upstream, code: error.code, status: error.status, reason: error.reason, detail: error.detail }, 'mutation step failed');
   } else {
     options.logger?.error({ upstream, error: error instanceof Error ? error.message : String(error) }, 'unexpected error in a mutation step');
   }

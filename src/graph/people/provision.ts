@@ -17,6 +17,7 @@ import { ErrorCode, GatewayError, type UpstreamName } from '../../errors';
 import { describeLinkResult } from '../../registry/linkResult';
 import { accountIdsOf, findAccountsByEmail, type AccountsOf } from '../../registry/lookup';
 import type { AccountLink, Person } from '../../registry/types';
+import { EVENERGY_TAKEN } from '../../upstreams/evenergy/describe';
 import { IDENTITY_EMAIL_PATTERN } from '../../upstreams/identity/types';
 import type { PoderoAddressPatch, PoderoAssignableRole } from '../../upstreams/podero/types';
 import type { TimesheetRole } from '../../upstreams/timesheet/types';
@@ -65,8 +66,9 @@ const TAKEN_REASONS = new Set(['user_exists', 'email_taken', 'external_user_id_t
 function isTaken(err: unknown): boolean {
   if (!(err instanceof GatewayError)) return false;
   if (err.reason !== undefined && TAKEN_REASONS.has(err.reason)) return true;
-  // ev.energy (Django) answers a taken email with a validation problem: the email field "already exists".
-  return err.upstream === 'evenergy' && (err.fieldErrors ?? []).some((f) => f.path[0] === 'email' && /already exists/i.test(f.message));
+  // ev.energy (Django) answers a taken email with a validation problem: its describer words the email
+  // field's "already exists" as `is already taken`.
+  return err.upstream === 'evenergy' && (err.fieldErrors ?? []).some((f) => f.path[0] === 'email' && f.message === EVENERGY_TAKEN);
 }
 
 /** Calls `load` at most once, however many upstreams ask. */

@@ -1,52 +1,54 @@
 /**
- * Reads the identity API's error envelope `{ succeeded: false, message, data?: { fields } }` into words
- * that are safe to show (ErrorDescription): our own message for the failures the contract names, field
- * errors in the connector's input names, and a reason code. Never included: the received `value` of a
- * field error, URLs, credentials or the raw body.
+ * Reads the identity API's error envelope `{ succeeded: false, message, data?: { fields } }`
+ * (ErrorDescription): field errors in the connector's input names (a field the gateway does not write
+ * → `[]`) with a reason the gateway wrote from the machine-readable rule (`required`, `maxLength` …),
+ * and a reason code for the failures the contract names. The envelope's message and every field's
+ * `msg` and `value` go to the log-only `detail`, never to a client.
  */
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
-import { isObject, safeText } from '../shape';
+import { detailText, isObject } from '../shape';
 
 /** Wire field → the connector's input name (CreateIdentityUserInput / UpdateIdentityUserInput). */
 const INPUT_NAMES: Readonly<Record<string, string>> = {
   first_name: 'firstName',
   last_name: 'lastName',
+  firstName: 'firstName',
+  lastName: 'lastName',
   email: 'email',
   internal: 'internal',
   account: 'accountIdentifier',
   'account.identifier': 'accountIdentifier',
+  accountIdentifier: 'accountIdentifier',
 };
 
-function inputName(field: string): string {
-  const known = INPUT_NAMES[field];
-  if (known !== undefined) return known;
-  // Unknown names (a key the API refused) in the same camelCase as the input names.
-  return field.replace(/[._]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
+/** JSON types a `type` rule can name; any other word is not repeated. */
+const JSON_TYPES: ReadonlySet<string> = new Set(['string', 'boolean', 'integer', 'number', 'object', 'array', 'null']);
 
-/** `invalid json (<rule>, <value>)` in words; anything else is passed on (made safe). */
+/** `invalid json (<rule>, <value>)` in the gateway's words, from the rule's name (and a number or type word). */
 function ruleInWords(msg: string): string {
   const match = /^invalid json \((\w+), (.*)\)$/.exec(msg);
-  if (!match) return safeText(msg);
-  const [, rule, value] = match;
+  if (!match) return 'is not valid';
+  const [, rule, value = ''] = match;
+  const count = /^\d{1,6}$/.test(value) ? value : undefined;
   switch (rule) {
     case 'required':
       return 'is required';
     case 'type':
-      return `must be a ${safeText(value ?? '')}`;
+      return JSON_TYPES.has(value) ? `must be a ${value}` : 'has the wrong type';
     case 'minLength':
-      return value === '1' ? 'must not be empty' : `must be at least ${safeText(value ?? '')} characters long`;
+      if (value === '1') return 'must not be empty';
+      return count ? `must be at least ${count} characters long` : 'is too short';
     case 'maxLength':
-      return `must be at most ${safeText(value ?? '')} characters long`;
+      return count ? `must be at most ${count} characters long` : 'is too long';
     case 'pattern':
-      return `must match the pattern ${safeText(value ?? '')}`;
+      return 'is not in the expected format';
     case 'additionalProperties':
       return 'is not accepted here';
     case 'minProperties':
       return 'needs at least one field to change';
     default:
-      return safeText(msg);
+      return 'is not valid';
   }
 }
 
@@ -55,11 +57,18 @@ function fieldErrors(data: unknown): FieldError[] {
   const out: FieldError[] = [];
   for (const entry of data.fields) {
     if (!isObject(entry) || typeof entry.field !== 'string') continue;
-    // The whole-body rule (an empty PATCH) has no input field of its own.
-    const path = entry.field === 'body' ? [] : [inputName(entry.field)];
-    out.push({ path, message: typeof entry.msg === 'string' ? ruleInWords(entry.msg) : 'is invalid' });
+    // The whole-body rule (an empty PATCH), and a name the gateway does not write, have no input field.
+    const name = INPUT_NAMES[entry.field];
+    out.push({ path: name === undefined ? [] : [name], message: typeof entry.msg === 'string' ? ruleInWords(entry.msg) : 'is not valid' });
   }
   return out;
+}
+
+/** What the body said, for the logs: the message and each field's rule (never its `value`). */
+function detailOf(message: string, data: unknown): string {
+  const fields = isObject(data) && Array.isArray(data.fields) ? data.fields.filter(isObject) : [];
+  const rules = fields.map((f) => `${String(f.field)}: ${typeof f.msg === 'string' ? f.msg.replace(/, .*\)$/, ')') : 'invalid'}`);
+  return detailText([message, ...rules].join('; '));
 }
 
 /**
@@ -69,30 +78,17 @@ function fieldErrors(data: unknown): FieldError[] {
 export function describeIdentityError(status: number, body: unknown): ErrorDescription {
   if (!isObject(body) || typeof body.message !== 'string') return {};
   const upstreamMessage = body.message;
+  const detail = detailOf(upstreamMessage, body.data);
   const fields = fieldErrors(body.data);
 
-  if (status === 401) {
-    return { message: 'identity refused the gateway’s access token: it is missing, invalid or expired' };
-  }
-  if (status === 404 && upstreamMessage.startsWith('User not found')) {
-    return { message: 'identity has no user with this identifier', reason: 'user_not_found' };
-  }
+  if (status === 404 && upstreamMessage.startsWith('User not found')) return { reason: 'user_not_found', detail };
   if (status === 409 && upstreamMessage.startsWith('User already exists')) {
-    return { message: 'identity already has a user with this email', reason: 'user_exists', fieldErrors: [{ path: ['email'], message: 'is already registered' }] };
+    return { reason: 'user_exists', fieldErrors: [{ path: ['email'], message: 'is already registered' }], detail };
   }
   if (status === 409 && upstreamMessage.startsWith('Account already exists')) {
-    return {
-      message: 'identity already has an account with this identifier',
-      reason: 'account_exists',
-      fieldErrors: [{ path: ['accountIdentifier'], message: 'is already in use' }],
-    };
+    return { reason: 'account_exists', fieldErrors: [{ path: ['accountIdentifier'], message: 'is already in use' }], detail };
   }
-  if (status === 409 && /subscribed to other platforms/i.test(upstreamMessage)) {
-    return { message: 'identity cannot delete a user who is subscribed to other platforms', reason: 'subscribed_to_other_platforms' };
-  }
-  if ((status === 422 || status === 400) && fields.length > 0) {
-    const summary = fields.map((f) => (f.path.length ? `${f.path.join('.')} ${f.message}` : f.message)).join('; ');
-    return { message: safeText(`identity rejected the input: ${summary}`), fieldErrors: fields, reason: 'validation_failed' };
-  }
-  return { message: `identity: ${safeText(upstreamMessage)}` };
+  if (status === 409 && /subscribed to other platforms/i.test(upstreamMessage)) return { reason: 'subscribed_to_other_platforms', detail };
+  if ((status === 422 || status === 400) && fields.length > 0) return { fieldErrors: fields, reason: 'validation_failed', detail };
+  return { detail };
 }

@@ -1,16 +1,17 @@
 /**
- * Reads the timesheet API's error bodies into words that are safe to show (ErrorDescription). The API
- * answers `{message}` (parsing errors, 503), `{message, errors: [{resource, field, code}]}` (422
- * validation and refusals), or nothing at all (404, 403, 429, and 400 for fields in the wrong format).
- * Field errors name the connector's input fields; a refusal of the whole action (`field: "base"`) and
- * the first field code become `reason` (`not_pending`, `already_exists` …). Never included: URLs,
- * credentials, or the raw body.
+ * Reads the timesheet API's error bodies (ErrorDescription). The API answers `{message}` (parsing
+ * errors, 503), `{message, errors: [{resource, field, code}]}` (422 validation and refusals), or nothing
+ * at all (404, 403, 429, and 400 for fields in the wrong format). Field errors name the connector's
+ * input fields (a field the gateway does not send → `[]`) with the gateway's words for the documented
+ * code; a refusal of the whole action (`field: "base"`) and the first field code become `reason`
+ * (`not_pending`, `already_exists` …) when documented. The `message` is free text and goes to the
+ * log-only `detail`, never to a client.
  */
 import type { FieldError } from '../../errors';
 import type { ErrorDescription } from '../types';
-import { isObject, safeText } from '../shape';
+import { detailText, isObject } from '../shape';
 
-/** The documented codes in words. */
+/** The documented codes, in the gateway's words. */
 const CODE_WORDS: Readonly<Record<string, string>> = {
   missing: 'does not exist',
   missing_field: 'is required',
@@ -34,48 +35,39 @@ const INPUT_NAMES: Readonly<Record<string, string>> = {
   projects: 'projectIds',
 };
 
-/** When the API sends no body, the status alone says what happened. */
-const STATUS_WORDS: Readonly<Record<number, string>> = {
-  400: 'timesheet refused the request: a field or parameter was not in the correct format',
-  401: 'timesheet did not accept the service credentials',
-  403: 'timesheet does not permit this action with the service credentials',
-  404: 'timesheet has no such user',
-  429: 'timesheet is limiting the request rate',
-  500: 'timesheet failed to answer the request',
-  503: 'timesheet is temporarily unavailable',
-};
-
-/** A code is passed on only when it looks like one (`snake_case` word), so no free text rides along. */
-function safeCode(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[a-z][a-z_]{0,39}$/.test(value) ? value : undefined;
+/** The gateway's words for a documented reason (`not_pending` → "the user is not pending, …"). */
+export function timesheetReasonWords(reason: string | undefined): string | undefined {
+  return reason !== undefined && Object.prototype.hasOwnProperty.call(CODE_WORDS, reason) ? CODE_WORDS[reason] : undefined;
 }
 
-function inputName(field: string): string {
-  return INPUT_NAMES[field] ?? safeText(field).replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** A code the API documents (CODE_WORDS), so no free text rides along as a reason. */
+function knownCode(value: unknown): string | undefined {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CODE_WORDS, value) ? value : undefined;
 }
 
-export function describeTimesheetError(status: number, body: unknown): ErrorDescription {
-  if (!isObject(body)) return STATUS_WORDS[status] ? { message: STATUS_WORDS[status] } : {};
+/** What the body said, for the logs. */
+function detailOf(body: Record<string, unknown>): string {
+  const errors = (Array.isArray(body.errors) ? body.errors : []).filter(isObject).map((e) => `${String(e.field)} ${String(e.code)}`);
+  return detailText([typeof body.message === 'string' ? body.message : '', ...errors].filter(Boolean).join('; '));
+}
+
+export function describeTimesheetError(_status: number, body: unknown): ErrorDescription {
+  if (!isObject(body)) return {};
   const fieldErrors: FieldError[] = [];
-  const refusals: string[] = [];
   let reason: string | undefined;
   for (const error of Array.isArray(body.errors) ? body.errors : []) {
     if (!isObject(error)) continue;
-    const code = safeCode(error.code);
-    if (!code) continue;
+    const code = knownCode(error.code);
     reason ??= code;
-    const words = CODE_WORDS[code] ?? `was refused (${code})`;
     const field = typeof error.field === 'string' ? error.field : 'base';
-    if (field === 'base') refusals.push(CODE_WORDS[code] ?? `the action was refused (${code})`);
-    else fieldErrors.push({ path: [inputName(field)], message: words });
+    // A refusal of the whole action (`base`) is the reason alone (timesheetReasonWords words it).
+    if (field === 'base') continue;
+    const name = INPUT_NAMES[field];
+    fieldErrors.push({ path: name === undefined ? [] : [name], message: code ? CODE_WORDS[code]! : 'was refused' });
   }
-  const parts = [...refusals, ...fieldErrors.map((e) => `${e.path.join('.')} ${e.message}`)];
-  // The upstream's own `message` is free text and never passed on (DESIGN.md: no upstream body reaches a
-  // client); our words for the status say what happened.
-  const message = parts.length ? `timesheet refused the request: ${parts.join('; ')}` : STATUS_WORDS[status];
   return {
-    ...(message ? { message } : {}),
     ...(fieldErrors.length ? { fieldErrors } : {}),
     ...(reason ? { reason } : {}),
+    detail: detailOf(body),
   };
 }

@@ -9,9 +9,9 @@
  *
  * VRM does not paginate the Users endpoints: lists come whole, so there is no "all pages" helper.
  */
-import { ErrorCode, GatewayError, badInput } from '../../errors';
+import { ErrorCode, GatewayError, badInput, type FieldError } from '../../errors';
 import type { CallOptions, ErrorDescription, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../types';
-import { STRING, safeText } from '../shape';
+import { STRING, detailText } from '../shape';
 import { ID, successBody, toAccessToken, toSite, toUser } from './map';
 import type {
   CreateVrmAccessTokenInput,
@@ -64,25 +64,55 @@ const FIELD_NAMES: Record<string, string> = {
   extended: 'extended',
 };
 
+/** The `error_code`s VRM documents or answers (seeds/001, src/emulators/vrm); any other is not passed on. */
+const KNOWN_REASONS: ReadonlySet<string> = new Set(['invalid_token', 'rate_limited', 'site_already_linked', 'site_already_registered']);
+
+/** A reason of the whole request that is about one argument, in the gateway's words. */
+const REASON_FIELDS: Readonly<Record<string, FieldError>> = {
+  site_already_linked: { path: ['installationIdentifier'], message: 'is already linked to this user' },
+  site_already_registered: { path: ['installationIdentifier'], message: 'is registered to another user' },
+};
+
+/** VRM's field messages, recognised by their kind, in the gateway's words (first match wins). */
+const FIELD_REASONS: readonly (readonly [RegExp, string])[] = [
+  [/already exists/i, 'is already taken'],
+  [/required/i, 'is required'],
+  [/must not be empty/i, 'must not be empty'],
+  [/in the future/i, 'must be in the future'],
+  [/at most/i, 'is too large or too long'],
+  [/must be an? (?:integer|string|number)|unix timestamp/i, 'has the wrong type'],
+];
+
+function fieldReason(message: string): string {
+  return FIELD_REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'is not valid';
+}
+
 /**
- * Reads VRM's error body `{ success: false, errors: string | { field: message }, error_code }` into safe
- * words: the message, one field error per field (named as the connector's arguments), and `error_code`
- * as the reason. Nothing else of the body is passed on.
+ * Reads VRM's error body `{ success: false, errors: string | { field: message }, error_code }`
+ * (ErrorDescription): one field error per field the gateway sends (named as the connector's arguments;
+ * another name → `[]`) with a reason the gateway wrote, and `error_code` as the reason when VRM
+ * documents it. The `errors` texts go to the log-only `detail`, never to a client.
  */
-export function describeVrmError(status: number, body: unknown): ErrorDescription {
+export function describeVrmError(_status: number, body: unknown): ErrorDescription {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
   const errors: unknown = Reflect.get(body, 'errors');
   const code: unknown = Reflect.get(body, 'error_code');
-  const reason = typeof code === 'string' && /^[a-z0-9_.-]{1,64}$/i.test(code) ? code : undefined;
-  if (typeof errors === 'string') return { message: `vrm answered ${status}: ${safeText(errors)}`, reason };
-  if (typeof errors === 'object' && errors !== null && !Array.isArray(errors)) {
-    const fieldErrors = Object.entries(errors).flatMap(([field, message]) =>
-      typeof message === 'string' ? [{ path: [FIELD_NAMES[field] ?? safeText(field)], message: safeText(message) }] : [],
-    );
-    const names = fieldErrors.map((f) => f.path[0]).join(', ');
-    return { message: fieldErrors.length ? `vrm refused the input (${status}): invalid ${names}` : `vrm answered ${status}`, fieldErrors, reason };
+  const reason = typeof code === 'string' && KNOWN_REASONS.has(code) ? code : undefined;
+  const description: ErrorDescription = reason ? { reason } : {};
+  if (typeof errors === 'string') {
+    description.detail = detailText(errors);
+  } else if (typeof errors === 'object' && errors !== null && !Array.isArray(errors)) {
+    const entries = Object.entries(errors).filter((e): e is [string, string] => typeof e[1] === 'string');
+    const fieldErrors = entries.map(([field, message]) => {
+      const name = FIELD_NAMES[field];
+      return { path: name === undefined ? [] : [name], message: fieldReason(message) };
+    });
+    if (fieldErrors.length) description.fieldErrors = fieldErrors;
+    description.detail = detailText(entries.map(([field, message]) => `${field}: ${message}`).join('; '));
   }
-  return reason ? { reason } : {};
+  const about = reason ? REASON_FIELDS[reason] : undefined;
+  if (about && !description.fieldErrors) description.fieldErrors = [about];
+  return description;
 }
 
 function userSegment(idUser: VrmUserRef): string {
@@ -110,10 +140,11 @@ export function createVrmConnector(options: VrmConnectorOptions): VrmConnector {
       const ownCredential = !(credential.kind === service.kind && credential.value === service.value);
       if (ownCredential && err instanceof GatewayError && err.code === ErrorCode.UPSTREAM_AUTH_FAILED) {
         const code = err.status === 403 ? ErrorCode.FORBIDDEN : ErrorCode.UNAUTHENTICATED;
-        const what = err.status === 403 ? 'does not allow this' : 'was refused';
-        throw new GatewayError(code, `The VRM credential passed by the caller ${what}: ${err.message}`, {
+        const what = err.status === 403 ? 'does not allow this' : 'was refused: it is missing, invalid, revoked or expired';
+        throw new GatewayError(code, `The VRM credential passed by the caller ${what}`, {
           upstream: 'vrm',
           status: err.status,
+          detail: err.detail,
           reason: err.reason,
           fieldErrors: err.fieldErrors,
           cause: err,

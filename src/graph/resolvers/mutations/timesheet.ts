@@ -13,6 +13,7 @@ import { ErrorCode, GatewayError } from '../../../errors';
 import type { MutationResolvers } from '../../../generated/graphql';
 import type { Person } from '../../../registry/types';
 import type { CallOptions } from '../../../upstreams/types';
+import { timesheetReasonWords } from '../../../upstreams/timesheet/describe';
 import { accountOf } from '../../access';
 import type { GraphContext } from '../../context';
 import { personIdFromArgument } from '../../ids';
@@ -31,16 +32,21 @@ async function personToChange(ctx: GraphContext, mutation: TeamAction, userId: s
   return person;
 }
 
-/** A timesheet refusal or "no such user" re-raised with the argument it is about. */
+/**
+ * A timesheet refusal or "no such user" re-raised with the argument it is about, in the gateway's words
+ * for the refusal's reason (`not_pending` …), or its message where the reason is not documented.
+ */
 function refusalAt(err: unknown): unknown {
   if (!(err instanceof GatewayError) || err.upstream !== 'timesheet') return err;
   if (err.code !== ErrorCode.BAD_USER_INPUT && err.code !== ErrorCode.NOT_FOUND && err.code !== ErrorCode.CONFLICT) return err;
   if (err.fieldErrors?.length) return err;
+  const fieldErrors = [{ path: ['userId'], message: timesheetReasonWords(err.reason) ?? err.message }];
   return new GatewayError(err.code, err.message, {
     upstream: 'timesheet',
     reason: err.reason,
     status: err.status,
-    fieldErrors: [{ path: ['userId'], message: err.message }],
+    detail: err.detail,
+    fieldErrors,
     cause: err,
   });
 }
