@@ -275,14 +275,15 @@ describe('revokeAccessToken', () => {
     expect((await storedTokens(0)).map((x) => x.id)).toEqual(['500000']);
   });
 
-  it('answers NOT_FOUND at id for a token id that is not among the caller\'s, another person\'s included, revoking nothing', async () => {
+  it.each([
+    ['an unknown token id', '599999'],
+    ['another person’s token id', '500012'],
+  ])('answers NOT_FOUND at id for %s, which is not among the caller\'s, revoking nothing', async (_case, id) => {
     const before0 = await storedTokens(0);
     const before3 = await storedTokens(3);
-    for (const id of ['599999', '500012']) {
-      const res = await t.query<RevokeData>(REVOKE, { ...(await as(0)), variables: { id } });
-      expectError(res, 'NOT_FOUND', ['id']);
-      expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'vrm' });
-    }
+    const res = await t.query<RevokeData>(REVOKE, { ...(await as(0)), variables: { id } });
+    expectError(res, 'NOT_FOUND', ['id']);
+    expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'vrm' });
     expect(await storedTokens(0)).toEqual(before0);
     expect(await storedTokens(3)).toEqual(before3);
   });
