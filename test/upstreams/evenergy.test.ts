@@ -435,21 +435,18 @@ describe('payout method', () => {
     expect(method.receiver).toMatch(/^\d{10}$/);
   });
 
-  it('refuses receivers the contract rules out before any call', async () => {
+  it.each<[string, Parameters<typeof connector.setPayoutMethod>[1]]>([
+    ['PayPal without a receiver', { wallet: 'PAYPAL' }],
+    ['Venmo with a blank receiver', { wallet: 'VENMO', receiver: ' ' }],
+    ['Venmo with a null receiver', { wallet: 'VENMO', receiver: null }],
+    ['bill credits with a short account number', { wallet: 'BILL_CREDITS', receiver: '123' }],
+    ['bill credits with a null receiver', { wallet: 'BILL_CREDITS', receiver: null }],
+    ['PayPal with an email over 254 characters', { wallet: 'PAYPAL', receiver: `${'a'.repeat(250)}@x.io` }],
+  ])('refuses %s, which the contract rules out, before any call', async (_case, input) => {
     const id = await idOf(members[0]!);
     startCounting();
-    const cases: Promise<unknown>[] = [
-      connector.setPayoutMethod(id, { wallet: 'PAYPAL' }),
-      connector.setPayoutMethod(id, { wallet: 'VENMO', receiver: ' ' }),
-      connector.setPayoutMethod(id, { wallet: 'VENMO', receiver: null }),
-      connector.setPayoutMethod(id, { wallet: 'BILL_CREDITS', receiver: '123' }),
-      connector.setPayoutMethod(id, { wallet: 'BILL_CREDITS', receiver: null }),
-      connector.setPayoutMethod(id, { wallet: 'PAYPAL', receiver: `${'a'.repeat(250)}@x.io` }),
-    ];
-    for (const promise of cases) {
-      const error = await rejection(promise);
-      expect([error.code, error.fieldErrors?.[0]?.path]).toEqual([ErrorCode.BAD_USER_INPUT, ['receiver']]);
-    }
+    const error = await rejection(connector.setPayoutMethod(id, input));
+    expect([error.code, error.fieldErrors?.[0]?.path]).toEqual([ErrorCode.BAD_USER_INPUT, ['receiver']]);
     expectCalls({});
   });
 
