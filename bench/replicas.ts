@@ -97,15 +97,22 @@ interface Result {
 /** One request of the mix; throws when the answer is not the expected shape. */
 type Ask = (pool: Pool, n: number) => Promise<void>;
 
+/** What the three operations of the mix answer, as far as the checks read them. */
+interface MixData {
+  userByEmail?: { personId: string } | null;
+  users?: { nodes: unknown[] };
+  user?: { email: string } | null;
+}
+
 function makeAsk(token: string, emails: string[], ids: string[]): Ask {
-  const post = async (pool: Pool, query: string, variables: Record<string, unknown>): Promise<Record<string, any>> => {
+  const post = async (pool: Pool, query: string, variables: Record<string, unknown>): Promise<MixData> => {
     const res = await pool.request({
       method: 'POST',
       path: '/graphql',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
     });
-    const body = (await res.body.json()) as { data?: Record<string, any>; errors?: unknown[] };
+    const body = (await res.body.json()) as { data?: MixData | null; errors?: unknown[] };
     if (res.statusCode !== 200 || body.errors || !body.data) throw new Error(`expected 200 with data, but got ${res.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
     return body.data;
   };
@@ -116,7 +123,7 @@ function makeAsk(token: string, emails: string[], ids: string[]): Ask {
       if (!data.userByEmail?.personId) throw new Error('expected the person by email');
     } else if (kind === 1) {
       const data = await post(pool, PAGE, {});
-      if (data.users.nodes.length !== 10) throw new Error('expected a page of 10 people');
+      if (data.users?.nodes.length !== 10) throw new Error('expected a page of 10 people');
     } else {
       const data = await post(pool, BY_ID, { id: ids[n % ids.length] });
       if (!data.user?.email) throw new Error('expected the person by id');

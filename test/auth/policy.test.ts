@@ -55,19 +55,17 @@ function expectRefused(decision: Decision, code: ErrorCode.UNAUTHENTICATED | Err
 }
 
 describe('people', () => {
-  it('refuses anonymous viewers everything, as UNAUTHENTICATED', () => {
-    for (const decision of [
-      canReadPerson(viewers.anonymous, asPerson),
-      canReadPerson(viewers.anonymous, { personId: person.id }),
-      canReadPerson(viewers.anonymous, { email: person.email }),
-      canMutate(viewers.anonymous, 'updateUser', { target: asPerson }),
-      canMutate(viewers.anonymous, 'createUser'),
-      canMutate(viewers.anonymous, 'deleteUser'),
-      canMutate(viewers.anonymous, 'provisionUser'),
-      canRunQuery(viewers.anonymous, 'users'),
-    ]) {
-      expectRefused(decision, ErrorCode.UNAUTHENTICATED, /Bearer/);
-    }
+  it.each([
+    ['reading a person', () => canReadPerson(viewers.anonymous, asPerson)],
+    ['reading a person by person id', () => canReadPerson(viewers.anonymous, { personId: person.id })],
+    ['reading a person by email', () => canReadPerson(viewers.anonymous, { email: person.email })],
+    ['updateUser', () => canMutate(viewers.anonymous, 'updateUser', { target: asPerson })],
+    ['createUser', () => canMutate(viewers.anonymous, 'createUser')],
+    ['deleteUser', () => canMutate(viewers.anonymous, 'deleteUser')],
+    ['provisionUser', () => canMutate(viewers.anonymous, 'provisionUser')],
+    ['the users query', () => canRunQuery(viewers.anonymous, 'users')],
+  ])('refuses anonymous viewers %s, as UNAUTHENTICATED', (_case, decide) => {
+    expectRefused(decide(), ErrorCode.UNAUTHENTICATED, /Bearer/);
   });
 
   it('lets a user read and change the person whose id is their sub or whose email is their email, in any case', () => {
@@ -91,13 +89,11 @@ describe('people', () => {
     expectRefused(canReadPerson({ ...noEmail, email: '' }, { email: '' }, { own: { id: person.id, email: '' } }), ErrorCode.FORBIDDEN);
   });
 
-  it('keeps creating, deleting and provisioning for admins', () => {
-    for (const mutation of ['createUser', 'deleteUser', 'provisionUser'] as const) {
-      expectAllowed(canMutate(viewers.admin, mutation));
-      for (const user of [...owners, viewers.stranger]) {
-        expectRefused(canMutate(user, mutation), ErrorCode.FORBIDDEN, /only for admins/);
-        expectRefused(canMutate(user, mutation, { target: asPerson, own: person }), ErrorCode.FORBIDDEN, /only for admins/);
-      }
+  it.each(['createUser', 'deleteUser', 'provisionUser'] as const)('keeps %s for admins', (mutation) => {
+    expectAllowed(canMutate(viewers.admin, mutation));
+    for (const user of [...owners, viewers.stranger]) {
+      expectRefused(canMutate(user, mutation), ErrorCode.FORBIDDEN, /only for admins/);
+      expectRefused(canMutate(user, mutation, { target: asPerson, own: person }), ErrorCode.FORBIDDEN, /only for admins/);
     }
   });
 
@@ -331,13 +327,14 @@ describe('what the resolver knows', () => {
     expectRefused(canReadUserField(viewers.ownerBySub, person, 'accessTokens', { vrm: { token: true } }), ErrorCode.FORBIDDEN);
   });
 
-  it('lets no VRM mutation write before VRM named the token’s account, even for the person themselves', () => {
-    for (const m of ['createAccessToken', 'revokeAccessToken', 'revokeAllAccessTokens', 'addSite'] as const) {
+  it.each(['createAccessToken', 'revokeAccessToken', 'revokeAllAccessTokens', 'addSite'] as const)(
+    'lets %s not write before VRM named the token’s account, even for the person themselves',
+    (m) => {
       expectRefused(canMutate(viewers.ownerBySub, m, { target: asPerson, own: person, vrm: { token: true, personAccountId: '22' } }), ErrorCode.FORBIDDEN);
       expectRefused(canMutate(viewers.ownerBySub, m, { target: { personId: person.id }, own: person, vrm: ownVrm }), ErrorCode.FORBIDDEN, /looked up/);
       expectAllowed(canMutate(viewers.ownerBySub, m, { target: asPerson, own: person, vrm: ownVrm }));
-    }
-  });
+    },
+  );
 
   it('links the VRM account of a sent token only to the viewer’s own person', () => {
     expectAllowed(canLinkVrmAccount(viewers.ownerBySub, person, { own: person, vrm: { token: true } }));

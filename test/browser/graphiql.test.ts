@@ -130,11 +130,9 @@ describe('serving GraphiQL over HTTP', () => {
     }
   });
 
-  it('answers paths under /graphiql/ that are not GraphiQL files with 404', async () => {
-    for (const p of ['/graphiql/nope.js', '/graphiql/../package.json', '/graphiql/manifest.json', '/graphiql/']) {
-      const res = await fetch(`${env.origin}${p}`);
-      expect({ p, status: res.status }).toEqual({ p, status: 404 });
-    }
+  it.each(['/graphiql/nope.js', '/graphiql/../package.json', '/graphiql/manifest.json', '/graphiql/'])('answers %s, under /graphiql/ but not a GraphiQL file, with 404', async (p) => {
+    const res = await fetch(`${env.origin}${p}`);
+    expect(res.status).toBe(404);
   });
 
   it('hands the page every example with the development tokens, and each page its own style nonce', async () => {

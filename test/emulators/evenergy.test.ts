@@ -239,15 +239,18 @@ describe('authentication, version and content negotiation', () => {
 });
 
 describe('acting as a user with EvEnergy-User', () => {
-  it('lists only that user and resolves me to it, by id or by URL', async () => {
+  it.each([
+    ['its id', (id: string) => id],
+    ['its URL at the emulator', (id: string) => `${base}/users/${id}`],
+    ['its production URL with a trailing slash', (id: string) => `https://api.ev.energy/v2/users/${id}/`],
+  ])('lists only that user and resolves me to it, named by %s', async (_case, headerFor) => {
     const person = members[3]!;
     const id = await idOf(person);
-    for (const header of [id, `${base}/users/${id}`, `https://api.ev.energy/v2/users/${id}/`]) {
-      const listed = await call('/users', { headers: { 'EvEnergy-User': header } });
-      expect(list(listed.body).map((u) => record(u).id)).toEqual([id]);
-      expect(listed.headers.get('link')).toBeNull();
-      expect(record((await call('/users/me', { headers: { 'EvEnergy-User': header } })).body).id).toBe(id);
-    }
+    const header = headerFor(id);
+    const listed = await call('/users', { headers: { 'EvEnergy-User': header } });
+    expect(list(listed.body).map((u) => record(u).id)).toEqual([id]);
+    expect(listed.headers.get('link')).toBeNull();
+    expect(record((await call('/users/me', { headers: { 'EvEnergy-User': header } })).body).id).toBe(id);
   });
 
   it('hides other users behind 404 while acting as one', async () => {
@@ -581,13 +584,15 @@ describe('notification preferences', () => {
     expect((await call(`/users/${id}/notification_preferences`)).body).toEqual(reply.body);
   });
 
-  it('treats {}, {"groups": {}} and an empty body as no-ops', async () => {
+  it.each([
+    ['{}', { json: {} }],
+    ['{"groups": {}}', { json: { groups: {} } }],
+    ['an empty body', {}],
+  ])('treats %s as a no-op', async (_case, init) => {
     const id = await idOf(members[4]!);
     const before = (await call(`/users/${id}/notification_preferences`)).body;
-    for (const init of [{ json: {} }, { json: { groups: {} } }, {}]) {
-      const reply = await call(`/users/${id}/notification_preferences`, { method: 'PATCH', ...init });
-      expect([reply.status, reply.body]).toEqual([200, before]);
-    }
+    const reply = await call(`/users/${id}/notification_preferences`, { method: 'PATCH', ...init });
+    expect([reply.status, reply.body]).toEqual([200, before]);
   });
 
   it('refuses an unknown group with the documented problem and applies none of the body', async () => {

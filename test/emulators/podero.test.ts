@@ -515,12 +515,10 @@ describe('devices', () => {
   const i = 0;
   const user = userIdFor(i);
 
-  it('lists an empty array for a user without devices of a kind', async () => {
+  it.each(['heat-pumps', 'electric-vehicles', 'inverters'])('lists an empty array of %s for a user without devices of that kind', async (c) => {
     const none = personAt((n) => !SEED_RULES.heatPump(n) && !SEED_RULES.inverter(n) && SEED_RULES.electricVehicles(n) === 0);
-    for (const c of ['heat-pumps', 'electric-vehicles', 'inverters']) {
-      const reply = await call(users(`/${userIdFor(none)}/${c}`));
-      expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: [] });
-    }
+    const reply = await call(users(`/${userIdFor(none)}/${c}`));
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: [] });
   });
 
   it('answers 404 for the devices of an unknown or soft-deleted user', async () => {

@@ -113,12 +113,10 @@ describe('authentication', () => {
     expectError(answer, 401, 'invalid_token');
   });
 
-  it('accepts the same token as `Token`, `Bearer` and with any scheme casing', async () => {
-    for (const scheme of ['Token', 'Bearer', 'token', 'BEARER']) {
-      const answer = await call('GET', '/users/me', { token: tokenOf(3), scheme });
-      expect(answer.status).toBe(200);
-      expect(obj(answer.body, 'user').id).toBe(userIdFor(3));
-    }
+  it.each(['Token', 'Bearer', 'token', 'BEARER'])('accepts the same token with the scheme %s (`Token`, `Bearer`, any casing)', async (scheme) => {
+    const answer = await call('GET', '/users/me', { token: tokenOf(3), scheme });
+    expect(answer.status).toBe(200);
+    expect(obj(answer.body, 'user').id).toBe(userIdFor(3));
   });
 
   it('refuses unknown schemes and a bare token', async () => {
@@ -185,15 +183,19 @@ describe('GET /users/me', () => {
 });
 
 describe('access tokens: list', () => {
-  it('lists the requesting user\'s tokens without secrets, whatever idUser says', async () => {
+  it.each([
+    ['me', 'me'],
+    ['the user’s own id', String(userIdFor(0))],
+    ['another user’s id', String(userIdFor(3))],
+    ['the admin’s id', String(ADMIN_USER_ID)],
+    ['no user id at all', 'not-a-user'],
+  ])('lists the requesting user\'s tokens without secrets when idUser is %s', async (_case, idUser) => {
     const expected = [String(tokenIdFor(0, 0)), String(tokenIdFor(0, 1))];
-    for (const idUser of ['me', String(userIdFor(0)), String(userIdFor(3)), String(ADMIN_USER_ID), 'not-a-user']) {
-      const answer = await call('GET', `/users/${idUser}/accesstokens/list`, { token: tokenOf(0) });
-      expect(answer.status).toBe(200);
-      const tokens = arr(answer.body, 'tokens');
-      expect(tokens.map((t) => t.idAccessToken)).toEqual(expected);
-      expect(JSON.stringify(answer.body)).not.toContain(tokenOf(0));
-    }
+    const answer = await call('GET', `/users/${idUser}/accesstokens/list`, { token: tokenOf(0) });
+    expect(answer.status).toBe(200);
+    const tokens = arr(answer.body, 'tokens');
+    expect(tokens.map((t) => t.idAccessToken)).toEqual(expected);
+    expect(JSON.stringify(answer.body)).not.toContain(tokenOf(0));
   });
 
   it('lists the admin its own service token only', async () => {
@@ -419,11 +421,9 @@ describe('installations', () => {
     }
   });
 
-  it('treats any extended value other than 1 as no extension', async () => {
-    for (const value of ['0', '2', '-1']) {
-      const records = arr((await call('GET', `/users/me/installations?extended=${value}`, { token: tokenOf(0) })).body, 'records');
-      expect(Object.keys(records[0]!).sort()).toEqual([...REQUIRED_SITE_FIELDS].sort());
-    }
+  it.each(['0', '2', '-1'])('treats extended=%s (any value other than 1) as no extension', async (value) => {
+    const records = arr((await call('GET', `/users/me/installations?extended=${value}`, { token: tokenOf(0) })).body, 'records');
+    expect(Object.keys(records[0]!).sort()).toEqual([...REQUIRED_SITE_FIELDS].sort());
   });
 
   it('restricts the list to idSite, and to nothing when the user cannot see that site', async () => {

@@ -4,7 +4,8 @@
  */
 import { signToken } from '../../src/auth/dev';
 import { sync } from '../../src/registry/sync';
-import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../helpers/gateway';
+import assert from 'node:assert';
+import { dataOf, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 let aliceToken: string;
@@ -14,10 +15,17 @@ beforeAll(async () => {
   t = await startTestGateway({ people: 20 });
   await sync({ registry: t.registry, upstreams: t.gateway.upstreams });
   aliceToken = await t.tokenFor(t.population.people[0]!);
-  const res = await t.query(`query($e: EmailAddress!) { userByEmail(email: $e) { id personId email } }`, { variables: { e: t.population.people[4]!.email } });
-  bob = res.data.userByEmail;
+  const res = await t.query<{ userByEmail: { id: string; personId: string; email: string } | null }>(`query($e: EmailAddress!) { userByEmail(email: $e) { id personId email } }`, {
+    variables: { e: t.population.people[4]!.email },
+  });
+  const found = dataOf(res).userByEmail;
+  assert(found, 'person 4 is found by email');
+  bob = found;
 });
 afterAll(() => t.close());
+
+/** What `users { totalCount nodes { email } }` answers. */
+type UsersData = { users: { totalCount: number; nodes: { email: string }[] } };
 
 function expectForbidden(res: { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] }): void {
   expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -25,9 +33,9 @@ function expectForbidden(res: { data?: unknown; errors?: { extensions?: Record<s
 
 describe('a plain user', () => {
   it('reads their own person through me', async () => {
-    const res = await t.query(`{ me { email firstName } }`, { token: aliceToken });
+    const res = await t.query<{ me: { email: string; firstName: string | null } }>(`{ me { email firstName } }`, { token: aliceToken });
     expect(res.errors).toBeUndefined();
-    expect(res.data.me.email).toBe(t.population.people[0]!.email);
+    expect(dataOf(res).me.email).toBe(t.population.people[0]!.email);
   });
 
   it('cannot read another person by id, by person UUID, by email or through node', async () => {
@@ -41,19 +49,19 @@ describe('a plain user', () => {
   });
 
   it('sees only themselves in the users list, whatever the filter says', async () => {
-    const all = await t.query(`{ users(first: 100) { totalCount nodes { email } } }`, { token: aliceToken });
+    const all = await t.query<UsersData>(`{ users(first: 100) { totalCount nodes { email } } }`, { token: aliceToken });
     expect(all.errors).toBeUndefined();
-    expect(all.data.users.nodes.map((n: { email: string }) => n.email)).toEqual([t.population.people[0]!.email]);
-    const other = await t.query(`query($e: EmailAddress!) { users(first: 10, filter: { email: $e }) { totalCount nodes { email } } }`, {
+    expect(dataOf(all).users.nodes.map((n) => n.email)).toEqual([t.population.people[0]!.email]);
+    const other = await t.query<UsersData>(`query($e: EmailAddress!) { users(first: 10, filter: { email: $e }) { totalCount nodes { email } } }`, {
       token: aliceToken,
       variables: { e: bob.email },
     });
-    expect(other.data.users.totalCount).toBe(0);
+    expect(dataOf(other).users.totalCount).toBe(0);
   });
 
   it('cannot reach another person through the global id of one of their objects', async () => {
-    const admin = await t.query(`query($id: ID!) { user(id: $id) { subscription { id } devices { id } } }`, { variables: { id: bob.id } });
-    const childIds = [admin.data.user.subscription?.id, ...(admin.data.user.devices ?? []).map((d: { id: string }) => d.id)].filter(Boolean);
+    const admin = await t.query<{ user: { subscription: { id: string } | null; devices: { id: string }[] | null } }>(`query($id: ID!) { user(id: $id) { subscription { id } devices { id } } }`, { variables: { id: bob.id } });
+    const childIds = [dataOf(admin).user.subscription?.id, ...(dataOf(admin).user.devices ?? []).map((d) => d.id)].filter(Boolean);
     expect(childIds.length).toBeGreaterThan(0);
     for (const id of childIds) expectForbidden(await t.query(`query($id: ID!) { node(id: $id) { id } }`, { token: aliceToken, variables: { id } }));
   });
@@ -61,15 +69,15 @@ describe('a plain user', () => {
 
 describe('an admin', () => {
   it('reads anyone by id, email, list and node', async () => {
-    const res = await t.query(
+    const res = await t.query<{ user: { email: string }; userByEmail: { personId: string }; node: { email: string }; users: { totalCount: number } }>(
       `query($id: ID!, $e: EmailAddress!) { user(id: $id) { email } userByEmail(email: $e) { personId } node(id: $id) { ... on User { email } } users(first: 100) { totalCount } }`,
       { variables: { id: bob.id, e: bob.email } },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data.user.email).toBe(bob.email);
-    expect(res.data.userByEmail.personId).toBe(bob.personId);
-    expect(res.data.node.email).toBe(bob.email);
-    expect(res.data.users.totalCount).toBeGreaterThan(1);
+    expect(dataOf(res).user.email).toBe(bob.email);
+    expect(dataOf(res).userByEmail.personId).toBe(bob.personId);
+    expect(dataOf(res).node.email).toBe(bob.email);
+    expect(dataOf(res).users.totalCount).toBeGreaterThan(1);
   });
 });
 

@@ -5,7 +5,7 @@
 import { UPSTREAM_NAMES } from '../../src/errors';
 import { personalTokenFor } from '../../src/emulators/vrm/seed';
 import { sync } from '../../src/registry/sync';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { dataOf, startTestGateway, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 
@@ -23,11 +23,11 @@ async function linkedCount(personIds: string[], upstream: string): Promise<numbe
 
 describe('batching', () => {
   it('users(first: 50) with notificationGroups, payoutMethod and subscription makes one call per user and resource present', async () => {
-    const res = await t.query(`{
+    const res = await t.query<{ users: { nodes: { personId: string }[] } }>(`{
       users(first: 50) { nodes { personId email notificationGroups { groups { name enabled } } payoutMethod { wallet } subscription { status } } }
     }`);
     expect(res.errors).toBeUndefined();
-    const nodes: { personId: string }[] = res.data.users.nodes;
+    const nodes = dataOf(res).users.nodes;
     expect(nodes).toHaveLength(50);
     const ids = nodes.map((n) => n.personId);
     const withEv = await linkedCount(ids, 'evenergy');
@@ -45,11 +45,11 @@ describe('batching', () => {
   it('costs one call per resource when the same person is reached by aliases, node, user and me', async () => {
     const person = t.population.people[0]!;
     const token = await t.tokenFor(person);
-    const first = await t.query(`{ me { id personId } }`, { token });
+    const first = await t.query<{ me: { id: string; personId: string } }>(`{ me { id personId } }`, { token });
     expect(first.errors).toBeUndefined();
-    const { id, personId } = first.data.me;
+    const { id, personId } = dataOf(first).me;
     t.resetCounts();
-    const res = await t.query(
+    const res = await t.query<{ a: { firstName: string | null } }>(
       `query($id: ID!, $pid: ID!) {
         a: user(id: $id) { firstName payoutMethod { wallet } }
         b: user(id: $pid) { lastName payoutMethod { receiver } }
@@ -59,7 +59,7 @@ describe('batching', () => {
       { token, variables: { id, pid: personId } },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data.a.firstName).toBe(person.firstName);
+    expect(dataOf(res).a.firstName).toBe(person.firstName);
     const counts = t.counts();
     expect(counts.identity.total).toBe(1);
     expect(counts.evenergy.byRoute).toEqual({ 'GET /users/:user_id/payout_method': 1 });
@@ -69,9 +69,9 @@ describe('batching', () => {
     const person = t.population.people[3]!; // a VRM member that sync cannot link (VRM has no user list)
     const token = await t.tokenFor(person);
     const headers = { 'x-vrm-authorization': `Token ${personalTokenFor(t.population.seed, 3)}` };
-    const res = await t.query(`{ me { accounts { upstream } accessTokens { tokenId } sites { siteId } } }`, { token, headers });
+    const res = await t.query<{ me: { accounts: { upstream: string }[] } }>(`{ me { accounts { upstream } accessTokens { tokenId } sites { siteId } } }`, { token, headers });
     expect(res.errors).toBeUndefined();
-    expect(res.data.me.accounts.map((a: { upstream: string }) => a.upstream)).toContain('VRM');
+    expect(dataOf(res).me.accounts.map((a) => a.upstream)).toContain('VRM');
     expect(t.counts().vrm.byRoute).toEqual({
       'GET /users/me': 1,
       'GET /users/:idUser/accesstokens/list': 1,

@@ -14,11 +14,14 @@ import { createGateway, type Gateway } from '../../src/server/gateway';
 import { createLogger } from '../../src/lib/logger';
 import { BREAKER_DEFAULTS } from '../../src/upstreams/breaker';
 import { createRedisCooldowns, type RedisCooldownStore } from '../../src/upstreams/cooldown';
-import { startTestGateway, TEST_JWT_SECRET, type GraphQLResult, type TestGateway } from '../helpers/gateway';
+import { dataOf, startTestGateway, TEST_JWT_SECRET, type GraphQLResult, type TestGateway } from '../helpers/gateway';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 type Errors = NonNullable<GraphQLResult<unknown>['errors']>;
+/** What `me { firstName address { town } … }` answers, as far as these tests read it. */
+type MeData = { me: { email: string; firstName: string | null; address: { town: string | null } | null; role: string | null } };
+
 const codes = (errors: Errors | undefined) => (errors ?? []).map((e) => [e.extensions?.code, e.extensions?.upstream]);
 
 /** Runs `clients` loops of `perClient` requests each, in parallel; resolves with how many `send` called good. */
@@ -59,14 +62,14 @@ describe('a slow upstream', () => {
     expect((await t.query(query, { token })).errors).toBeUndefined();
     t.faults('timesheet', { latencyMs: 20_000 });
     const started = Date.now();
-    const res = await t.query(query, { token });
+    const res = await t.query<MeData>(query, { token });
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(1400);
     // The deadline plus the request's own work on a busy machine: far below one call's 5 s timeout.
     expect(took).toBeLessThan(3500);
-    expect(res.data.me.firstName).toBeTruthy();
-    expect(res.data.me.address).toBeTruthy();
-    expect(res.data.me.role).toBeNull();
+    expect(dataOf(res).me.firstName).toBeTruthy();
+    expect(dataOf(res).me.address).toBeTruthy();
+    expect(dataOf(res).me.role).toBeNull();
     expect(codes(res.errors)).toEqual([['BUDGET_EXCEEDED', 'timesheet']]);
     expect(res.errors![0]!.path).toEqual(['me', 'role']);
   });
@@ -82,8 +85,8 @@ describe('the upstream-call budget', () => {
   beforeEach(() => t.resetCounts());
 
   it('stops an operation that needs more calls at the budget, BUDGET_EXCEEDED on the rest and the rest answered', async () => {
-    const res = await t.query(`{ users(first: 30) { nodes { email firstName } } }`);
-    const nodes: { email: string; firstName: string | null }[] = res.data.users.nodes;
+    const res = await t.query<{ users: { nodes: { email: string; firstName: string | null }[] } }>(`{ users(first: 30) { nodes { email firstName } } }`);
+    const nodes = dataOf(res).users.nodes;
     expect(nodes).toHaveLength(30);
     // The registry answers every email; identity was called exactly as often as the budget allows.
     expect(nodes.every((n) => n.email)).toBe(true);
@@ -108,7 +111,7 @@ describe('partial error rates under light load', () => {
     // The breaker as deployed (not the test helper's disabled one) and the default retries.
     t = await startTestGateway({ people: 6, clientOverrides: { maxRetries: MAX_RETRIES, breakerMinimumCalls: BREAKER_DEFAULTS.minimumCalls } });
     token = await t.tokenFor(t.population.people[0]!);
-    expect((await t.query(`{ me { firstName } }`, { token })).data.me.firstName).toBeTruthy();
+    expect(dataOf(await t.query<MeData>(`{ me { firstName } }`, { token })).me.firstName).toBeTruthy();
   });
   afterAll(() => t.close());
   afterEach(() => t.emulators.reset(false));
@@ -118,7 +121,7 @@ describe('partial error rates under light load', () => {
     const clients = 4;
     const perClient = 50;
     const answered = await traffic(clients, perClient, async () => {
-      const res = await t.query(`{ me { firstName } }`, { token });
+      const res = await t.query<MeData>(`{ me { firstName } }`, { token });
       return typeof res.data?.me?.firstName === 'string';
     });
     const n = clients * perClient;
@@ -147,13 +150,13 @@ describe('a 429 with Retry-After', () => {
     t.resetCounts();
     t.faults('podero', { status: 429, retryAfter: 30 });
     // A 30 s cooldown treats every moment of it alike, so 2 s of traffic show what 10 s would.
-    const answers = await trafficFor(4, 2000, () => t.query(query, { token }));
+    const answers = await trafficFor(4, 2000, () => t.query<MeData>(query, { token }));
     expect(answers.length).toBeGreaterThan(10);
     // The calls in flight when the first 429 arrived, at most one per client; nothing after.
     expect(t.totals().podero).toBeLessThanOrEqual(4);
     for (const res of answers) {
-      expect(res.data.me.firstName).toBeTruthy();
-      expect(res.data.me.address).toBeNull();
+      expect(dataOf(res).me.firstName).toBeTruthy();
+      expect(dataOf(res).me.address).toBeNull();
       expect(codes(res.errors)).toEqual([['RATE_LIMITED', 'podero']]);
       const retryAfter = res.errors![0]!.extensions!.retryAfter;
       expect(retryAfter).toBeGreaterThanOrEqual(27);
@@ -236,16 +239,17 @@ describe('one error per failing upstream', () => {
   afterAll(() => t.close());
 
   it('reports the first failure of an upstream and nulls its other fields silently, whichever call they made', async () => {
-    const ids: string[] = (await t.query(`{ users(first: 3) { nodes { id } } }`)).data.users.nodes.map((n: { id: string }) => n.id);
+    const ids = dataOf(await t.query<{ users: { nodes: { id: string }[] } }>(`{ users(first: 3) { nodes { id } } }`)).users.nodes.map((n) => n.id);
     t.resetCounts();
     t.faults('identity', { status: 503 });
-    const res = await t.query(`query($a: ID!, $b: ID!, $c: ID!) { a: user(id: $a) { email firstName } b: user(id: $b) { firstName } c: user(id: $c) { lastName } }`, {
+    type Row = { email?: string; firstName?: string | null; lastName?: string | null };
+    const res = await t.query<{ a: Row; b: Row; c: Row }>(`query($a: ID!, $b: ID!, $c: ID!) { a: user(id: $a) { email firstName } b: user(id: $b) { firstName } c: user(id: $c) { lastName } }`, {
       variables: { a: ids[0], b: ids[1], c: ids[2] },
     });
     // Three identity calls failed, one error says so.
     expect(t.totals().identity).toBe(3);
-    expect([res.data.a.firstName, res.data.b.firstName, res.data.c.lastName]).toEqual([null, null, null]);
-    expect(res.data.a.email).toBeTruthy();
+    expect([dataOf(res).a.firstName, dataOf(res).b.firstName, dataOf(res).c.lastName]).toEqual([null, null, null]);
+    expect(dataOf(res).a.email).toBeTruthy();
     expect(codes(res.errors)).toEqual([['UPSTREAM_UNAVAILABLE', 'identity']]);
   });
 });

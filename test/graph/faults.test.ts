@@ -6,11 +6,14 @@
 import { UPSTREAM_NAMES, type UpstreamName } from '../../src/errors';
 import type { Faults } from '../../src/emulators/kit';
 import { hexFor } from '../../src/emulators/population';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { dataOf, startTestGateway, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 let token: string;
 let headers: Record<string, string>;
+
+/** What QUERY answers: the email, and each upstream's fields by name (FIELDS). */
+type QueryData = { me: { email: string; [field: string]: unknown } };
 
 const QUERY = `{
   me {
@@ -56,9 +59,9 @@ const CASES: [string, Faults][] = [
 describe.each(UPSTREAM_NAMES)('with %s failing', (upstream) => {
   it.each(CASES)('when %s, nulls only its fields and reports one error naming it', async (_label, faults) => {
     t.faults(upstream, faults);
-    const res = await t.query(QUERY, { token, headers });
+    const res = await t.query<QueryData>(QUERY, { token, headers });
     expect(res.data?.me).toBeTruthy();
-    const me = res.data.me;
+    const me = dataOf(res).me;
     expect(me.email).toBe(t.population.people[0]!.email);
     for (const u of UPSTREAM_NAMES) {
       for (const f of FIELDS[u]) {

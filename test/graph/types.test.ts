@@ -4,12 +4,39 @@
  */
 import { hexFor } from '../../src/emulators/population';
 import { sync } from '../../src/registry/sync';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import assert from 'node:assert';
+import { dataOf, startTestGateway, type TestGateway } from '../helpers/gateway';
+
+/** The person as ALL selects them, as far as these tests read it. */
+interface Me {
+  id: string;
+  firstName: string | null;
+  lastName: string | null;
+  status: string | null;
+  internal: boolean | null;
+  createdAt: string | null;
+  accounts: { upstream: string; accountId: string }[];
+  subscription: { id: string; subscriptionId: string; accounts: { id: string; identifier: string }[] } | null;
+  notificationGroups: { chargingFlow: boolean | null; groups: { name: string; enabled: boolean }[] };
+  payoutMethod: { receiver: string | null; receiverType: string | null; wallet: string | null } | null;
+  accessTokens: { id: string; tokenId: string }[];
+  sites: { id: string; siteId: number; name: string; extended: unknown[] }[];
+  address: Record<string, unknown> | null;
+  devices: { __typename: string; id: string; deviceId: string; isAuthenticated: boolean; actionNeeded: boolean; actions: unknown[] }[];
+  role: string | null;
+  state: string | null;
+  entries: {
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+    edges: { node: { id: string; entryId: string; project: { id: string } | null } }[];
+  };
+  expenses: { nodes: { id: string }[] };
+  participatingProjects: { nodes: { id: string; name: string }[] };
+}
 
 let t: TestGateway;
 let token: string;
 let headers: Record<string, string>;
-let me: any;
+let me: Me;
 
 const ALL = `{
   me {
@@ -42,25 +69,29 @@ beforeAll(async () => {
   headers = { 'x-vrm-authorization': `Token ${hexFor(`vrm-token:${t.population.seed}:0`)}` };
   // The first call with the person's own VRM token links their VRM account.
   await t.query(`{ me { sites { siteId } } }`, { token, headers });
-  const res = await t.query(ALL, { token, headers });
+  const res = await t.query<{ me: Me }>(ALL, { token, headers });
   expect(res.errors).toBeUndefined();
-  me = res.data.me;
+  me = dataOf(res).me;
 });
 afterAll(() => t.close());
 
-const account = (u: string): string => me.accounts.find((a: { upstream: string }) => a.upstream === u.toUpperCase()).accountId;
+function account(u: string): string {
+  const found = me.accounts.find((a) => a.upstream === u.toUpperCase());
+  assert(found, `the person is linked to ${u}`);
+  return found.accountId;
+}
 const iso = (d: Date | null) => (d ? d.toISOString().replace('.000Z', 'Z') : null);
 
 describe('a person present in all five upstreams', () => {
   it('is linked to all five', () => {
-    expect(me.accounts.map((a: { upstream: string }) => a.upstream).sort()).toEqual(['EVENERGY', 'IDENTITY', 'PODERO', 'TIMESHEET', 'VRM']);
+    expect(me.accounts.map((a) => a.upstream).sort()).toEqual(['EVENERGY', 'IDENTITY', 'PODERO', 'TIMESHEET', 'VRM']);
   });
 
   it('shows identity fields, subscription and accounts as identity holds them', async () => {
     const u = (await t.gateway.upstreams.identity.getUser(account('identity')))!;
     expect(me).toMatchObject({ firstName: u.firstName, lastName: u.lastName, status: u.status, internal: u.internal, createdAt: iso(u.createdAt) });
     expect(me.subscription?.subscriptionId ?? null).toBe(u.subscription?.id ?? null);
-    expect((me.subscription?.accounts ?? []).map((a: { identifier: string }) => a.identifier)).toEqual((u.subscription?.accounts ?? []).map((a) => a.identifier));
+    expect((me.subscription?.accounts ?? []).map((a) => a.identifier)).toEqual((u.subscription?.accounts ?? []).map((a) => a.identifier));
   });
 
   it('shows notification groups and payout method as ev.energy holds them', async () => {
@@ -74,20 +105,21 @@ describe('a person present in all five upstreams', () => {
   it('shows VRM access tokens (never a secret) and sites as VRM holds them', async () => {
     const cred = { kind: 'token' as const, value: hexFor(`vrm-token:${t.population.seed}:0`) };
     const tokens = await t.gateway.upstreams.vrm.listAccessTokens('me', cred);
-    expect(me.accessTokens.map((x: { tokenId: string }) => x.tokenId)).toEqual(tokens.map((x) => x.id));
+    expect(me.accessTokens.map((x) => x.tokenId)).toEqual(tokens.map((x) => x.id));
     expect(JSON.stringify(me.accessTokens)).not.toContain(cred.value);
     const sites = await t.gateway.upstreams.vrm.listInstallations(account('vrm'), { extended: true });
-    expect(me.sites.map((s: { siteId: number; name: string }) => [s.siteId, s.name])).toEqual(sites.map((s) => [Number(s.id), s.name]));
-    expect(me.sites.some((s: { extended: unknown[] }) => s.extended.length > 0)).toBe(true);
+    expect(me.sites.map((s) => [s.siteId, s.name])).toEqual(sites.map((s) => [Number(s.id), s.name]));
+    expect(me.sites.some((s) => s.extended.length > 0)).toBe(true);
   });
 
   it('shows the address and every kind of device, with the reauthentication action, as podero holds them', async () => {
     const u = (await t.gateway.upstreams.podero.getUser(account('podero')))!;
     expect(me.address).toMatchObject({ streetAndNumber: u.address.streetAndNumber, zipCode: u.address.zipCode, town: u.address.town, country: u.address.country });
     const devices = await t.gateway.upstreams.podero.listDevices(account('podero'));
-    expect(me.devices.map((d: { deviceId: string }) => d.deviceId).sort()).toEqual(devices.map((d) => d.id).sort());
-    expect(new Set(me.devices.map((d: { __typename: string }) => d.__typename))).toEqual(new Set(['HeatPump', 'ElectricVehicle', 'Inverter']));
-    const unauthenticated = me.devices.find((d: { isAuthenticated: boolean }) => !d.isAuthenticated);
+    expect(me.devices.map((d) => d.deviceId).sort()).toEqual(devices.map((d) => d.id).sort());
+    expect(new Set(me.devices.map((d) => d.__typename))).toEqual(new Set(['HeatPump', 'ElectricVehicle', 'Inverter']));
+    const unauthenticated = me.devices.find((d) => !d.isAuthenticated);
+    assert(unauthenticated, 'the person has a device that needs reauthentication');
     expect(unauthenticated.actionNeeded).toBe(true);
     expect(unauthenticated.actions[0]).toMatchObject({ code: 'reauthenticate', resolutionLink: { url: expect.stringContaining('/cues/') } });
   });
@@ -96,52 +128,57 @@ describe('a person present in all five upstreams', () => {
     const u = (await t.gateway.upstreams.timesheet.getUser(account('timesheet')))!;
     expect([me.role, me.state]).toEqual([u.role, u.state]);
     const entries = await t.gateway.upstreams.timesheet.listEntries(account('timesheet'), { page: 1, perPage: 5 });
-    expect(me.entries.edges.map((e: { node: { entryId: string } }) => e.node.entryId)).toEqual(entries.items.map((e) => e.id));
+    expect(me.entries.edges.map((e) => e.node.entryId)).toEqual(entries.items.map((e) => e.id));
     expect(me.entries.pageInfo.hasNextPage).toBe(entries.nextPage !== null);
     const projects = await t.gateway.upstreams.timesheet.listParticipatingProjects(account('timesheet'), { page: 1, perPage: 3 });
-    expect(me.participatingProjects.nodes.map((p: { name: string }) => p.name)).toEqual(projects.items.map((p) => p.name));
+    expect(me.participatingProjects.nodes.map((p) => p.name)).toEqual(projects.items.map((p) => p.name));
   });
 
   it('pages entries with cursors: the second page continues where the first ended', async () => {
     const first = me.entries;
-    const res = await t.query(`query($after: String) { me { entries(first: 5, after: $after) { edges { node { entryId } } pageInfo { hasPreviousPage } } } }`, {
+    const res = await t.query<{ me: { entries: { edges: { node: { entryId: string } }[]; pageInfo: { hasPreviousPage: boolean } } } }>(`query($after: String) { me { entries(first: 5, after: $after) { edges { node { entryId } } pageInfo { hasPreviousPage } } } }`, {
       token,
       variables: { after: first.pageInfo.endCursor },
     });
     const entries = await t.gateway.upstreams.timesheet.listEntries(account('timesheet'), { page: 2, perPage: 5 });
-    expect(res.data.me.entries.edges.map((e: { node: { entryId: string } }) => e.node.entryId)).toEqual(entries.items.map((e) => e.id));
-    expect(res.data.me.entries.pageInfo.hasPreviousPage).toBe(true);
+    expect(dataOf(res).me.entries.edges.map((e) => e.node.entryId)).toEqual(entries.items.map((e) => e.id));
+    expect(dataOf(res).me.entries.pageInfo.hasPreviousPage).toBe(true);
   });
 
   it('refetches every object through node by its global id', async () => {
+    const [firstToken] = me.accessTokens;
+    const [firstSite] = me.sites;
+    const [firstEntry] = me.entries.edges;
+    assert(firstToken && firstSite && firstEntry, 'the person has an access token, a site and an entry');
     const ids = [
       me.id,
       me.subscription?.id,
       me.subscription?.accounts[0]?.id,
-      me.accessTokens[0].id,
-      me.sites[0].id,
-      ...me.devices.map((d: { id: string }) => d.id),
-      me.entries.edges[0].node.id,
-      me.entries.edges[0].node.project?.id,
+      firstToken.id,
+      firstSite.id,
+      ...me.devices.map((d) => d.id),
+      firstEntry.node.id,
+      firstEntry.node.project?.id,
       me.expenses.nodes[0]?.id,
       me.participatingProjects.nodes[0]?.id,
     ].filter(Boolean);
     for (const id of ids) {
-      const res = await t.query(`query($id: ID!) { node(id: $id) { id __typename } }`, { token, headers, variables: { id } });
+      const res = await t.query<{ node: { id: string } | null }>(`query($id: ID!) { node(id: $id) { id __typename } }`, { token, headers, variables: { id } });
       expect(res.errors).toBeUndefined();
-      expect(res.data.node.id).toBe(id);
+      expect(dataOf(res).node?.id).toBe(id);
     }
   });
 
   it('pages the users connection with endCursor', async () => {
-    const p1 = await t.query(`{ users(first: 4) { totalCount edges { cursor node { email } } pageInfo { hasNextPage endCursor } } }`);
-    const p2 = await t.query(`query($a: String) { users(first: 4, after: $a) { edges { node { email } } pageInfo { hasPreviousPage } } }`, {
-      variables: { a: p1.data.users.pageInfo.endCursor },
+    type UsersPage = { users: { edges: { node: { email: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    const p1 = await t.query<UsersPage>(`{ users(first: 4) { totalCount edges { cursor node { email } } pageInfo { hasNextPage endCursor } } }`);
+    const p2 = await t.query<UsersPage>(`query($a: String) { users(first: 4, after: $a) { edges { node { email } } pageInfo { hasPreviousPage } } }`, {
+      variables: { a: dataOf(p1).users.pageInfo.endCursor },
     });
-    const emails1 = p1.data.users.edges.map((e: { node: { email: string } }) => e.node.email);
-    const emails2 = p2.data.users.edges.map((e: { node: { email: string } }) => e.node.email);
+    const emails1 = dataOf(p1).users.edges.map((e) => e.node.email);
+    const emails2 = dataOf(p2).users.edges.map((e) => e.node.email);
     expect(emails1).toHaveLength(4);
-    expect(emails2.filter((e: string) => emails1.includes(e))).toEqual([]);
-    expect(p1.data.users.pageInfo.hasNextPage).toBe(true);
+    expect(emails2.filter((e) => emails1.includes(e))).toEqual([]);
+    expect(dataOf(p1).users.pageInfo.hasNextPage).toBe(true);
   });
 });

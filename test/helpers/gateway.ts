@@ -25,7 +25,7 @@ export interface TestGateway {
   adminToken: string;
   tokenFor(person: DemoPerson | { email: string; sub?: string }, roles?: string[]): Promise<string>;
   /** Sends an operation over HTTP; `TData` is the shape the operation selects (what `data` holds when it is not null). */
-  query<TData = any>(query: string, options?: QueryOptions): Promise<GraphQLResult<TData>>;
+  query<TData = unknown>(query: string, options?: QueryOptions): Promise<GraphQLResult<TData>>;
   /** The registry's person id of demo person `index` (after sync or a lookup); fails loudly when unknown. */
   personId(index: number): Promise<string>;
   /** Call counts at each emulator since the last reset. */
@@ -70,6 +70,24 @@ export interface GraphQLResult<TData> {
     upstreamCalls?: Partial<Record<string, number>>;
     [key: string]: unknown;
   };
+}
+
+/**
+ * The `data` of a result, failing with the result's errors when there is none, so a test reads the
+ * selection it asked for without casting (`dataOf(res).me.email`).
+ */
+export function dataOf<TData>(res: { data?: TData | null; errors?: GraphQLResultError[] }): TData {
+  if (res.data === null || res.data === undefined) {
+    throw new Error(`expected data, got ${res.data === null ? 'null' : 'none'} with errors ${JSON.stringify(res.errors ?? [])}`);
+  }
+  return res.data;
+}
+
+/** The outcome for `upstream` among a mutation payload's `outcomes`, failing when there is none. */
+export function outcomeOf<TOutcome extends { upstream: string }>(outcomes: TOutcome[], upstream: string): TOutcome {
+  const found = outcomes.find((o) => o.upstream === upstream);
+  if (!found) throw new Error(`no outcome for ${upstream} among ${JSON.stringify(outcomes)}`);
+  return found;
 }
 
 export async function startTestGateway(

@@ -39,6 +39,13 @@ export interface Replica {
 /** The upstreams the gateway can create accounts in, with their account count for one email. */
 export type AccountCounts = Record<Exclude<UpstreamName, 'vrm'>, number>;
 
+/** What `/readyz` answers in JSON (a plain-text answer is passed on as a string). */
+export interface ReadyzBody {
+  status: string;
+  upstreams: Record<string, string>;
+  [key: string]: unknown;
+}
+
 export interface ReplicaSet {
   replicas: Replica[];
   emulators: RunningEmulators;
@@ -46,9 +53,9 @@ export interface ReplicaSet {
   database: { name: string; url: string };
   adminToken: string;
   /** A GraphQL request to one replica (by index), as the admin unless `token` says otherwise. */
-  query<T = any>(replica: number, query: string, options?: { variables?: Record<string, unknown>; token?: string | null }): Promise<GraphQLResult<T>>;
+  query<T = unknown>(replica: number, query: string, options?: { variables?: Record<string, unknown>; token?: string | null }): Promise<GraphQLResult<T>>;
   /** `GET /readyz` of one replica. */
-  readyz(replica: number): Promise<{ status: number; body: any }>;
+  readyz(replica: number): Promise<{ status: number; body: ReadyzBody | string }>;
   /** POSTs that created users, per upstream, since the last `resetCounts` (from the emulators' counters). */
   userPosts(): AccountCounts;
   /** How many accounts each upstream holds whose email equals `email`, ignoring case. */
@@ -155,7 +162,7 @@ export async function startReplicas(options: ReplicaOptions = {}): Promise<Repli
     population,
     database,
     adminToken,
-    async query(replica, query, opts = {}) {
+    async query<T>(replica: number, query: string, opts: { variables?: Record<string, unknown>; token?: string | null } = {}): Promise<GraphQLResult<T>> {
       const target = replicas[replica];
       if (!target) throw new Error(`there is no replica ${replica}`);
       const token = opts.token === undefined ? adminToken : opts.token;
@@ -165,7 +172,7 @@ export async function startReplicas(options: ReplicaOptions = {}): Promise<Repli
         body: JSON.stringify({ query, variables: opts.variables }),
       });
       const text = await res.text();
-      let body: Omit<GraphQLResult<any>, 'status'>;
+      let body: Omit<GraphQLResult<T>, 'status'>;
       try {
         body = JSON.parse(text);
       } catch {
@@ -176,7 +183,7 @@ export async function startReplicas(options: ReplicaOptions = {}): Promise<Repli
     async readyz(replica) {
       const res = await fetch(`${replicas[replica]!.origin}/readyz`);
       const text = await res.text();
-      let body: unknown = text;
+      let body: ReadyzBody | string = text;
       try {
         body = JSON.parse(text);
       } catch {

@@ -8,7 +8,7 @@
 import { sync } from '../../src/registry/sync';
 import type { EvenergyNotificationPreferences, EvenergyPayoutMethod } from '../../src/upstreams/evenergy/types';
 import { recordRequests, type Received } from '../helpers/received';
-import { startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
+import { dataOf, startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 
@@ -89,6 +89,17 @@ const REMOVE_PAYOUT = `mutation($userId: ID!) {
   }
 }`;
 
+type Groups = { chargingFlow?: boolean | null; dealsAndOffers: boolean | null; powerSupplyNotifications: boolean | null };
+type Payout = { wallet: string | null; receiver: string | null; receiverType?: string | null };
+/** What UPDATE_GROUPS answers. */
+type UpdateGroupsData = {
+  updateNotificationPreferences: { user: { personId: string; notificationGroups: Groups }; notificationGroups: Groups & { groups: { name: string; enabled: boolean }[] } };
+};
+/** What SET_PAYOUT answers. */
+type SetPayoutData = { setPayoutMethod: { user: { personId: string; payoutMethod: Payout | null }; payoutMethod: Payout | null } };
+/** What REMOVE_PAYOUT answers. */
+type RemovePayoutData = { removePayoutMethod: { user: { payoutMethod: Payout | null }; payoutMethod: Payout | null } };
+
 describe('updateNotificationPreferences', () => {
   describe('what is sent', () => {
     it('sends one PATCH carrying only the groups given, and leaves every omitted group as it was', async () => {
@@ -97,7 +108,7 @@ describe('updateNotificationPreferences', () => {
       expect(before).toMatchObject({ deals_and_offers: true, power_supply_notifications: false });
       const account = await accountId(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, {
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, {
         variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: false }, { name: 'power_supply_notifications', enabled: true }] },
       });
       expect(res.errors).toBeUndefined();
@@ -110,17 +121,17 @@ describe('updateNotificationPreferences', () => {
           body: { groups: { deals_and_offers: false, power_supply_notifications: true } },
         },
       ]);
-      const payload = res.data.updateNotificationPreferences;
+      const payload = dataOf(res).updateNotificationPreferences;
       expect(payload.notificationGroups).toMatchObject({ chargingFlow: true, dealsAndOffers: false, powerSupplyNotifications: true });
       expect(payload.user.notificationGroups).toEqual({ dealsAndOffers: false, powerSupplyNotifications: true });
       expect(await storedGroups(1)).toEqual({ ...before, deals_and_offers: false, power_supply_notifications: true });
     });
 
     it('answers every group ev.energy reports, by its upstream name', async () => {
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(2), groups: [{ name: 'charging_flow', enabled: false }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(2), groups: [{ name: 'charging_flow', enabled: false }] } });
       expect(res.errors).toBeUndefined();
       const stored = await storedGroups(2);
-      const listed = Object.fromEntries(res.data.updateNotificationPreferences.notificationGroups.groups.map((g: { name: string; enabled: boolean }) => [g.name, g.enabled]));
+      const listed = Object.fromEntries(dataOf(res).updateNotificationPreferences.notificationGroups.groups.map((g) => [g.name, g.enabled]));
       expect(listed).toEqual(stored);
       expect(stored.charging_flow).toBe(false);
     });
@@ -128,17 +139,17 @@ describe('updateNotificationPreferences', () => {
     it('makes no PATCH for an empty list and answers the current groups with one GET', async () => {
       const before = await storedGroups(5);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [] } });
       expect(res.errors).toBeUndefined();
       expect(evenergyCalls()).toEqual({ 'GET /users/:user_id/notification_preferences': 1 });
       expect(received.map((r) => r.method)).toEqual(['GET']);
       // Person 5 has every group off.
-      expect(res.data.updateNotificationPreferences.notificationGroups).toMatchObject({ chargingFlow: false, dealsAndOffers: false });
+      expect(dataOf(res).updateNotificationPreferences.notificationGroups).toMatchObject({ chargingFlow: false, dealsAndOffers: false });
       expect(await storedGroups(5)).toEqual(before);
     });
 
     it('lets a person change their own groups with their own token', async () => {
-      const res = await t.query(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await t.personId(0), groups: [{ name: 'deals_and_offers', enabled: false }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await t.personId(0), groups: [{ name: 'deals_and_offers', enabled: false }] } });
       expect(res.errors).toBeUndefined();
       expect((await storedGroups(0)).deals_and_offers).toBe(false);
     });
@@ -146,16 +157,16 @@ describe('updateNotificationPreferences', () => {
 
   describe('tri-state input', () => {
     it('sets a group to the value sent, on or off', async () => {
-      await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [{ name: 'charging_issues', enabled: true }] } });
+      await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [{ name: 'charging_issues', enabled: true }] } });
       expect((await storedGroups(5)).charging_issues).toBe(true);
-      await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [{ name: 'charging_issues', enabled: false }] } });
+      await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(5), groups: [{ name: 'charging_issues', enabled: false }] } });
       expect((await storedGroups(5)).charging_issues).toBe(false);
     });
 
     it('refuses enabled: null before any upstream call, as a group cannot be cleared', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: null }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: null }] } });
       expectError(res, 'BAD_USER_INPUT');
       expect(res.errors![0]!.message).toMatch(/groups\[0\]\.enabled/);
       noUpstreamCalls();
@@ -164,7 +175,7 @@ describe('updateNotificationPreferences', () => {
 
     it('refuses groups: null before any upstream call', async () => {
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: null } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: null } });
       expectError(res, 'BAD_USER_INPUT');
       expect(res.errors![0]!.message).toMatch(/\$groups/);
       noUpstreamCalls();
@@ -175,7 +186,7 @@ describe('updateNotificationPreferences', () => {
     it('refuses a group ev.energy does not have, naming it at its index, after one read and without a PATCH', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, {
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, {
         variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: false }, { name: 'charging_flower', enabled: true }] },
       });
       expectError(res, 'BAD_USER_INPUT', ['groups', '1', 'name']);
@@ -187,7 +198,7 @@ describe('updateNotificationPreferences', () => {
     it('refuses a name that cannot be a group before any upstream call', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'Deals And Offers', enabled: true }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'Deals And Offers', enabled: true }] } });
       expectError(res, 'BAD_USER_INPUT', ['groups', '0', 'name']);
       noUpstreamCalls();
       expect(await storedGroups(1)).toEqual(before);
@@ -196,7 +207,7 @@ describe('updateNotificationPreferences', () => {
     it('refuses a group sent twice before any upstream call, naming the second', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, {
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, {
         variables: {
           userId: await t.personId(1),
           groups: [
@@ -214,7 +225,7 @@ describe('updateNotificationPreferences', () => {
 
     it('refuses a group without enabled before any upstream call', async () => {
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'charging_flow' }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'charging_flow' }] } });
       expectError(res, 'BAD_USER_INPUT');
       expect(res.errors![0]!.message).toMatch(/enabled/);
       noUpstreamCalls();
@@ -223,7 +234,7 @@ describe('updateNotificationPreferences', () => {
     it('refuses another person as a plain user (FORBIDDEN) before any upstream call', async () => {
       const before = await storedGroups(1);
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await t.personId(1), groups: [{ name: 'charging_flow', enabled: false }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: await t.personId(1), groups: [{ name: 'charging_flow', enabled: false }] } });
       expectError(res, 'FORBIDDEN');
       noUpstreamCalls();
       expect(await storedGroups(1)).toEqual(before);
@@ -232,22 +243,22 @@ describe('updateNotificationPreferences', () => {
     it('answers NOT_FOUND at userId for an admin and FORBIDDEN for a plain user when no person has the id', async () => {
       const missing = '00000000-0000-4000-8000-00000000beef';
       startCounting();
-      const admin = await t.query(UPDATE_GROUPS, { variables: { userId: missing, groups: [{ name: 'charging_flow', enabled: false }] } });
+      const admin = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: missing, groups: [{ name: 'charging_flow', enabled: false }] } });
       expectError(admin, 'NOT_FOUND', ['userId']);
-      const user = await t.query(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: missing, groups: [{ name: 'charging_flow', enabled: false }] } });
+      const user = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { token: await userToken(0), variables: { userId: missing, groups: [{ name: 'charging_flow', enabled: false }] } });
       expectError(user, 'FORBIDDEN');
       noUpstreamCalls();
     });
 
     it('refuses a userId that is no User id at userId', async () => {
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: 'not-an-id!', groups: [] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: 'not-an-id!', groups: [] } });
       expectError(res, 'BAD_USER_INPUT', ['userId']);
     });
 
     it('answers NOT_FOUND naming ev.energy for a person without an ev.energy account', async () => {
       // Person 3 has no ev.energy account (i % 4 === 3).
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(3), groups: [{ name: 'charging_flow', enabled: false }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(3), groups: [{ name: 'charging_flow', enabled: false }] } });
       expectError(res, 'NOT_FOUND', ['userId']);
       expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'evenergy' });
       noUpstreamCalls();
@@ -255,7 +266,7 @@ describe('updateNotificationPreferences', () => {
 
     it('refuses an anonymous caller (UNAUTHENTICATED) before any upstream call', async () => {
       startCounting();
-      const res = await t.query(UPDATE_GROUPS, { token: null, variables: { userId: await t.personId(1), groups: [] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { token: null, variables: { userId: await t.personId(1), groups: [] } });
       expectError(res, 'UNAUTHENTICATED');
       noUpstreamCalls();
     });
@@ -264,7 +275,7 @@ describe('updateNotificationPreferences', () => {
   describe('failures', () => {
     it('does not retry the PATCH when it reached ev.energy and the answer failed', async () => {
       t.faults('evenergy', { status: 503, afterHandler: true, count: 1, routes: ['PATCH /users/:user_id/notification_preferences'] });
-      const res = await t.query(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: false }] } });
+      const res = await t.query<UpdateGroupsData>(UPDATE_GROUPS, { variables: { userId: await t.personId(1), groups: [{ name: 'deals_and_offers', enabled: false }] } });
       expectError(res, 'UPSTREAM_UNAVAILABLE');
       expect(res.errors![0]!.extensions).toMatchObject({ upstream: 'evenergy' });
       expect(evenergyCalls()).toEqual({ 'PATCH /users/:user_id/notification_preferences': 1 });
@@ -280,25 +291,25 @@ describe('setPayoutMethod', () => {
     it('sets PAYPAL with an email receiver in one PATCH', async () => {
       const account = await accountId(0);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(0), input: { wallet: 'PAYPAL', receiver: 'sophie@example.com' } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(0), input: { wallet: 'PAYPAL', receiver: 'sophie@example.com' } } });
       expect(res.errors).toBeUndefined();
       expect(evenergyCalls()).toEqual({ 'PATCH /users/:user_id/payout_method': 1 });
       expect(received).toEqual([{ method: 'PATCH', path: `/v2/users/${account}/payout_method`, body: { receiver_wallet: 'PAYPAL', receiver: 'sophie@example.com' } }]);
-      expect(res.data.setPayoutMethod.payoutMethod).toEqual({ wallet: 'PAYPAL', receiver: 'sophie@example.com', receiverType: 'EMAIL' });
-      expect(res.data.setPayoutMethod.user.payoutMethod).toEqual({ wallet: 'PAYPAL', receiver: 'sophie@example.com' });
+      expect(dataOf(res).setPayoutMethod.payoutMethod).toEqual({ wallet: 'PAYPAL', receiver: 'sophie@example.com', receiverType: 'EMAIL' });
+      expect(dataOf(res).setPayoutMethod.user.payoutMethod).toEqual({ wallet: 'PAYPAL', receiver: 'sophie@example.com' });
       expect(await storedPayout(0)).toEqual({ wallet: 'PAYPAL', receiver: 'sophie@example.com', receiverType: 'EMAIL' });
     });
 
     it('replaces an existing method with VENMO and a phone receiver', async () => {
       expect((await storedPayout(1))?.wallet).toBe('PAYPAL');
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'VENMO', receiver: '+15555550123' } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'VENMO', receiver: '+15555550123' } } });
       expect(res.errors).toBeUndefined();
-      expect(res.data.setPayoutMethod.payoutMethod).toEqual({ wallet: 'VENMO', receiver: '+15555550123', receiverType: 'PHONE' });
+      expect(dataOf(res).setPayoutMethod.payoutMethod).toEqual({ wallet: 'VENMO', receiver: '+15555550123', receiverType: 'PHONE' });
       expect(await storedPayout(1)).toEqual({ wallet: 'VENMO', receiver: '+15555550123', receiverType: 'PHONE' });
     });
 
     it('lets a person set their own method with their own token', async () => {
-      const res = await t.query(SET_PAYOUT, { token: await userToken(2), variables: { userId: await t.personId(2), input: { wallet: 'PAYPAL', receiver: 'james@example.com' } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { token: await userToken(2), variables: { userId: await t.personId(2), input: { wallet: 'PAYPAL', receiver: 'james@example.com' } } });
       expect(res.errors).toBeUndefined();
       expect((await storedPayout(2))?.receiver).toBe('james@example.com');
     });
@@ -308,16 +319,16 @@ describe('setPayoutMethod', () => {
     it('sends no receiver key at all for BILL_CREDITS when receiver is omitted', async () => {
       const account = await accountId(1);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'BILL_CREDITS' } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'BILL_CREDITS' } } });
       expect(res.errors).toBeUndefined();
       expect(received).toEqual([{ method: 'PATCH', path: `/v2/users/${account}/payout_method`, body: { receiver_wallet: 'BILL_CREDITS' } }]);
-      expect(res.data.setPayoutMethod.payoutMethod).toMatchObject({ wallet: 'BILL_CREDITS', receiverType: 'ACCOUNT_NUMBER' });
+      expect(dataOf(res).setPayoutMethod.payoutMethod).toMatchObject({ wallet: 'BILL_CREDITS', receiverType: 'ACCOUNT_NUMBER' });
       expect((await storedPayout(1))?.wallet).toBe('BILL_CREDITS');
     });
 
     it('reads receiver: null for BILL_CREDITS as no receiver, and still sends no receiver key (ev.energy refuses even null)', async () => {
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(2), input: { wallet: 'BILL_CREDITS', receiver: null } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(2), input: { wallet: 'BILL_CREDITS', receiver: null } } });
       expect(res.errors).toBeUndefined();
       expect(received.map((r) => r.body)).toEqual([{ receiver_wallet: 'BILL_CREDITS' }]);
       expect((await storedPayout(2))?.wallet).toBe('BILL_CREDITS');
@@ -332,7 +343,7 @@ describe('setPayoutMethod', () => {
       const before = await storedPayout(1);
       startCounting();
       const input = receiver === undefined ? { wallet } : { wallet, receiver };
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(1), input } });
       expectError(res, 'BAD_USER_INPUT', ['input', 'receiver']);
       expect(res.errors![0]!.message).toContain(`but got ${word}`);
       noUpstreamCalls();
@@ -350,7 +361,7 @@ describe('setPayoutMethod', () => {
     ])('refuses %s with %s at input.receiver before any upstream call', async (wallet, _label, receiver, words) => {
       const before = await storedPayout(1);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet, receiver } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet, receiver } } });
       expectError(res, 'BAD_USER_INPUT', ['input', 'receiver']);
       expect(res.errors![0]!.message).toContain(words);
       noUpstreamCalls();
@@ -360,10 +371,10 @@ describe('setPayoutMethod', () => {
     it('refuses a wallet the schema does not have, and a missing wallet, before any upstream call', async () => {
       const before = await storedPayout(1);
       startCounting();
-      const unknown = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'CASH', receiver: 'x@example.com' } } });
+      const unknown = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { wallet: 'CASH', receiver: 'x@example.com' } } });
       expectError(unknown, 'BAD_USER_INPUT');
       expect(unknown.errors![0]!.message).toMatch(/CASH/);
-      const missing = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { receiver: 'x@example.com' } } });
+      const missing = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(1), input: { receiver: 'x@example.com' } } });
       expectError(missing, 'BAD_USER_INPUT');
       expect(missing.errors![0]!.message).toMatch(/wallet/);
       noUpstreamCalls();
@@ -373,7 +384,7 @@ describe('setPayoutMethod', () => {
     it('refuses another person as a plain user (FORBIDDEN) before any upstream call', async () => {
       const before = await storedPayout(1);
       startCounting();
-      const res = await t.query(SET_PAYOUT, { token: await userToken(0), variables: { userId: await t.personId(1), input: { wallet: 'PAYPAL', receiver: 'thief@example.com' } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { token: await userToken(0), variables: { userId: await t.personId(1), input: { wallet: 'PAYPAL', receiver: 'thief@example.com' } } });
       expectError(res, 'FORBIDDEN');
       noUpstreamCalls();
       expect(await storedPayout(1)).toEqual(before);
@@ -381,9 +392,9 @@ describe('setPayoutMethod', () => {
 
     it('answers NOT_FOUND at userId for an unknown person and NOT_FOUND naming ev.energy for a person without an account', async () => {
       startCounting();
-      const unknown = await t.query(SET_PAYOUT, { variables: { userId: '00000000-0000-4000-8000-00000000beef', input: { wallet: 'BILL_CREDITS' } } });
+      const unknown = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: '00000000-0000-4000-8000-00000000beef', input: { wallet: 'BILL_CREDITS' } } });
       expectError(unknown, 'NOT_FOUND', ['userId']);
-      const noAccount = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(3), input: { wallet: 'BILL_CREDITS' } } });
+      const noAccount = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(3), input: { wallet: 'BILL_CREDITS' } } });
       expectError(noAccount, 'NOT_FOUND', ['userId']);
       expect(noAccount.errors![0]!.extensions).toMatchObject({ upstream: 'evenergy' });
       noUpstreamCalls();
@@ -393,7 +404,7 @@ describe('setPayoutMethod', () => {
   describe('failures', () => {
     it('does not retry the PATCH when it reached ev.energy and the answer failed', async () => {
       t.faults('evenergy', { status: 503, afterHandler: true, count: 1, routes: ['PATCH /users/:user_id/payout_method'] });
-      const res = await t.query(SET_PAYOUT, { variables: { userId: await t.personId(0), input: { wallet: 'VENMO', receiver: '+15555550199' } } });
+      const res = await t.query<SetPayoutData>(SET_PAYOUT, { variables: { userId: await t.personId(0), input: { wallet: 'VENMO', receiver: '+15555550199' } } });
       expectError(res, 'UPSTREAM_UNAVAILABLE');
       expect(evenergyCalls()).toEqual({ 'PATCH /users/:user_id/payout_method': 1 });
       expect((await storedPayout(0))?.receiver).toBe('+15555550199');
@@ -406,28 +417,28 @@ describe('removePayoutMethod', () => {
     expect((await storedPayout(1))?.wallet).toBe('PAYPAL');
     const account = await accountId(1);
     startCounting();
-    const res = await t.query(REMOVE_PAYOUT, { variables: { userId: await t.personId(1) } });
+    const res = await t.query<RemovePayoutData>(REMOVE_PAYOUT, { variables: { userId: await t.personId(1) } });
     expect(res.errors).toBeUndefined();
     expect(evenergyCalls()).toEqual({ 'DELETE /users/:user_id/payout_method': 1 });
     expect(received).toEqual([{ method: 'DELETE', path: `/v2/users/${account}/payout_method`, body: undefined }]);
     const none = { wallet: null, receiver: null, receiverType: null };
-    expect(res.data.removePayoutMethod).toEqual({ user: { payoutMethod: none }, payoutMethod: none });
+    expect(dataOf(res).removePayoutMethod).toEqual({ user: { payoutMethod: none }, payoutMethod: none });
     expect(await storedPayout(1)).toEqual(none);
   });
 
   it('succeeds when no method is set, and again when run twice', async () => {
     // Person 0 has no payout method.
     for (let i = 0; i < 2; i++) {
-      const res = await t.query(REMOVE_PAYOUT, { variables: { userId: await t.personId(0) } });
+      const res = await t.query<RemovePayoutData>(REMOVE_PAYOUT, { variables: { userId: await t.personId(0) } });
       expect(res.errors).toBeUndefined();
-      expect(res.data.removePayoutMethod.payoutMethod).toEqual({ wallet: null, receiver: null, receiverType: null });
+      expect(dataOf(res).removePayoutMethod.payoutMethod).toEqual({ wallet: null, receiver: null, receiverType: null });
     }
     expect(evenergyCalls()).toEqual({ 'DELETE /users/:user_id/payout_method': 2 });
   });
 
   it('retries the DELETE after a failed answer, as removing twice leaves the same state', async () => {
     t.faults('evenergy', { status: 503, afterHandler: true, count: 1, routes: ['DELETE /users/:user_id/payout_method'] });
-    const res = await t.query(REMOVE_PAYOUT, { token: await userToken(2), variables: { userId: await t.personId(2) } });
+    const res = await t.query<RemovePayoutData>(REMOVE_PAYOUT, { token: await userToken(2), variables: { userId: await t.personId(2) } });
     expect(res.errors).toBeUndefined();
     expect(evenergyCalls()).toEqual({ 'DELETE /users/:user_id/payout_method': 2 });
     expect((await storedPayout(2))?.wallet).toBeNull();
@@ -436,10 +447,10 @@ describe('removePayoutMethod', () => {
   it('refuses another person as a plain user, and an unknown person or one without an account, leaving data as it was', async () => {
     const before = await storedPayout(1);
     startCounting();
-    expectError(await t.query(REMOVE_PAYOUT, { token: await userToken(0), variables: { userId: await t.personId(1) } }), 'FORBIDDEN');
-    expectError(await t.query(REMOVE_PAYOUT, { variables: { userId: '00000000-0000-4000-8000-00000000beef' } }), 'NOT_FOUND', ['userId']);
-    expectError(await t.query(REMOVE_PAYOUT, { variables: { userId: await t.personId(3) } }), 'NOT_FOUND', ['userId']);
-    expectError(await t.query(REMOVE_PAYOUT, { token: null, variables: { userId: await t.personId(1) } }), 'UNAUTHENTICATED');
+    expectError(await t.query<RemovePayoutData>(REMOVE_PAYOUT, { token: await userToken(0), variables: { userId: await t.personId(1) } }), 'FORBIDDEN');
+    expectError(await t.query<RemovePayoutData>(REMOVE_PAYOUT, { variables: { userId: '00000000-0000-4000-8000-00000000beef' } }), 'NOT_FOUND', ['userId']);
+    expectError(await t.query<RemovePayoutData>(REMOVE_PAYOUT, { variables: { userId: await t.personId(3) } }), 'NOT_FOUND', ['userId']);
+    expectError(await t.query<RemovePayoutData>(REMOVE_PAYOUT, { token: null, variables: { userId: await t.personId(1) } }), 'UNAUTHENTICATED');
     noUpstreamCalls();
     expect(await storedPayout(1)).toEqual(before);
   });

@@ -11,7 +11,7 @@
 import { sync } from '../../src/registry/sync';
 import type { TimesheetUserState } from '../../src/upstreams/timesheet/types';
 import { recordRequests, type Received } from '../helpers/received';
-import { startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
+import { dataOf, startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
 
 let t: TestGateway;
 
@@ -62,8 +62,11 @@ const ACTIONS = {
 type Action = keyof typeof ACTIONS;
 const ACTION_NAMES: Action[] = ['activateUser', 'deactivateUser', 'resendInvitation'];
 
+/** What each action answers: the member's person id and state. */
+type ActionData = Partial<Record<Action, { user: { personId: string; state: string } }>>;
+
 function run(action: Action, userId: string | null, token?: string | null) {
-  return t.query(`mutation($userId: ID!) { ${action}(userId: $userId) { user { personId state } } }`, { token, variables: { userId } });
+  return t.query<ActionData>(`mutation($userId: ID!) { ${action}(userId: $userId) { user { personId state } } }`, { token, variables: { userId } });
 }
 
 describe('what is sent', () => {
@@ -80,14 +83,14 @@ describe('what is sent', () => {
     // The PUT, then one read of the member for the payload's `state`.
     expect(timesheetCalls()).toEqual({ [ACTIONS[action].route]: 1, 'GET /users/:id': 1 });
     expect(received[0]).toEqual({ method: 'PUT', path: `/v2/users/${5000 + index}/${ACTIONS[action].suffix}`, body: '' });
-    expect(res.data[action].user).toEqual({ personId: await t.personId(index), state: after });
+    expect(dataOf(res)[action]?.user).toEqual({ personId: await t.personId(index), state: after });
     expect(await storedState(index)).toBe(after);
   });
 
   it('deactivates a member who is already deactivated without complaint (the time tracker answers 204)', async () => {
     const res = await run('deactivateUser', await t.personId(13));
     expect(res.errors).toBeUndefined();
-    expect(res.data.deactivateUser.user.state).toBe('DISABLED');
+    expect(dataOf(res).deactivateUser?.user.state).toBe('DISABLED');
   });
 });
 
@@ -147,8 +150,8 @@ describe('policy and bad input', () => {
   });
 
   it('accepts the User global id as well as the person UUID', async () => {
-    const { data } = await t.query(`query($id: ID!) { user(id: $id) { id } }`, { variables: { id: await t.personId(13) } });
-    const res = await run('activateUser', data.user.id);
+    const found = await t.query<{ user: { id: string } }>(`query($id: ID!) { user(id: $id) { id } }`, { variables: { id: await t.personId(13) } });
+    const res = await run('activateUser', dataOf(found).user.id);
     expect(res.errors).toBeUndefined();
     expect(await storedState(13)).toBe('ACTIVE');
   });

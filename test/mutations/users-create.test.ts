@@ -6,7 +6,20 @@
  */
 import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { USER_ID_BASE as TIMESHEET_USER_ID_BASE } from '../../src/emulators/timesheet/data';
-import { accountsWithEmail, demo, onlyError, startMutationGateway, upstreamRecords, type MutationGateway } from './users-harness';
+import assert from 'node:assert';
+import { dataOf, outcomeOf } from '../helpers/gateway';
+import {
+  accountsWithEmail,
+  demo,
+  onlyError,
+  startMutationGateway,
+  upstreamRecords,
+  type CreateUserData,
+  type MutationGateway,
+  type OutcomeRow,
+  type ProvisionUserData,
+  type UserByEmailData,
+} from './users-harness';
 
 let t: MutationGateway;
 
@@ -32,8 +45,6 @@ const PROVISION = `mutation ($id: ID!, $upstreams: [Upstream!]) {
   }
 }`;
 
-type OutcomeRow = { upstream: string; status: string; accountId: string | null; error: { code: string; message: string; reason: string | null; fieldPath: string[] | null } | null };
-
 function byUpstream(outcomes: OutcomeRow[]): Record<string, OutcomeRow> {
   return Object.fromEntries(outcomes.map((o) => [o.upstream, o]));
 }
@@ -51,7 +62,7 @@ function writeLines(): string[] {
 }
 
 async function createUser(input: Record<string, unknown>, token?: string | null) {
-  return t.query(CREATE, { variables: { input }, token });
+  return t.query<CreateUserData>(CREATE, { variables: { input }, token });
 }
 
 describe('createUser: what it sends', () => {
@@ -66,7 +77,7 @@ describe('createUser: what it sends', () => {
       timesheet: { role: 'FREELANCER' },
     });
     expect(res.errors).toBeUndefined();
-    const payload = res.data!.createUser;
+    const payload = dataOf(res).createUser;
     const personId: string = payload.user.personId;
     const outcomes = byUpstream(payload.outcomes);
     expect(statuses(payload.outcomes)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'CREATED', TIMESHEET: 'CREATED' });
@@ -105,7 +116,7 @@ describe('createUser: what it sends', () => {
       timesheet: outcomes.TIMESHEET!.accountId,
     });
     expect(payload.user).toMatchObject({ email, firstName: 'Grace', lastName: 'Hopper', internal: true, role: 'FREELANCER', address: { town: 'Berlin', country: 'DE', latitude: 52.52 } });
-    expect(payload.user.accounts.map((a: { upstream: string }) => a.upstream).sort()).toEqual(['EVENERGY', 'IDENTITY', 'PODERO', 'TIMESHEET']);
+    expect(payload.user.accounts.map((a) => a.upstream).sort()).toEqual(['EVENERGY', 'IDENTITY', 'PODERO', 'TIMESHEET']);
     // And the upstreams hold exactly one account each, the one linked.
     expect(await accountsWithEmail(t, email)).toEqual({
       identity: [outcomes.IDENTITY!.accountId],
@@ -130,9 +141,9 @@ describe('createUser: what it sends', () => {
     const body = (upstream: string) => t.writes().find((w) => w.upstream === upstream)!.body;
     expect(body('identity')).toEqual({ first_name: 'Alan', last_name: 'Turing', email });
     // `role` is required by podero: the documented default `user` is sent.
-    expect(body('podero')).toEqual({ role: 'user', email, external_user_id: res.data!.createUser.user.personId, first_name: 'Alan', last_name: 'Turing', town: 'Wien' });
+    expect(body('podero')).toEqual({ role: 'user', email, external_user_id: dataOf(res).createUser.user.personId, first_name: 'Alan', last_name: 'Turing', town: 'Wien' });
     expect(body('timesheet')).toEqual({ email, first_name: 'Alan', last_name: 'Turing' });
-    expect(res.data!.createUser.user).toMatchObject({ internal: false, role: 'MEMBER', address: { town: 'Wien', country: null, latitude: null } });
+    expect(dataOf(res).createUser.user).toMatchObject({ internal: false, role: 'MEMBER', address: { town: 'Wien', country: null, latitude: null } });
     // No account identifier: identity made no subscription.
     expect((await t.gateway.upstreams.identity.getUser(email))?.subscription).toBeNull();
   });
@@ -141,7 +152,7 @@ describe('createUser: what it sends', () => {
     const email = 'ada.new3@example.com';
     const res = await createUser({ email, firstName: 'Ada', lastName: 'Lovelace', upstreams: ['EVENERGY', 'TIMESHEET', 'EVENERGY'] });
     expect(res.errors).toBeUndefined();
-    expect(statuses(res.data!.createUser.outcomes)).toEqual({ IDENTITY: 'SKIPPED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'SKIPPED', TIMESHEET: 'CREATED' });
+    expect(statuses(dataOf(res).createUser.outcomes)).toEqual({ IDENTITY: 'SKIPPED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'SKIPPED', TIMESHEET: 'CREATED' });
     expect(writeLines()).toEqual(['POST evenergy /users', 'POST timesheet /users']);
     // Identity was not asked at all: not even looked up.
     expect(t.requests().filter((r) => r.upstream === 'identity' || r.upstream === 'podero')).toEqual([]);
@@ -154,7 +165,7 @@ describe('createUser: create-or-link', () => {
     const person = demo(t, 0);
     const res = await createUser({ email: person.email, firstName: 'Someone', lastName: 'Else' });
     expect(res.errors).toBeUndefined();
-    const outcomes = res.data!.createUser.outcomes as OutcomeRow[];
+    const outcomes = dataOf(res).createUser.outcomes;
     expect(statuses(outcomes)).toEqual({ IDENTITY: 'LINKED', EVENERGY: 'LINKED', VRM: 'SKIPPED', PODERO: 'LINKED', TIMESHEET: 'LINKED' });
     expect(t.writes()).toEqual([]);
     const existing = await accountsWithEmail(t, person.email);
@@ -166,29 +177,29 @@ describe('createUser: create-or-link', () => {
       existing.timesheet[0],
     ]);
     // Linked, not changed: the names stay the seeded ones.
-    expect(res.data!.createUser.user).toMatchObject({ firstName: person.firstName, lastName: person.lastName });
+    expect(dataOf(res).createUser.user).toMatchObject({ firstName: person.firstName, lastName: person.lastName });
   });
 
   it('creates nothing twice: a second run answers LINKED without calling any upstream', async () => {
     const input = { email: 'edsger.new4@example.com', firstName: 'Edsger', lastName: 'Dijkstra' };
     const first = await createUser(input);
-    expect(statuses(first.data!.createUser.outcomes)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'CREATED', TIMESHEET: 'CREATED' });
+    expect(statuses(dataOf(first).createUser.outcomes)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'CREATED', TIMESHEET: 'CREATED' });
     // No options given: none of their keys is sent (podero requires a role: its documented default).
     expect(t.writes().map((w) => [w.upstream, w.body])).toEqual(
       expect.arrayContaining([
         ['identity', { first_name: 'Edsger', last_name: 'Dijkstra', email: input.email }],
         ['evenergy', { email: input.email }],
-        ['podero', { role: 'user', email: input.email, external_user_id: first.data!.createUser.user.personId, first_name: 'Edsger', last_name: 'Dijkstra' }],
+        ['podero', { role: 'user', email: input.email, external_user_id: dataOf(first).createUser.user.personId, first_name: 'Edsger', last_name: 'Dijkstra' }],
         ['timesheet', { email: input.email, first_name: 'Edsger', last_name: 'Dijkstra' }],
       ]),
     );
     expect(t.writes()).toHaveLength(4);
     t.clear();
-    const second = await t.query(`mutation ($input: CreateUserInput!) { createUser(input: $input) { user { personId } outcomes { upstream status accountId } } }`, { variables: { input } });
+    const second = await t.query<CreateUserData>(`mutation ($input: CreateUserInput!) { createUser(input: $input) { user { personId } outcomes { upstream status accountId } } }`, { variables: { input } });
     expect(second.errors).toBeUndefined();
-    expect(second.data!.createUser.user.personId).toBe(first.data!.createUser.user.personId);
-    expect(statuses(second.data!.createUser.outcomes)).toEqual({ IDENTITY: 'LINKED', EVENERGY: 'LINKED', VRM: 'SKIPPED', PODERO: 'LINKED', TIMESHEET: 'LINKED' });
-    expect(second.data!.createUser.outcomes.map((o: OutcomeRow) => o.accountId)).toEqual(first.data!.createUser.outcomes.map((o: OutcomeRow) => o.accountId));
+    expect(dataOf(second).createUser.user.personId).toBe(dataOf(first).createUser.user.personId);
+    expect(statuses(dataOf(second).createUser.outcomes)).toEqual({ IDENTITY: 'LINKED', EVENERGY: 'LINKED', VRM: 'SKIPPED', PODERO: 'LINKED', TIMESHEET: 'LINKED' });
+    expect(dataOf(second).createUser.outcomes.map((o) => o.accountId)).toEqual(dataOf(first).createUser.outcomes.map((o) => o.accountId));
     expect(t.requests()).toEqual([]);
     const accounts = await accountsWithEmail(t, input.email);
     expect(Object.values(accounts).map((ids) => ids.length)).toEqual([1, 1, 1, 1]);
@@ -197,12 +208,12 @@ describe('createUser: create-or-link', () => {
   it('links a podero user by the person id it was given as external_user_id', async () => {
     const email = 'margaret.new5@example.com';
     const first = await createUser({ email, firstName: 'Margaret', lastName: 'Hamilton', upstreams: ['PODERO'] });
-    const personId = first.data!.createUser.user.personId;
-    const poderoId = first.data!.createUser.outcomes.find((o: OutcomeRow) => o.upstream === 'PODERO').accountId;
+    const personId = dataOf(first).createUser.user.personId;
+    const poderoId = outcomeOf(dataOf(first).createUser.outcomes, 'PODERO').accountId;
     await t.registry.unlink(personId, 'podero');
     t.clear();
-    const res = await t.query(PROVISION, { variables: { id: personId, upstreams: ['PODERO'] } });
-    expect(byUpstream(res.data!.provisionUser.outcomes).PODERO).toMatchObject({ status: 'LINKED', accountId: poderoId });
+    const res = await t.query<ProvisionUserData>(PROVISION, { variables: { id: personId, upstreams: ['PODERO'] } });
+    expect(byUpstream(dataOf(res).provisionUser.outcomes).PODERO).toMatchObject({ status: 'LINKED', accountId: poderoId });
     // Found by its external id in one call: the user list was not needed, nothing was written.
     expect(t.requests().map((r) => `${r.method} ${r.upstream} ${r.path}`)).toEqual([`GET podero ${PODERO_USERS}/by-ext-id/${personId}`]);
   });
@@ -211,7 +222,7 @@ describe('createUser: create-or-link', () => {
     // Person 42 has two ev.energy accounts whose emails differ only in case.
     const person = demo(t, 42);
     const res = await createUser({ email: person.email, firstName: person.firstName, lastName: person.lastName });
-    const outcomes = byUpstream(res.data!.createUser.outcomes);
+    const outcomes = byUpstream(dataOf(res).createUser.outcomes);
     expect(outcomes.EVENERGY).toMatchObject({ status: 'FAILED', accountId: null, error: { code: 'CONFLICT', reason: 'ambiguous_email' } });
     expect(outcomes.EVENERGY!.error!.message).toMatch(/2 accounts with this email/);
     expect(outcomes.IDENTITY!.status).toBe('LINKED');
@@ -227,7 +238,7 @@ describe('createUser: create-or-link', () => {
     t.clear();
     const res = await createUser({ email: ten.email, firstName: ten.firstName, lastName: ten.lastName, upstreams: ['TIMESHEET'] });
     expect(res.errors).toBeUndefined();
-    expect(byUpstream(res.data!.createUser.outcomes).TIMESHEET).toMatchObject({ status: 'LINKED', accountId: String(TIMESHEET_USER_ID_BASE + 10), error: null });
+    expect(byUpstream(dataOf(res).createUser.outcomes).TIMESHEET).toMatchObject({ status: 'LINKED', accountId: String(TIMESHEET_USER_ID_BASE + 10), error: null });
     expect(t.writes()).toEqual([]);
   });
 
@@ -238,7 +249,7 @@ describe('createUser: create-or-link', () => {
     expect((await t.gateway.upstreams.timesheet.listUsers({ email })).users).toHaveLength(2);
     t.clear();
     const res = await createUser({ email, firstName: 'Tail', lastName: 'Match', upstreams: ['TIMESHEET'] });
-    const outcome = byUpstream(res.data!.createUser.outcomes).TIMESHEET!;
+    const outcome = byUpstream(dataOf(res).createUser.outcomes).TIMESHEET!;
     expect(outcome).toMatchObject({ status: 'CREATED', error: null });
     expect([10, 11].map((i) => String(TIMESHEET_USER_ID_BASE + i))).not.toContain(outcome.accountId);
     expect(t.writes()).toEqual([{ upstream: 'timesheet', method: 'POST', path: '/users', body: { email, first_name: 'Tail', last_name: 'Match' } }]);
@@ -249,13 +260,13 @@ describe('createUser: create-or-link', () => {
     const taken = `${demo(t, 3).firstName}${demo(t, 3).lastName}3`.toLowerCase();
     const email = 'frances.new6@example.com';
     const res = await createUser({ email, firstName: 'Frances', lastName: 'Allen', identity: { accountIdentifier: taken } });
-    const outcomes = byUpstream(res.data!.createUser.outcomes);
+    const outcomes = byUpstream(dataOf(res).createUser.outcomes);
     expect(outcomes.IDENTITY).toMatchObject({
       status: 'FAILED',
       accountId: null,
       error: { code: 'CONFLICT', reason: 'account_exists', fieldPath: ['input', 'identity', 'accountIdentifier'] },
     });
-    expect(statuses(res.data!.createUser.outcomes)).toMatchObject({ EVENERGY: 'CREATED', PODERO: 'CREATED', TIMESHEET: 'CREATED' });
+    expect(statuses(dataOf(res).createUser.outcomes)).toMatchObject({ EVENERGY: 'CREATED', PODERO: 'CREATED', TIMESHEET: 'CREATED' });
     expect(JSON.stringify(res)).not.toMatch(/127\.0\.0\.1|https?:\/\/|Bearer/);
   });
 });
@@ -265,31 +276,31 @@ describe('partial failure and retries', () => {
     const email = 'barbara.new7@example.com';
     t.faults('timesheet', { status: 503, routes: ['POST /users'] });
     const res = await createUser({ email, firstName: 'Barbara', lastName: 'Liskov' });
-    const outcomes = byUpstream(res.data!.createUser.outcomes);
-    expect(statuses(res.data!.createUser.outcomes)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'CREATED', TIMESHEET: 'FAILED' });
+    const outcomes = byUpstream(dataOf(res).createUser.outcomes);
+    expect(statuses(dataOf(res).createUser.outcomes)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', VRM: 'SKIPPED', PODERO: 'CREATED', TIMESHEET: 'FAILED' });
     expect(outcomes.TIMESHEET!.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     // Operators see the failure in the log; nobody sees upstream URLs or credentials there.
     const log = t.logLines.join('\n');
     expect(log).toMatch(/"upstream":"timesheet".*"status":503.*"msg":"mutation step failed"/);
     for (const secret of Object.values(DEV_TOKENS)) expect(log).not.toContain(secret);
     expect(log).not.toMatch(/127\.0\.0\.1/);
-    const personId = res.data!.createUser.user.personId;
+    const personId = dataOf(res).createUser.user.personId;
     expect((await t.registered(email))!.links).toEqual({ identity: outcomes.IDENTITY!.accountId, evenergy: outcomes.EVENERGY!.accountId, podero: outcomes.PODERO!.accountId });
     expect((await accountsWithEmail(t, email)).timesheet).toEqual([]);
 
     t.clear();
-    const finish = await t.query(PROVISION, { variables: { id: personId } });
+    const finish = await t.query<ProvisionUserData>(PROVISION, { variables: { id: personId } });
     expect(finish.errors).toBeUndefined();
-    const done = byUpstream(finish.data!.provisionUser.outcomes);
-    expect(statuses(finish.data!.provisionUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'CREATED' });
+    const done = byUpstream(dataOf(finish).provisionUser.outcomes);
+    expect(statuses(dataOf(finish).provisionUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'CREATED' });
     // Only timesheet was asked anything; its new member got the names identity holds.
     expect(t.requests().filter((r) => r.upstream !== 'timesheet' && r.upstream !== 'identity')).toEqual([]);
     expect(t.writes()).toEqual([{ upstream: 'timesheet', method: 'POST', path: '/users', body: { email, first_name: 'Barbara', last_name: 'Liskov' } }]);
     expect((await t.registered(email))!.links.timesheet).toBe(done.TIMESHEET!.accountId);
 
     t.clear();
-    const again = await t.query(PROVISION, { variables: { id: personId } });
-    expect(statuses(again.data!.provisionUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'UNCHANGED' });
+    const again = await t.query<ProvisionUserData>(PROVISION, { variables: { id: personId } });
+    expect(statuses(dataOf(again).provisionUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'UNCHANGED' });
     expect(t.requests()).toEqual([]);
   });
 
@@ -297,7 +308,7 @@ describe('partial failure and retries', () => {
     const email = 'donald.new8@example.com';
     t.faults('identity', { status: 503, afterHandler: true, count: 1, routes: ['POST /users'] });
     const res = await createUser({ email, firstName: 'Donald', lastName: 'Knuth' });
-    const outcomes = byUpstream(res.data!.createUser.outcomes);
+    const outcomes = byUpstream(dataOf(res).createUser.outcomes);
     expect(outcomes.IDENTITY).toMatchObject({ status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(t.counts().identity.byRoute['POST /users']).toBe(1);
     // The write happened upstream, but the gateway could not know its id: not linked.
@@ -306,8 +317,8 @@ describe('partial failure and retries', () => {
     expect((await t.registered(email))!.links.identity).toBeUndefined();
 
     t.clear();
-    const finish = await t.query(PROVISION, { variables: { id: res.data!.createUser.user.personId, upstreams: ['IDENTITY'] } });
-    expect(byUpstream(finish.data!.provisionUser.outcomes).IDENTITY).toMatchObject({ status: 'LINKED', accountId: made[0] });
+    const finish = await t.query<ProvisionUserData>(PROVISION, { variables: { id: dataOf(res).createUser.user.personId, upstreams: ['IDENTITY'] } });
+    expect(byUpstream(dataOf(finish).provisionUser.outcomes).IDENTITY).toMatchObject({ status: 'LINKED', accountId: made[0] });
     expect(t.writes()).toEqual([]);
     expect((await accountsWithEmail(t, email)).identity).toEqual(made);
   });
@@ -318,18 +329,18 @@ describe('partial failure and retries', () => {
     t.faults('podero', { status: 503, routes: ['POST /org/:org_id/users'] });
     const res = await createUser({ email, firstName: 'Linus', lastName: 'Torvalds' });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.createUser.user).toBeNull();
-    expect(statuses(res.data!.createUser.outcomes)).toEqual({ IDENTITY: 'FAILED', EVENERGY: 'FAILED', VRM: 'SKIPPED', PODERO: 'FAILED', TIMESHEET: 'FAILED' });
+    expect(dataOf(res).createUser.user).toBeNull();
+    expect(statuses(dataOf(res).createUser.outcomes)).toEqual({ IDENTITY: 'FAILED', EVENERGY: 'FAILED', VRM: 'SKIPPED', PODERO: 'FAILED', TIMESHEET: 'FAILED' });
     expect(await t.registered(email)).toBeNull();
   });
 
   it('fails only identity when provisionUser has no names for a new identity user', async () => {
     const email = 'kay.new10@example.com';
     const created = await createUser({ email, firstName: 'Kay', lastName: 'Nygaard', upstreams: ['EVENERGY'] });
-    expect(statuses(created.data!.createUser.outcomes).EVENERGY).toBe('CREATED');
+    expect(statuses(dataOf(created).createUser.outcomes).EVENERGY).toBe('CREATED');
     t.clear();
-    const res = await t.query(PROVISION, { variables: { id: created.data!.createUser.user.personId, upstreams: ['IDENTITY', 'TIMESHEET'] } });
-    const outcomes = byUpstream(res.data!.provisionUser.outcomes);
+    const res = await t.query<ProvisionUserData>(PROVISION, { variables: { id: dataOf(created).createUser.user.personId, upstreams: ['IDENTITY', 'TIMESHEET'] } });
+    const outcomes = byUpstream(dataOf(res).provisionUser.outcomes);
     // ev.energy holds no names, so identity is not asked to create a user without them.
     expect(outcomes.IDENTITY).toMatchObject({ status: 'FAILED', error: { code: 'BAD_USER_INPUT' } });
     expect(outcomes.IDENTITY!.error!.message).toMatch(/first and last name/);
@@ -343,23 +354,27 @@ describe('provisionUser', () => {
   it('creates the missing account of a person found through their email and leaves the others as they are', async () => {
     // Person 4 has identity, ev.energy and podero accounts, and none in timesheet.
     const person = demo(t, 4);
-    const found = await t.query(`query ($email: EmailAddress!) { userByEmail(email: $email) { id } }`, { variables: { email: person.email } });
+    const found = await t.query<UserByEmailData>(`query ($email: EmailAddress!) { userByEmail(email: $email) { id } }`, { variables: { email: person.email } });
     t.clear();
-    const res = await t.query(PROVISION, { variables: { id: found.data!.userByEmail.id } });
+    const foundUser = dataOf(found).userByEmail;
+    assert(foundUser, `${person.email} is found by email`);
+    const res = await t.query<ProvisionUserData>(PROVISION, { variables: { id: foundUser.id } });
     expect(res.errors).toBeUndefined();
-    expect(statuses(res.data!.provisionUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'CREATED' });
+    expect(statuses(dataOf(res).provisionUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'CREATED' });
     expect(t.writes()).toEqual([{ upstream: 'timesheet', method: 'POST', path: '/users', body: { email: person.email, first_name: person.firstName, last_name: person.lastName } }]);
-    expect(res.data!.provisionUser.user.accounts.map((a: { upstream: string }) => a.upstream)).toEqual(['evenergy', 'identity', 'podero', 'timesheet'].map((u) => u.toUpperCase()));
+    expect(dataOf(res).provisionUser.user.accounts.map((a) => a.upstream)).toEqual(['evenergy', 'identity', 'podero', 'timesheet'].map((u) => u.toUpperCase()));
   });
 
   it('asks only the upstreams named and answers the rest as skipped with their accounts', async () => {
     const person = demo(t, 8);
-    const found = await t.query(`query ($email: EmailAddress!) { userByEmail(email: $email) { personId accounts { upstream accountId } } }`, { variables: { email: person.email } });
+    const found = await t.query<UserByEmailData>(`query ($email: EmailAddress!) { userByEmail(email: $email) { personId accounts { upstream accountId } } }`, { variables: { email: person.email } });
     t.clear();
-    const res = await t.query(PROVISION, { variables: { id: found.data!.userByEmail.personId, upstreams: ['TIMESHEET'] } });
-    const outcomes = byUpstream(res.data!.provisionUser.outcomes);
-    expect(statuses(res.data!.provisionUser.outcomes)).toEqual({ IDENTITY: 'SKIPPED', EVENERGY: 'SKIPPED', VRM: 'SKIPPED', PODERO: 'SKIPPED', TIMESHEET: 'UNCHANGED' });
-    const accounts = Object.fromEntries(found.data!.userByEmail.accounts.map((a: { upstream: string; accountId: string }) => [a.upstream, a.accountId]));
+    const foundUser = dataOf(found).userByEmail;
+    assert(foundUser, `${person.email} is found by email`);
+    const res = await t.query<ProvisionUserData>(PROVISION, { variables: { id: foundUser.personId, upstreams: ['TIMESHEET'] } });
+    const outcomes = byUpstream(dataOf(res).provisionUser.outcomes);
+    expect(statuses(dataOf(res).provisionUser.outcomes)).toEqual({ IDENTITY: 'SKIPPED', EVENERGY: 'SKIPPED', VRM: 'SKIPPED', PODERO: 'SKIPPED', TIMESHEET: 'UNCHANGED' });
+    const accounts = Object.fromEntries(foundUser.accounts.map((a) => [a.upstream, a.accountId]));
     expect(outcomes.IDENTITY!.accountId).toBe(accounts.IDENTITY);
     expect(outcomes.PODERO!.accountId).toBe(accounts.PODERO);
     expect(t.requests()).toEqual([]);
@@ -446,25 +461,27 @@ describe('bad input is refused before any upstream call', () => {
 describe('provisionUser: refusals', () => {
   it('refuses VRM, unknown and malformed ids, and plain users, before any upstream call', async () => {
     const person = demo(t, 6);
-    const found = await t.query(`query ($email: EmailAddress!) { userByEmail(email: $email) { id } }`, { variables: { email: person.email } });
-    const id = found.data!.userByEmail.id;
+    const found = await t.query<UserByEmailData>(`query ($email: EmailAddress!) { userByEmail(email: $email) { id } }`, { variables: { email: person.email } });
+    const foundUser = dataOf(found).userByEmail;
+    assert(foundUser, `${person.email} is found by email`);
+    const id = foundUser.id;
     t.clear();
 
     const before = await upstreamRecords(t, (await t.registered(person.email))!.links);
     t.clear();
-    const vrm = await t.query(PROVISION, { variables: { id, upstreams: ['TIMESHEET', 'VRM'] } });
+    const vrm = await t.query<ProvisionUserData>(PROVISION, { variables: { id, upstreams: ['TIMESHEET', 'VRM'] } });
     expect(onlyError(vrm).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['upstreams', '1'] }] });
 
-    const unknown = await t.query(PROVISION, { variables: { id: '00000000-0000-4000-8000-000000000000' } });
+    const unknown = await t.query<ProvisionUserData>(PROVISION, { variables: { id: '00000000-0000-4000-8000-000000000000' } });
     expect(onlyError(unknown).extensions).toMatchObject({ code: 'NOT_FOUND', fieldErrors: [{ path: ['id'] }] });
 
-    const malformed = await t.query(PROVISION, { variables: { id: 'not an id' } });
+    const malformed = await t.query<ProvisionUserData>(PROVISION, { variables: { id: 'not an id' } });
     expect(onlyError(malformed).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['id'] }] });
 
-    const own = await t.query(PROVISION, { variables: { id }, token: await t.tokenFor(person) });
+    const own = await t.query<ProvisionUserData>(PROVISION, { variables: { id }, token: await t.tokenFor(person) });
     expect(onlyError(own).extensions?.code).toBe('FORBIDDEN');
 
-    const unknownMember = await t.query(PROVISION, { variables: { id, upstreams: ['TIMESHEET', 'MYSPACE'] } });
+    const unknownMember = await t.query<ProvisionUserData>(PROVISION, { variables: { id, upstreams: ['TIMESHEET', 'MYSPACE'] } });
     expect(onlyError(unknownMember).extensions?.code).toBe('BAD_USER_INPUT');
     expect(onlyError(unknownMember).message).toMatch(/MYSPACE/);
 

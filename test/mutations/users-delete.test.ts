@@ -5,7 +5,8 @@
  * deleted; the other upstreams' accounts stay, reported as skipped; only admins may delete.
  */
 import type { UpstreamName } from '../../src/errors';
-import { demo, onlyError, startMutationGateway, upstreamRecords, type MutationGateway } from './users-harness';
+import { dataOf, outcomeOf } from '../helpers/gateway';
+import { demo, onlyError, startMutationGateway, upstreamRecords, type CreateUserData, type DeleteUserData, type MutationGateway, type OutcomeRow } from './users-harness';
 
 let t: MutationGateway;
 
@@ -23,8 +24,6 @@ const DELETE = `mutation ($id: ID!) {
   }
 }`;
 
-type OutcomeRow = { upstream: string; status: string; accountId: string | null; error: { code: string; message: string; reason: string | null; fieldPath: string[] | null } | null };
-
 async function linked(index: number): Promise<{ id: string; email: string; links: Partial<Record<UpstreamName, string>> }> {
   const { email } = demo(t, index);
   // Sync walks the upstream lists; someone only identity holds (it has no list) is linked on first lookup.
@@ -36,7 +35,7 @@ async function linked(index: number): Promise<{ id: string; email: string; links
 }
 
 async function deleteUser(id: string, token?: string | null) {
-  return t.query(DELETE, { variables: { id }, token });
+  return t.query<DeleteUserData>(DELETE, { variables: { id }, token });
 }
 
 function byUpstream(outcomes: OutcomeRow[]): Record<string, OutcomeRow> {
@@ -50,8 +49,8 @@ describe('deleting', () => {
     expect(Object.keys(p.links)).toEqual(['identity']);
     const res = await deleteUser(p.id);
     expect(res.errors).toBeUndefined();
-    expect(res.data!.deleteUser.deletedPersonId).toBe(p.id);
-    expect(res.data!.deleteUser.outcomes).toEqual([
+    expect(dataOf(res).deleteUser.deletedPersonId).toBe(p.id);
+    expect(dataOf(res).deleteUser.outcomes).toEqual([
       { upstream: 'IDENTITY', status: 'DELETED', accountId: null, error: null },
       { upstream: 'EVENERGY', status: 'SKIPPED', accountId: null, error: null },
       { upstream: 'VRM', status: 'SKIPPED', accountId: null, error: null },
@@ -69,7 +68,7 @@ describe('deleting', () => {
     const before = await upstreamRecords(t, p.links);
     t.clear();
     const res = await deleteUser(p.id);
-    const outcomes = byUpstream(res.data!.deleteUser.outcomes);
+    const outcomes = byUpstream(dataOf(res).deleteUser.outcomes);
     expect(outcomes.IDENTITY).toMatchObject({ status: 'DELETED', accountId: null });
     expect(outcomes.EVENERGY).toMatchObject({ status: 'SKIPPED', accountId: p.links.evenergy });
     expect(outcomes.PODERO).toMatchObject({ status: 'SKIPPED', accountId: p.links.podero });
@@ -87,8 +86,8 @@ describe('deleting', () => {
     t.clear();
     const res = await deleteUser(p.id);
     expect(res.errors).toBeUndefined();
-    expect(res.data!.deleteUser.deletedPersonId).toBeNull();
-    const outcomes = byUpstream(res.data!.deleteUser.outcomes);
+    expect(dataOf(res).deleteUser.deletedPersonId).toBeNull();
+    const outcomes = byUpstream(dataOf(res).deleteUser.outcomes);
     expect(outcomes.IDENTITY).toMatchObject({ status: 'FAILED', accountId: p.links.identity, error: { code: 'CONFLICT', reason: 'subscribed_to_other_platforms' } });
     expect(outcomes.EVENERGY).toMatchObject({ status: 'SKIPPED', accountId: p.links.evenergy });
     expect(t.writes().map((w) => `${w.method} ${w.upstream}`)).toEqual(['DELETE identity']);
@@ -97,13 +96,13 @@ describe('deleting', () => {
   });
 
   it('deletes a person who holds no identity account straight from the registry', async () => {
-    const created = await t.query(`mutation { createUser(input: { email: "no.identity1@example.com", firstName: "No", lastName: "Identity", upstreams: [EVENERGY] }) { user { personId } outcomes { upstream accountId } } }`);
-    const personId = created.data!.createUser.user.personId;
-    const evenergyId = created.data!.createUser.outcomes.find((o: OutcomeRow) => o.upstream === 'EVENERGY').accountId;
+    const created = await t.query<CreateUserData>(`mutation { createUser(input: { email: "no.identity1@example.com", firstName: "No", lastName: "Identity", upstreams: [EVENERGY] }) { user { personId } outcomes { upstream accountId } } }`);
+    const personId = dataOf(created).createUser.user.personId;
+    const evenergyId = outcomeOf(dataOf(created).createUser.outcomes, 'EVENERGY').accountId;
     t.clear();
     const res = await deleteUser(personId);
-    expect(res.data!.deleteUser.deletedPersonId).toBe(personId);
-    expect(byUpstream(res.data!.deleteUser.outcomes)).toMatchObject({ IDENTITY: { status: 'SKIPPED' }, EVENERGY: { status: 'SKIPPED', accountId: evenergyId } });
+    expect(dataOf(res).deleteUser.deletedPersonId).toBe(personId);
+    expect(byUpstream(dataOf(res).deleteUser.outcomes)).toMatchObject({ IDENTITY: { status: 'SKIPPED' }, EVENERGY: { status: 'SKIPPED', accountId: evenergyId } });
     expect(t.requests()).toEqual([]);
     expect(await t.registered('no.identity1@example.com')).toBeNull();
   });
@@ -114,8 +113,8 @@ describe('failures and retries', () => {
     const p = await linked(26);
     t.faults('identity', { status: 503, afterHandler: true, count: 1, routes: ['DELETE /users/:identifier'] });
     const res = await deleteUser(p.id);
-    expect(res.data!.deleteUser.deletedPersonId).toBe(p.id);
-    expect(byUpstream(res.data!.deleteUser.outcomes).IDENTITY!.status).toBe('DELETED');
+    expect(dataOf(res).deleteUser.deletedPersonId).toBe(p.id);
+    expect(byUpstream(dataOf(res).deleteUser.outcomes).IDENTITY!.status).toBe('DELETED');
     expect(t.counts().identity.byRoute['DELETE /users/:identifier']).toBe(2);
     expect(t.counts().identity.byStatus['404']).toBe(1);
     expect(await t.registered(p.email)).toBeNull();
@@ -125,16 +124,16 @@ describe('failures and retries', () => {
     const p = await linked(28);
     t.faults('identity', { status: 503, routes: ['DELETE /users/:identifier'] });
     const res = await deleteUser(p.id);
-    expect(res.data!.deleteUser.deletedPersonId).toBeNull();
-    expect(byUpstream(res.data!.deleteUser.outcomes).IDENTITY).toMatchObject({ status: 'FAILED', accountId: p.links.identity, error: { code: 'UPSTREAM_UNAVAILABLE' } });
+    expect(dataOf(res).deleteUser.deletedPersonId).toBeNull();
+    expect(byUpstream(dataOf(res).deleteUser.outcomes).IDENTITY).toMatchObject({ status: 'FAILED', accountId: p.links.identity, error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect((await t.registered(p.email))?.links).toEqual(p.links);
     expect(await t.gateway.upstreams.identity.getUser(p.links.identity!)).not.toBeNull();
     expect(JSON.stringify(res)).not.toMatch(/127\.0\.0\.1|https?:\/\/|Bearer/);
 
     t.clear();
     const retry = await deleteUser(p.id);
-    expect(retry.data!.deleteUser.deletedPersonId).toBe(p.id);
-    expect(byUpstream(retry.data!.deleteUser.outcomes).IDENTITY!.status).toBe('DELETED');
+    expect(dataOf(retry).deleteUser.deletedPersonId).toBe(p.id);
+    expect(byUpstream(dataOf(retry).deleteUser.outcomes).IDENTITY!.status).toBe('DELETED');
     expect(await t.registered(p.email)).toBeNull();
   });
 });

@@ -10,7 +10,7 @@ import { BASE_PATHS } from '../../src/contracts/dev-defaults';
 import type { DemoPerson } from '../../src/emulators/population';
 import { sync } from '../../src/registry/sync';
 import type { Person } from '../../src/registry/types';
-import { startTestGateway, type GraphQLResult as TestResult, type TestGateway } from '../helpers/gateway';
+import { startTestGateway, type GraphQLResultError, type TestGateway } from '../helpers/gateway';
 import { recordRequests, type Received } from '../helpers/received';
 
 export interface Recorded {
@@ -22,7 +22,55 @@ export interface Recorded {
   body: unknown;
 }
 
-export type GraphQLResult = TestResult<Record<string, any>>;
+/** One row of a mutation payload's `outcomes { upstream status accountId error { code message reason fieldPath } }`. */
+export interface OutcomeRow {
+  upstream: string;
+  status: string;
+  accountId: string | null;
+  error: { code: string; message: string; reason: string | null; fieldPath: string[] | null } | null;
+}
+
+/** A `User` as the people-mutation tests select it; each operation selects some of these fields. */
+export interface UserRow {
+  id: string;
+  personId: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  internal: boolean | null;
+  role: string | null;
+  address: {
+    streetAndNumber?: string | null;
+    streetAddInfo?: string | null;
+    zipCode?: string | null;
+    town: string | null;
+    country: string | null;
+    latitude: number | null;
+    longitude?: number | null;
+  } | null;
+  accounts: { upstream: string; accountId: string }[];
+}
+
+/** What `createUser { user { … } outcomes { … } }` answers. */
+export interface CreateUserData {
+  createUser: { user: UserRow; outcomes: OutcomeRow[] };
+}
+/** What `provisionUser { user { … } outcomes { … } }` answers. */
+export interface ProvisionUserData {
+  provisionUser: { user: UserRow; outcomes: OutcomeRow[] };
+}
+/** What `updateUser { user { … } outcomes { … } }` answers. */
+export interface UpdateUserData {
+  updateUser: { user: UserRow; outcomes: OutcomeRow[] };
+}
+/** What `deleteUser { deletedPersonId outcomes { … } }` answers. */
+export interface DeleteUserData {
+  deleteUser: { deletedPersonId: string | null; outcomes: OutcomeRow[] };
+}
+/** What `userByEmail(email:) { … }` answers. */
+export interface UserByEmailData {
+  userByEmail: UserRow | null;
+}
 
 export interface MutationGateway extends TestGateway {
   /** Every request the gateway sent upstream since the last `clear()`. */
@@ -110,7 +158,9 @@ export function demo(t: MutationGateway, index: number): DemoPerson {
 }
 
 /** The one error of a result, failing when there is not exactly one. */
-export function onlyError(res: GraphQLResult): { message: string; extensions?: Record<string, any> } {
+export function onlyError(res: { errors?: GraphQLResultError[] }): GraphQLResultError {
   expect(res.errors).toHaveLength(1);
-  return res.errors![0]!;
+  const [only] = res.errors ?? [];
+  if (!only) throw new Error('expected exactly one error, got none');
+  return only;
 }

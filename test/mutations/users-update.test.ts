@@ -8,7 +8,8 @@
  */
 import type { UpstreamName } from '../../src/errors';
 import { DEV_PODERO_ORG_ID } from '../../src/contracts/dev-defaults';
-import { demo, onlyError, startMutationGateway, upstreamRecords, type MutationGateway } from './users-harness';
+import { dataOf } from '../helpers/gateway';
+import { demo, onlyError, startMutationGateway, upstreamRecords, type CreateUserData, type MutationGateway, type OutcomeRow, type UpdateUserData } from './users-harness';
 
 let t: MutationGateway;
 
@@ -26,8 +27,6 @@ const UPDATE = `mutation ($id: ID!, $input: UpdateUserInput!) {
   }
 }`;
 
-type OutcomeRow = { upstream: string; status: string; accountId: string | null; error: { code: string; message: string; reason: string | null; fieldPath: string[] | null } | null };
-
 function statuses(outcomes: OutcomeRow[]): Record<string, string> {
   return Object.fromEntries(outcomes.map((o) => [o.upstream, o.status]));
 }
@@ -42,18 +41,18 @@ async function linked(index: number): Promise<{ id: string; email: string; links
 }
 
 async function update(id: string, input: Record<string, unknown>, token?: string | null) {
-  return t.query(UPDATE, { variables: { id, input }, token });
+  return t.query<UpdateUserData>(UPDATE, { variables: { id, input }, token });
 }
 
 /** A person created for the test without an identity account (so their email can change). */
 async function personWithoutIdentity(email: string, upstreams = ['EVENERGY', 'PODERO', 'TIMESHEET']): Promise<{ id: string; links: Partial<Record<UpstreamName, string>> }> {
-  const res = await t.query(`mutation ($input: CreateUserInput!) { createUser(input: $input) { user { personId } outcomes { status } } }`, {
+  const res = await t.query<CreateUserData>(`mutation ($input: CreateUserInput!) { createUser(input: $input) { user { personId } outcomes { status } } }`, {
     variables: { input: { email, firstName: 'Temp', lastName: 'Person', upstreams } },
   });
-  expect(res.data!.createUser.outcomes.filter((o: { status: string }) => o.status === 'FAILED')).toEqual([]);
+  expect(dataOf(res).createUser.outcomes.filter((o) => o.status === 'FAILED')).toEqual([]);
   const registered = await t.registered(email);
   t.clear();
-  return { id: res.data!.createUser.user.personId, links: registered!.links };
+  return { id: dataOf(res).createUser.user.personId, links: registered!.links };
 }
 
 describe('names', () => {
@@ -63,14 +62,14 @@ describe('names', () => {
     t.clear();
     const res = await update(p.id, { firstName: 'Sofia' });
     expect(res.errors).toBeUndefined();
-    expect(statuses(res.data!.updateUser.outcomes)).toEqual({ IDENTITY: 'UPDATED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UPDATED', TIMESHEET: 'UPDATED' });
+    expect(statuses(dataOf(res).updateUser.outcomes)).toEqual({ IDENTITY: 'UPDATED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UPDATED', TIMESHEET: 'UPDATED' });
     expect(t.writes().sort((a, b) => a.upstream.localeCompare(b.upstream))).toEqual([
       { upstream: 'identity', method: 'PATCH', path: `/users/${p.links.identity}`, body: { first_name: 'Sofia' } },
       { upstream: 'podero', method: 'PUT', path: podero(p.links.podero!), body: { first_name: 'Sofia' } },
       { upstream: 'timesheet', method: 'PATCH', path: `/users/${p.links.timesheet}`, body: { first_name: 'Sofia' } },
     ]);
     // The payload shows the new state without reading it again.
-    expect(res.data!.updateUser.user).toMatchObject({ firstName: 'Sofia', lastName: demo(t, 0).lastName });
+    expect(dataOf(res).updateUser.user).toMatchObject({ firstName: 'Sofia', lastName: demo(t, 0).lastName });
     expect(t.requests().filter((r) => r.method === 'GET')).toEqual([]);
 
     const after = await upstreamRecords(t, p.links);
@@ -118,7 +117,7 @@ describe('names', () => {
   it('changes nothing anywhere for an empty input', async () => {
     const p = await linked(0);
     const res = await update(p.id, {});
-    expect(statuses(res.data!.updateUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'UNCHANGED' });
+    expect(statuses(dataOf(res).updateUser.outcomes)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', VRM: 'SKIPPED', PODERO: 'UNCHANGED', TIMESHEET: 'UNCHANGED' });
     expect(t.writes()).toEqual([]);
   });
 });
@@ -130,13 +129,13 @@ describe('address', () => {
     t.clear();
     const res = await update(p.id, { address: { streetAndNumber: '12 St James’s Square', zipCode: 'SW1Y 4JH', country: 'gb', longitude: -0.135 } });
     expect(res.errors).toBeUndefined();
-    expect(statuses(res.data!.updateUser.outcomes)).toMatchObject({ IDENTITY: 'UNCHANGED', PODERO: 'UPDATED', TIMESHEET: 'UNCHANGED' });
+    expect(statuses(dataOf(res).updateUser.outcomes)).toMatchObject({ IDENTITY: 'UNCHANGED', PODERO: 'UPDATED', TIMESHEET: 'UNCHANGED' });
     expect(t.writes()).toEqual([
       { upstream: 'podero', method: 'PUT', path: podero(p.links.podero!), body: { street_and_number: '12 St James’s Square', zip_code: 'SW1Y 4JH', country: 'GB', longitude: -0.135 } },
     ]);
     const after = (await upstreamRecords(t, p.links)).podero as { address: Record<string, unknown> };
     expect(after.address).toEqual({ ...before.address, streetAndNumber: '12 St James’s Square', zipCode: 'SW1Y 4JH', country: 'GB', longitude: -0.135 });
-    expect(res.data!.updateUser.user.address).toEqual(after.address);
+    expect(dataOf(res).updateUser.user.address).toEqual(after.address);
   });
 
   it('clears exactly the address fields sent as null', async () => {
@@ -159,7 +158,7 @@ describe('address', () => {
     expect(t.writes().map((w) => w.body)).toEqual([
       { street_and_number: null, street_add_info: null, zip_code: null, town: null, country: null, latitude: null, longitude: null },
     ]);
-    expect(res.data!.updateUser.user.address).toEqual({ streetAndNumber: null, streetAddInfo: null, zipCode: null, town: null, country: null, latitude: null, longitude: null });
+    expect(dataOf(res).updateUser.user.address).toEqual({ streetAndNumber: null, streetAddInfo: null, zipCode: null, town: null, country: null, latitude: null, longitude: null });
   });
 
   it('refuses wrong formats and out-of-range coordinates, all at once, before any call', async () => {
@@ -202,7 +201,7 @@ describe('email', () => {
     const p = await linked(22);
     const res = await update(p.id, { email: p.email });
     expect(res.errors).toBeUndefined();
-    expect(statuses(res.data!.updateUser.outcomes)).toMatchObject({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', PODERO: 'UNCHANGED', TIMESHEET: 'UNCHANGED' });
+    expect(statuses(dataOf(res).updateUser.outcomes)).toMatchObject({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', PODERO: 'UNCHANGED', TIMESHEET: 'UNCHANGED' });
     expect(t.writes()).toEqual([]);
   });
 
@@ -211,13 +210,13 @@ describe('email', () => {
     const email = 'moved.one@example.com';
     const res = await update(p.id, { email });
     expect(res.errors).toBeUndefined();
-    expect(statuses(res.data!.updateUser.outcomes)).toEqual({ IDENTITY: 'SKIPPED', EVENERGY: 'UPDATED', VRM: 'SKIPPED', PODERO: 'UPDATED', TIMESHEET: 'UPDATED' });
+    expect(statuses(dataOf(res).updateUser.outcomes)).toEqual({ IDENTITY: 'SKIPPED', EVENERGY: 'UPDATED', VRM: 'SKIPPED', PODERO: 'UPDATED', TIMESHEET: 'UPDATED' });
     expect(t.writes().sort((a, b) => a.upstream.localeCompare(b.upstream))).toEqual([
       { upstream: 'evenergy', method: 'PATCH', path: `/users/${p.links.evenergy}`, body: { email } },
       { upstream: 'podero', method: 'PUT', path: podero(p.links.podero!), body: { email } },
       { upstream: 'timesheet', method: 'PATCH', path: `/users/${p.links.timesheet}`, body: { email } },
     ]);
-    expect(res.data!.updateUser.user).toMatchObject({ personId: p.id, email });
+    expect(dataOf(res).updateUser.user).toMatchObject({ personId: p.id, email });
     expect((await t.registered(email))?.person.id).toBe(p.id);
     expect(await t.registered('moving.one@example.com')).toBeNull();
     const after = await upstreamRecords(t, p.links);
@@ -243,16 +242,16 @@ describe('email', () => {
     const email = 'moved.three@example.com';
     t.faults('timesheet', { status: 503, routes: ['PATCH /users/:id'] });
     const res = await update(p.id, { email });
-    const outcomes = Object.fromEntries(res.data!.updateUser.outcomes.map((o: OutcomeRow) => [o.upstream, o]));
-    expect(statuses(res.data!.updateUser.outcomes)).toMatchObject({ EVENERGY: 'UPDATED', PODERO: 'UPDATED', TIMESHEET: 'FAILED' });
+    const outcomes = Object.fromEntries(dataOf(res).updateUser.outcomes.map((o) => [o.upstream, o]));
+    expect(statuses(dataOf(res).updateUser.outcomes)).toMatchObject({ EVENERGY: 'UPDATED', PODERO: 'UPDATED', TIMESHEET: 'FAILED' });
     expect(outcomes.TIMESHEET).toMatchObject({ accountId: p.links.timesheet, error: { code: 'UPSTREAM_UNAVAILABLE' } });
-    expect(res.data!.updateUser.user.email).toBe(email);
+    expect(dataOf(res).updateUser.user.email).toBe(email);
     expect(((await upstreamRecords(t, p.links)).timesheet as { email: string }).email).toBe('moving.three@example.com');
 
     t.clear();
     const retry = await update(p.id, { email });
     // Sent everywhere again although the registry has it already: harmless where it is set, and timesheet catches up.
-    expect(statuses(retry.data!.updateUser.outcomes)).toMatchObject({ EVENERGY: 'UPDATED', PODERO: 'UPDATED', TIMESHEET: 'UPDATED' });
+    expect(statuses(dataOf(retry).updateUser.outcomes)).toMatchObject({ EVENERGY: 'UPDATED', PODERO: 'UPDATED', TIMESHEET: 'UPDATED' });
     expect(((await upstreamRecords(t, p.links)).timesheet as { email: string }).email).toBe(email);
   });
 
@@ -260,8 +259,8 @@ describe('email', () => {
     const p = await personWithoutIdentity('moving.four@example.com', ['TIMESHEET']);
     t.faults('timesheet', { status: 503, routes: ['PATCH /users/:id'] });
     const res = await update(p.id, { email: 'moved.four@example.com' });
-    expect(statuses(res.data!.updateUser.outcomes)).toMatchObject({ TIMESHEET: 'FAILED' });
-    expect(res.data!.updateUser.user.email).toBe('moving.four@example.com');
+    expect(statuses(dataOf(res).updateUser.outcomes)).toMatchObject({ TIMESHEET: 'FAILED' });
+    expect(dataOf(res).updateUser.user.email).toBe('moving.four@example.com');
     expect(await t.registered('moved.four@example.com')).toBeNull();
   });
 });
@@ -271,7 +270,7 @@ describe('partial failure and retries', () => {
     // Person 13 is deactivated in timesheet, which refuses edits of deactivated members.
     const p = await linked(13);
     const res = await update(p.id, { firstName: 'Radia' });
-    const outcomes = Object.fromEntries(res.data!.updateUser.outcomes.map((o: OutcomeRow) => [o.upstream, o]));
+    const outcomes = Object.fromEntries(dataOf(res).updateUser.outcomes.map((o) => [o.upstream, o]));
     expect(outcomes.TIMESHEET).toMatchObject({ status: 'FAILED', accountId: p.links.timesheet, error: { code: 'BAD_USER_INPUT', reason: 'deactivated' } });
     expect(outcomes.IDENTITY!.status).toBe('UPDATED');
     expect(JSON.stringify(res)).not.toMatch(/127\.0\.0\.1|https?:\/\/|Bearer|FreckleToken/i);
@@ -281,7 +280,7 @@ describe('partial failure and retries', () => {
     const p = await linked(14);
     t.faults('identity', { status: 503, afterHandler: true, count: 1, routes: ['PATCH /users/:identifier'] });
     const res = await update(p.id, { lastName: 'Once' });
-    const outcomes = Object.fromEntries(res.data!.updateUser.outcomes.map((o: OutcomeRow) => [o.upstream, o]));
+    const outcomes = Object.fromEntries(dataOf(res).updateUser.outcomes.map((o) => [o.upstream, o]));
     expect(outcomes.IDENTITY).toMatchObject({ status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(t.counts().identity.byRoute['PATCH /users/:identifier']).toBe(1);
     expect(t.writes().filter((w) => w.upstream === 'identity')).toHaveLength(1);
@@ -293,7 +292,7 @@ describe('partial failure and retries', () => {
     const p = await linked(26);
     t.faults('podero', { status: 503, afterHandler: true, count: 1, routes: ['PUT /org/:org_id/users/:user_id'] });
     const res = await update(p.id, { address: { town: 'Linz' } });
-    expect(statuses(res.data!.updateUser.outcomes)).toMatchObject({ PODERO: 'UPDATED' });
+    expect(statuses(dataOf(res).updateUser.outcomes)).toMatchObject({ PODERO: 'UPDATED' });
     expect(t.counts().podero.byRoute['PUT /org/:org_id/users/:user_id']).toBe(2);
     expect(t.writes()).toEqual([
       { upstream: 'podero', method: 'PUT', path: podero(p.links.podero!), body: { town: 'Linz' } },
@@ -321,7 +320,7 @@ describe('who may update whom', () => {
     expect(onlyError(malformed).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['id'] }] });
     const anonymous = await update(other.id, { lastName: 'X' }, null);
     expect(onlyError(anonymous).extensions?.code).toBe('UNAUTHENTICATED');
-    const missingInput = await t.query(`mutation ($id: ID!) { updateUser(id: $id) { user { personId } } }`, { variables: { id: other.id } });
+    const missingInput = await t.query<UpdateUserData>(`mutation ($id: ID!) { updateUser(id: $id) { user { personId } } }`, { variables: { id: other.id } });
     expect(onlyError(missingInput).extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
 
     expect(t.requests()).toEqual([]);

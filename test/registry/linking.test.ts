@@ -107,19 +107,17 @@ describe('find-or-link by email', () => {
     expect(await linksOf(found)).toEqual({ ...expected, vrm: String(vrmUserIdFor(0)) });
   });
 
-  it('links a person present in some upstreams to those only', async () => {
-    // Person 3: identity and timesheet (and VRM, which has no lookup); person 19: identity alone.
-    for (const [i, upstreams] of [
-      [3, ['identity', 'timesheet']],
-      [19, ['identity']],
-      [5, ['evenergy', 'identity', 'timesheet']],
-    ] as const) {
-      const p = person(i);
-      const found = await lookUp(p.email);
-      const links = await linksOf(found);
-      expect(Object.keys(links).sort()).toEqual(upstreams);
-      expect(links).toEqual(findableAccounts(p));
-    }
+  // Person 3: identity and timesheet (and VRM, which has no lookup); person 19: identity alone.
+  it.each([
+    [3, ['identity', 'timesheet']],
+    [19, ['identity']],
+    [5, ['evenergy', 'identity', 'timesheet']],
+  ] as const)('links person %i, present in some upstreams, to those only: %j', async (i, upstreams) => {
+    const p = person(i);
+    const found = await lookUp(p.email);
+    const links = await linksOf(found);
+    expect(Object.keys(links).sort()).toEqual(upstreams);
+    expect(links).toEqual(findableAccounts(p));
   });
 
   it('answers null and creates nobody for an email that no upstream knows', async () => {

@@ -6,6 +6,8 @@
  * under traffic (every replica stays ready). Each test uses its own emails, so they share one set.
  */
 import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
+import assert from 'node:assert';
+import { dataOf, outcomeOf } from '../helpers/gateway';
 import { startReplicas, type AccountCounts, type ReplicaSet } from '../helpers/replicas';
 import { probePostgres, reportPostgresUnreachable } from '../registry/postgresTarget';
 
@@ -22,6 +24,12 @@ const BY_EMAIL = `query($email: EmailAddress!) { userByEmail(email: $email) { pe
 const PEOPLE_WITH = `query($email: EmailAddress!) { users(filter: { email: $email }) { totalCount nodes { personId email accounts { upstream } } } }`;
 
 type Outcome = { upstream: string; status: string; accountId: string | null; error: { code: string; message: string } | null };
+/** What CREATE, UPDATE, DELETE, BY_EMAIL and PEOPLE_WITH answer. */
+type CreateData = { createUser: { user: { id: string; personId: string; email: string }; outcomes: Outcome[] } };
+type UpdateData = { updateUser: { user: { id: string; email: string }; outcomes: Omit<Outcome, 'accountId'>[] } };
+type DeleteData = { deleteUser: { deletedPersonId: string | null; outcomes: { upstream: string; status: string }[] } };
+type ByEmailData = { userByEmail: { personId: string; email: string; accounts: { upstream: string; accountId: string }[] } | null };
+type PeopleWithData = { users: { totalCount: number; nodes: { personId: string; email: string; accounts: { upstream: string }[] }[] } };
 const NO_IDENTITY = ['EVENERGY', 'PODERO', 'TIMESHEET'];
 const one: AccountCounts = { identity: 1, evenergy: 1, podero: 1, timesheet: 1 };
 const oneWithoutIdentity: AccountCounts = { identity: 0, evenergy: 1, podero: 1, timesheet: 1 };
@@ -43,7 +51,8 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
     for (const upstream of ['identity', 'evenergy', 'vrm', 'podero', 'timesheet'] as const) set.faults(upstream, {});
   });
 
-  const create = (replica: number, input: Record<string, unknown>) => set.query(replica, CREATE, { variables: { input } });
+  const create = (replica: number, input: Record<string, unknown>) => set.query<CreateData>(replica, CREATE, { variables: { input } });
+  const byEmail = (replica: number, email: string) => set.query<ByEmailData>(replica, BY_EMAIL, { variables: { email } });
   const failures = (outcomes: Outcome[]) => outcomes.filter((o) => o.status === 'FAILED');
   /** Upstream writes take a while, so concurrent requests overlap inside them. */
   const slowWrites = (ms: number) => {
@@ -61,11 +70,11 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
       const answers = await Promise.all([0, 1, 2].map((r) => create(r, { email, firstName: 'Same', lastName: `Create${trial}` })));
       for (const a of answers) {
         expect(a.errors).toBeUndefined();
-        expect(failures(a.data.createUser.outcomes)).toEqual([]);
+        expect(failures(dataOf(a).createUser.outcomes)).toEqual([]);
       }
-      expect(new Set(answers.map((a) => a.data.createUser.user.personId)).size).toBe(1);
+      expect(new Set(answers.map((a) => dataOf(a).createUser.user.personId)).size).toBe(1);
       // Exactly one answer created the accounts; the others found them linked.
-      const statuses = answers.map((a) => (a.data.createUser.outcomes as Outcome[]).find((o) => o.upstream === 'EVENERGY')!.status).sort();
+      const statuses = answers.map((a) => outcomeOf(dataOf(a).createUser.outcomes, 'EVENERGY').status).sort();
       expect(statuses).toEqual(['CREATED', 'LINKED', 'LINKED']);
       expect(set.userPosts()).toEqual(one);
       expect(await set.accounts(email)).toEqual(one);
@@ -80,13 +89,13 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
       const answers = await Promise.all(emails.map((email, r) => create(r, { email, firstName: 'Case', lastName: 'Variant', upstreams: NO_IDENTITY })));
       for (const a of answers) {
         expect(a.errors).toBeUndefined();
-        expect(failures(a.data.createUser.outcomes)).toEqual([]);
+        expect(failures(dataOf(a).createUser.outcomes)).toEqual([]);
       }
-      expect(new Set(answers.map((a) => a.data.createUser.user.personId)).size).toBe(1);
+      expect(new Set(answers.map((a) => dataOf(a).createUser.user.personId)).size).toBe(1);
       expect(set.userPosts()).toEqual(oneWithoutIdentity);
       expect(await set.accounts(emails[0]!)).toEqual(oneWithoutIdentity);
-      const people = await set.query(0, PEOPLE_WITH, { variables: { email: emails[2] } });
-      expect(people.data.users.totalCount).toBe(1);
+      const people = await set.query<PeopleWithData>(0, PEOPLE_WITH, { variables: { email: emails[2] } });
+      expect(dataOf(people).users.totalCount).toBe(1);
     }
   });
 
@@ -103,7 +112,7 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
     await sleep(100);
     const answer = await create(1, { email, firstName: 'Raced', lastName: 'Elsewhere', upstreams: ['EVENERGY'] });
     expect((await elsewhere).status).toBe(201);
-    const outcome = (answer.data.createUser.outcomes as Outcome[]).find((o) => o.upstream === 'EVENERGY')!;
+    const outcome = outcomeOf(dataOf(answer).createUser.outcomes, 'EVENERGY');
     expect(outcome.error).toBeNull();
     expect(outcome.status).toBe('LINKED');
     expect((await set.accounts(email)).evenergy).toBe(1);
@@ -119,12 +128,12 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
     await sleep(150);
     const retry = create(1, input);
     const [a, b] = await Promise.all([first, retry]);
-    expect(failures(a.data.createUser.outcomes)).toEqual([]);
-    expect(b.data.createUser.user.personId).toBe(a.data.createUser.user.personId);
-    expect((b.data.createUser.outcomes as Outcome[]).filter((o) => o.upstream !== 'VRM').map((o) => o.status)).toEqual(['LINKED', 'LINKED', 'LINKED', 'LINKED']);
+    expect(failures(dataOf(a).createUser.outcomes)).toEqual([]);
+    expect(dataOf(b).createUser.user.personId).toBe(dataOf(a).createUser.user.personId);
+    expect(dataOf(b).createUser.outcomes.filter((o) => o.upstream !== 'VRM').map((o) => o.status)).toEqual(['LINKED', 'LINKED', 'LINKED', 'LINKED']);
     // And once more, after both finished, on the third replica.
     const late = await create(2, input);
-    expect(late.data.createUser.user.personId).toBe(a.data.createUser.user.personId);
+    expect(dataOf(late).createUser.user.personId).toBe(dataOf(a).createUser.user.personId);
     expect(set.userPosts()).toEqual(one);
     expect(await set.accounts(email)).toEqual(one);
   });
@@ -134,33 +143,36 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
       const oldEmail = `moving.${trial}@example.com`;
       const newEmail = `moved.${trial}@example.com`;
       const made = await create(0, { email: oldEmail, firstName: 'Moving', lastName: `Person${trial}`, upstreams: NO_IDENTITY });
-      const person = made.data.createUser.user;
+      const person = dataOf(made).createUser.user;
       // ev.energy and podero take the new email at once; timesheet holds the change open for a while.
       set.faults('timesheet', { latencyMs: 700, routes: ['PATCH /users/:id'] });
-      const change = set.query(0, UPDATE, { variables: { id: person.id, input: { email: newEmail } } });
+      const change = set.query<UpdateData>(0, UPDATE, { variables: { id: person.id, input: { email: newEmail } } });
       let done = false;
       void change.finally(() => (done = true));
-      const lookups: Promise<any>[] = [];
+      const lookups: ReturnType<typeof byEmail>[] = [];
       while (!done) {
-        lookups.push(set.query(1 + (lookups.length % 2), BY_EMAIL, { variables: { email: newEmail } }));
+        lookups.push(byEmail(1 + (lookups.length % 2), newEmail));
         await sleep(60);
       }
       const changed = await change;
       expect(changed.errors).toBeUndefined();
-      expect(changed.data.updateUser.user.email).toBe(newEmail);
+      expect(dataOf(changed).updateUser.user.email).toBe(newEmail);
       for (const lookup of await Promise.all(lookups)) {
         expect(lookup.errors).toBeUndefined();
         // Nobody, before any upstream held the new email; the changing person, after.
-        if (lookup.data.userByEmail) expect(lookup.data.userByEmail.personId).toBe(person.personId);
+        const found = dataOf(lookup).userByEmail;
+        if (found) expect(found.personId).toBe(person.personId);
       }
-      const holders = await set.query(2, PEOPLE_WITH, { variables: { email: newEmail } });
-      expect(holders.data.users.totalCount).toBe(1);
-      expect(holders.data.users.nodes[0].personId).toBe(person.personId);
-      expect(holders.data.users.nodes[0].accounts.map((a: { upstream: string }) => a.upstream)).toEqual(['EVENERGY', 'PODERO', 'TIMESHEET']);
-      expect((await set.query(1, PEOPLE_WITH, { variables: { email: oldEmail } })).data.users.totalCount).toBe(0);
+      const holders = await set.query<PeopleWithData>(2, PEOPLE_WITH, { variables: { email: newEmail } });
+      expect(dataOf(holders).users.totalCount).toBe(1);
+      const [holder] = dataOf(holders).users.nodes;
+      assert(holder, `someone holds ${newEmail}`);
+      expect(holder.personId).toBe(person.personId);
+      expect(holder.accounts.map((a) => a.upstream)).toEqual(['EVENERGY', 'PODERO', 'TIMESHEET']);
+      expect(dataOf(await set.query<PeopleWithData>(1, PEOPLE_WITH, { variables: { email: oldEmail } })).users.totalCount).toBe(0);
       expect(await set.accounts(newEmail)).toEqual(oneWithoutIdentity);
       // A retry of the change is no conflict: the email is already this person's.
-      const again = await set.query(1, UPDATE, { variables: { id: person.id, input: { email: newEmail } } });
+      const again = await set.query<UpdateData>(1, UPDATE, { variables: { id: person.id, input: { email: newEmail } } });
       expect(again.errors).toBeUndefined();
       set.faults('timesheet', {});
     }
@@ -170,16 +182,16 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
     for (let trial = 0; trial < 4; trial++) {
       const email = `doomed.${trial}@example.com`;
       const made = await create(0, { email, firstName: 'Doomed', lastName: `Person${trial}`, upstreams: NO_IDENTITY });
-      const id = made.data.createUser.user.id;
+      const id = dataOf(made).createUser.user.id;
       slowWrites(150);
       set.resetCounts();
       // Alternate which one starts first.
       const [update, removal] =
         trial % 2 === 0
-          ? await Promise.all([set.query(1, UPDATE, { variables: { id, input: { email: `doomed.moved.${trial}@example.com` } } }), sleep(30).then(() => set.query(2, DELETE, { variables: { id } }))])
-          : await Promise.all([sleep(30).then(() => set.query(1, UPDATE, { variables: { id, input: { email: `doomed.moved.${trial}@example.com` } } })), set.query(2, DELETE, { variables: { id } })]);
+          ? await Promise.all([set.query<UpdateData>(1, UPDATE, { variables: { id, input: { email: `doomed.moved.${trial}@example.com` } } }), sleep(30).then(() => set.query<DeleteData>(2, DELETE, { variables: { id } }))])
+          : await Promise.all([sleep(30).then(() => set.query<UpdateData>(1, UPDATE, { variables: { id, input: { email: `doomed.moved.${trial}@example.com` } } })), set.query<DeleteData>(2, DELETE, { variables: { id } })]);
       expect(removal.errors).toBeUndefined();
-      expect(removal.data.deleteUser.deletedPersonId).toBe(made.data.createUser.user.personId);
+      expect(dataOf(removal).deleteUser.deletedPersonId).toBe(dataOf(made).createUser.user.personId);
       const writes = Object.values(set.emulators.emulators)
         .flatMap((e) => Object.entries(e!.counts().byRoute))
         .filter(([route]) => /^(PATCH|PUT) /.test(route))
@@ -190,10 +202,10 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
         expect(writes).toBe(0);
       } else {
         // The update came first and finished before the delete began.
-        expect((update.data.updateUser.outcomes as Outcome[]).filter((o) => o.status === 'UPDATED').map((o) => o.upstream)).toEqual(NO_IDENTITY);
+        expect(dataOf(update).updateUser.outcomes.filter((o) => o.status === 'UPDATED').map((o) => o.upstream)).toEqual(NO_IDENTITY);
         expect(writes).toBe(3);
       }
-      expect((await set.query(0, `query($id: ID!) { user(id: $id) { id } }`, { variables: { id } })).data.user).toBeNull();
+      expect(dataOf(await set.query<{ user: { id: string } | null }>(0, `query($id: ID!) { user(id: $id) { id } }`, { variables: { id } })).user).toBeNull();
       set.faults('identity', {});
       set.faults('evenergy', {});
       set.faults('podero', {});
@@ -203,25 +215,26 @@ describeReplicas('three replicas on one PostgreSQL registry', () => {
 
   it('keeps every replica ready while one upstream is down under traffic', async () => {
     const made = await create(0, { email: 'traffic.reader@example.com', firstName: 'Traffic', lastName: 'Reader', upstreams: ['PODERO', 'TIMESHEET'] });
-    const id = made.data.createUser.user.id;
+    const id = dataOf(made).createUser.user.id;
     set.faults('podero', { down: true });
     const read = `query($id: ID!) { user(id: $id) { email address { town } role } }`;
     // 30 reads per replica: more than the 20 calls a breaker needs in its window before it judges the ratio.
-    const answers = await Promise.all(Array.from({ length: 90 }, (_, i) => set.query(i % 3, read, { variables: { id } })));
+    const answers = await Promise.all(Array.from({ length: 90 }, (_, i) => set.query<{ user: { email: string; address: { town: string | null } | null; role: string | null } }>(i % 3, read, { variables: { id } })));
     for (const a of answers) {
       // Partial answers: the timesheet field is there, podero's is null with an error naming it.
-      expect(a.data.user.email).toBe('traffic.reader@example.com');
-      expect(a.data.user.role).not.toBeNull();
-      expect(a.data.user.address).toBeNull();
+      expect(dataOf(a).user.email).toBe('traffic.reader@example.com');
+      expect(dataOf(a).user.role).not.toBeNull();
+      expect(dataOf(a).user.address).toBeNull();
       expect(a.errors!.some((e) => e.extensions?.upstream === 'podero')).toBe(true);
     }
     for (const r of [0, 1, 2]) {
       const ready = await set.readyz(r);
       expect(ready.status).toBe(200);
+      assert(typeof ready.body !== 'string', `replica ${r} answered /readyz in plain text: ${ready.body}`);
       expect(ready.body.status).toBe('ready');
     }
     // At least one replica has opened its podero breaker, and says so in the body only.
-    const states = await Promise.all([0, 1, 2].map((r) => set.readyz(r).then((x) => x.body.upstreams.podero)));
+    const states = await Promise.all([0, 1, 2].map((r) => set.readyz(r).then((x) => (typeof x.body === 'string' ? x.body : x.body.upstreams.podero))));
     expect(states).toContain('open');
   });
 });

@@ -217,22 +217,19 @@ describe('listing and finding users', () => {
     expect(await connector.findUsersByEmail(members[0]!.email.slice(2))).toEqual([]);
   });
 
-  it('refuses inputs the contract rules out before any call', async () => {
+  it.each<[string, () => Promise<unknown>, string[]]>([
+    ['a blank email to find', () => connector.findUsersByEmail(' '), ['email']],
+    ['an empty email filter', () => connector.listUsers({ email: '' }), ['email']],
+    ['a page size of 0', () => connector.listUsers({ pageSize: 0 }), ['pageSize']],
+    ['a page size of 101', () => connector.listUsers({ pageSize: 101 }), ['pageSize']],
+    ['a fractional page size', () => connector.listUsers({ pageSize: 2.5 }), ['pageSize']],
+    ['a cursor that is no user id', () => connector.listUsers({ pageAfter: 'not-a-cursor' }), ['pageAfter']],
+    ['both cursors at once', () => connector.listUsers({ pageAfter: 'user01HN2NJ9NMRZBXT1H6FT9N7735', pageBefore: 'user01HN2NJ9NMRZBXT1H6FT9N7735' }), ['pageBefore']],
+    ['an empty user id', () => connector.getUser(''), ['userId']],
+  ])('refuses %s, which the contract rules out, before any call', async (_case, send, path) => {
     startCounting();
-    const cases: [Promise<unknown>, string[]][] = [
-      [connector.findUsersByEmail(' '), ['email']],
-      [connector.listUsers({ email: '' }), ['email']],
-      [connector.listUsers({ pageSize: 0 }), ['pageSize']],
-      [connector.listUsers({ pageSize: 101 }), ['pageSize']],
-      [connector.listUsers({ pageSize: 2.5 }), ['pageSize']],
-      [connector.listUsers({ pageAfter: 'not-a-cursor' }), ['pageAfter']],
-      [connector.listUsers({ pageAfter: 'user01HN2NJ9NMRZBXT1H6FT9N7735', pageBefore: 'user01HN2NJ9NMRZBXT1H6FT9N7735' }), ['pageBefore']],
-      [connector.getUser(''), ['userId']],
-    ];
-    for (const [promise, path] of cases) {
-      const error = await rejection(promise);
-      expect([error.code, error.fieldErrors?.[0]?.path]).toEqual([ErrorCode.BAD_USER_INPUT, path]);
-    }
+    const error = await rejection(send());
+    expect([error.code, error.fieldErrors?.[0]?.path]).toEqual([ErrorCode.BAD_USER_INPUT, path]);
     expectCalls({});
   });
 });
@@ -438,21 +435,18 @@ describe('payout method', () => {
     expect(method.receiver).toMatch(/^\d{10}$/);
   });
 
-  it('refuses receivers the contract rules out before any call', async () => {
+  it.each<[string, Parameters<typeof connector.setPayoutMethod>[1]]>([
+    ['PayPal without a receiver', { wallet: 'PAYPAL' }],
+    ['Venmo with a blank receiver', { wallet: 'VENMO', receiver: ' ' }],
+    ['Venmo with a null receiver', { wallet: 'VENMO', receiver: null }],
+    ['bill credits with a short account number', { wallet: 'BILL_CREDITS', receiver: '123' }],
+    ['bill credits with a null receiver', { wallet: 'BILL_CREDITS', receiver: null }],
+    ['PayPal with an email over 254 characters', { wallet: 'PAYPAL', receiver: `${'a'.repeat(250)}@x.io` }],
+  ])('refuses %s, which the contract rules out, before any call', async (_case, input) => {
     const id = await idOf(members[0]!);
     startCounting();
-    const cases: Promise<unknown>[] = [
-      connector.setPayoutMethod(id, { wallet: 'PAYPAL' }),
-      connector.setPayoutMethod(id, { wallet: 'VENMO', receiver: ' ' }),
-      connector.setPayoutMethod(id, { wallet: 'VENMO', receiver: null }),
-      connector.setPayoutMethod(id, { wallet: 'BILL_CREDITS', receiver: '123' }),
-      connector.setPayoutMethod(id, { wallet: 'BILL_CREDITS', receiver: null }),
-      connector.setPayoutMethod(id, { wallet: 'PAYPAL', receiver: `${'a'.repeat(250)}@x.io` }),
-    ];
-    for (const promise of cases) {
-      const error = await rejection(promise);
-      expect([error.code, error.fieldErrors?.[0]?.path]).toEqual([ErrorCode.BAD_USER_INPUT, ['receiver']]);
-    }
+    const error = await rejection(connector.setPayoutMethod(id, input));
+    expect([error.code, error.fieldErrors?.[0]?.path]).toEqual([ErrorCode.BAD_USER_INPUT, ['receiver']]);
     expectCalls({});
   });
 

@@ -491,7 +491,7 @@ describe('describeIdentityError', () => {
     expect(description.detail?.length).toBeLessThanOrEqual(201);
   });
 
-  it('says nothing for bodies that are not the API’s envelope', () => {
-    for (const body of [undefined, null, 'Service Unavailable', ['x'], { error: 'x' }]) expect(describeIdentityError(503, body)).toEqual({});
+  it.each([undefined, null, 'Service Unavailable', ['x'], { error: 'x' }])('says nothing for %j, a body that is not the API’s envelope', (body) => {
+    expect(describeIdentityError(503, body)).toEqual({});
   });
 });

@@ -312,17 +312,15 @@ describe('user actions', () => {
     expect(emulator.counts().total).toBe(0);
   });
 
-  it('answers NOT_FOUND for an unknown user on every action', async () => {
-    for (const act of [
-      () => timesheet.activateUser('999999'),
-      () => timesheet.deactivateUser('999999'),
-      () => timesheet.resendInvitation('999999'),
-      () => timesheet.giveAccessToProjects('999999', ['37000']),
-      () => timesheet.revokeAccessToProjects('999999', ['37000']),
-      () => timesheet.deleteUser('999999'),
-    ]) {
-      expect((await failure(act())).code).toBe(ErrorCode.NOT_FOUND);
-    }
+  it.each([
+    ['activateUser', () => timesheet.activateUser('999999')],
+    ['deactivateUser', () => timesheet.deactivateUser('999999')],
+    ['resendInvitation', () => timesheet.resendInvitation('999999')],
+    ['giveAccessToProjects', () => timesheet.giveAccessToProjects('999999', ['37000'])],
+    ['revokeAccessToProjects', () => timesheet.revokeAccessToProjects('999999', ['37000'])],
+    ['deleteUser', () => timesheet.deleteUser('999999')],
+  ])('answers NOT_FOUND for an unknown user on %s', async (_action, act) => {
+    expect((await failure(act())).code).toBe(ErrorCode.NOT_FOUND);
   });
 
   it('does not retry an action whose answer was lost, since a retry would be refused or repeat the email', async () => {
