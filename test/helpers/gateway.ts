@@ -73,7 +73,13 @@ export interface GraphQLResult<TData> {
 }
 
 export async function startTestGateway(
-  options: { people?: number; clientOverrides?: GatewayOptions['client']; logger?: Logger; budget?: GatewayOptions['budget']; cooldowns?: GatewayOptions['cooldowns'] } = {},
+  options: {
+    people?: number;
+    clientOverrides?: GatewayOptions['client'];
+    logger?: Logger;
+    budget?: GatewayOptions['budget'];
+    cooldowns?: GatewayOptions['cooldowns'];
+  } & Pick<GatewayOptions, 'misses' | 'discoveryMissTtlMs' | 'rediscoverIntervalMs'> = {},
 ): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
@@ -90,6 +96,9 @@ export async function startTestGateway(
     client: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, retryBaseDelayMs: 5, retryMaxDelayMs: 50, breakerMinimumCalls: 1000, ...options.clientOverrides },
     budget: options.budget,
     cooldowns: options.cooldowns,
+    misses: options.misses,
+    discoveryMissTtlMs: options.discoveryMissTtlMs,
+    rediscoverIntervalMs: options.rediscoverIntervalMs,
   });
   const url = await gateway.listen(0);
   const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });
