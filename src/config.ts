@@ -60,6 +60,12 @@ export interface Config {
    * development only). Undefined: no CORS headers at all, so only same-origin pages can.
    */
   corsOrigins?: '*' | string[];
+  /** Shutdown (DESIGN.md "Health, replicas and shutdown"): draining before the listener stops, and the grace for in-flight requests, ms. */
+  shutdown: { delayMs: number; graceMs: number };
+  /** Self-healing links: a known person's unlinked upstreams are asked again at most once per this many seconds. */
+  rediscoverIntervalS: number;
+  /** An email no upstream knows is not asked again for this many seconds (0: never remembered). */
+  discoveryMissTtlS: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -217,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { token: metricsToken, port: metricsPort },
     maxBatch: int(env, 'MAX_BATCH', 10, 1, 100),
     corsOrigins: corsOrigins(env, production),
+    shutdown: { delayMs: int(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 600_000), graceMs: int(env, 'SHUTDOWN_GRACE_MS', 15_000, 0, 600_000) },
+    rediscoverIntervalS: int(env, 'REDISCOVER_INTERVAL_S', 300, 0, 86_400),
+    discoveryMissTtlS: int(env, 'DISCOVERY_MISS_TTL_S', 60, 0, 86_400),
     logLevel,
   };
 }

@@ -15,6 +15,15 @@
  * overwritten. If an upstream cannot be asked, the person is linked to what the others answered (sync
  * completes the rest); if nothing was found and some upstream could not be asked, that email's slot is
  * the error, because "nobody" would be a guess.
+ *
+ * Links heal by themselves: a person the registry knows but who has identity, ev.energy, podero or
+ * timesheet unlinked (created while an upstream was down, or a crash between create and link) is looked
+ * up again in those upstreams alone when a lookup by email meets them, at most once per
+ * `rediscoverIntervalMs` per person. The clock of a person starts when this process first meets or
+ * creates them, so a restart does not re-ask everyone at once. VRM is never looked up (see `linkVrm`).
+ *
+ * An email no upstream knows is remembered as a miss (`misses`, for a short TTL): until it lapses, the
+ * email answers nobody without an upstream call.
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import type { Logger } from '../lib/logger';
@@ -22,6 +31,7 @@ import type { Upstreams } from '../upstreams';
 import type { CallOptions } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
 import { findAccountsByEmail, LOOKUP_UPSTREAMS, type AccountsOf, type LookupUpstream } from './lookup';
+import type { MissStore } from './misses';
 import type { LinkResult, Person, Registry } from './types';
 import * as v from './validate';
 import { isUuid } from '../lib/ids';
@@ -53,6 +63,13 @@ export interface LinkerOptions {
   logger: Logger;
   /** Emails asked at once of each upstream that is asked once per email (lookup.ts). Default 8. */
   concurrency?: number;
+  /** Emails no upstream knew, remembered for a while; none when omitted (every miss asks again). */
+  misses?: MissStore;
+  /** A known person's unlinked upstreams are asked again at most once per this many ms. Default 5 min. */
+  rediscoverIntervalMs?: number;
+  /** People whose rediscovery clock is remembered, at most (the oldest are forgotten). Default 10 000. */
+  maxTrackedPeople?: number;
+  now?: () => number;
 }
 
 /** What the upstreams hold for one email. */
@@ -78,16 +95,25 @@ function asGatewayError(err: unknown, upstream: UpstreamName): GatewayError {
 
 /**
  * Asks every upstream with a lookup about the emails (lookup.ts: at most `concurrency` emails at a time
- * per upstream, podero once for the whole batch). Never rejects: an upstream that fails is recorded in
- * `failed`.
+ * per upstream, podero once for the whole batch), or, with `only`, each email of the upstreams listed
+ * for it (an upstream no email needs is not asked at all). Never rejects: an upstream that fails is
+ * recorded in `failed`.
  */
-export async function discover(upstreams: Upstreams, emails: readonly string[], concurrency: number, call?: CallOptions): Promise<Discovery[]> {
+export async function discover(
+  upstreams: Upstreams,
+  emails: readonly string[],
+  concurrency: number,
+  call?: CallOptions,
+  only?: readonly (readonly LookupUpstream[])[],
+): Promise<Discovery[]> {
   const wanted = emails.map(lower);
   const discoveries: Discovery[] = wanted.map((email) => ({ email, accounts: {}, ambiguous: [], failed: {} }));
   const ask = async <U extends LookupUpstream>(upstream: U, onOne?: (d: Discovery, account: AccountsOf[U]) => void): Promise<void> => {
-    const matches = await findAccountsByEmail(upstreams, upstream, wanted, { call, concurrency });
-    matches.forEach((match, i) => {
-      const d = discoveries[i]!;
+    const indexes = wanted.map((_, i) => i).filter((i) => !only || only[i]!.includes(upstream));
+    if (indexes.length === 0) return;
+    const matches = await findAccountsByEmail(upstreams, upstream, indexes.map((i) => wanted[i]!), { call, concurrency });
+    matches.forEach((match, k) => {
+      const d = discoveries[indexes[k]!]!;
       switch (match.kind) {
         case 'NONE':
           return;
@@ -112,8 +138,28 @@ export async function discover(upstreams: Upstreams, emails: readonly string[], 
 }
 
 export function createLinker(options: LinkerOptions): Linker {
-  const { registry, upstreams, logger } = options;
+  const { registry, upstreams, logger, misses } = options;
   const concurrency = options.concurrency ?? 8;
+  const interval = options.rediscoverIntervalMs ?? 300_000;
+  const maxTracked = options.maxTrackedPeople ?? 10_000;
+  const now = options.now ?? Date.now;
+  /** Person id → when their unlinked upstreams were last asked (or when this process first met them). */
+  const asked = new Map<string, number>();
+  const markAsked = (personId: string): void => {
+    asked.delete(personId);
+    asked.set(personId, now());
+    for (const oldest of asked.keys()) {
+      if (asked.size <= maxTracked) break;
+      asked.delete(oldest);
+    }
+  };
+  /** True (and the clock restarted) when the person's unlinked upstreams are due to be asked again. */
+  const due = (personId: string): boolean => {
+    const last = asked.get(personId);
+    if (last !== undefined && now() - last < interval) return false;
+    markAsked(personId);
+    return last !== undefined || interval <= 0;
+  };
 
   /** The logger for a call: bound to its request, when it serves one. */
   const logFor = (call?: CallOptions): Logger => (call?.requestId ? logger.child({ requestId: call.requestId }) : logger);
@@ -157,6 +203,47 @@ export function createLinker(options: LinkerOptions): Linker {
     return owners;
   };
 
+  /** The podero account found for `person` goes to the person it is stamped for, when that is someone else. */
+  const linkFound = async (person: Person, d: Discovery, owners: Map<string, Person>, log: Logger): Promise<void> => {
+    for (const upstream of UPSTREAM_NAMES) {
+      const accountId = d.accounts[upstream];
+      if (accountId === undefined) continue;
+      const owner = upstream === 'podero' ? owners.get(accountId) : undefined;
+      await link(owner ?? person, upstream, accountId, log);
+    }
+  };
+
+  /**
+   * Known people with lookup upstreams unlinked, due for another look: those upstreams alone are asked
+   * and what they hold is linked. A failure here is logged; the lookup still answers the person.
+   */
+  const heal = async (people: readonly Person[], call: CallOptions | undefined): Promise<void> => {
+    const candidates = [...new Map(people.filter((p) => due(p.id)).map((p) => [p.id, p])).values()];
+    if (candidates.length === 0) return;
+    const log = logFor(call);
+    try {
+      const links = await registry.linksFor(candidates.map((p) => p.id));
+      const gaps = candidates
+        .map((person) => {
+          const linked = new Set((links.get(person.id) ?? []).map((l) => l.upstream));
+          return { person, missing: LOOKUP_UPSTREAMS.filter((u) => !linked.has(u)) };
+        })
+        .filter((g) => g.missing.length > 0);
+      if (gaps.length === 0) return;
+      const discoveries = await discover(upstreams, gaps.map((g) => g.person.email), concurrency, call, gaps.map((g) => g.missing));
+      const owners = await stampedOwners(discoveries);
+      for (let i = 0; i < gaps.length; i++) {
+        const { person } = gaps[i]!;
+        const d = discoveries[i]!;
+        const found = Object.keys(d.accounts);
+        await linkFound(person, d, owners, log);
+        if (found.length > 0) log.info({ personId: person.id, linked: found }, 'linked accounts a person was missing');
+      }
+    } catch (err) {
+      log.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not look again for the unlinked accounts of known people');
+    }
+  };
+
   return {
     async findOrLinkByEmail(emails, call) {
       const slots: (Person | null | Error | undefined)[] = new Array(emails.length).fill(undefined);
@@ -175,7 +262,10 @@ export function createLinker(options: LinkerOptions): Linker {
       valid.forEach((i, k) => {
         if (known[k]) slots[i] = known[k];
       });
-      const missing = [...new Set(valid.filter((i) => slots[i] === undefined).map((i) => lower(emails[i]!)))];
+      await heal(known.filter((p): p is Person => p !== null), call);
+      const unknown = [...new Set(valid.filter((i) => slots[i] === undefined).map((i) => lower(emails[i]!)))];
+      const remembered = misses && unknown.length > 0 ? await misses.has(unknown) : [];
+      const missing = unknown.filter((_, k) => !remembered[k]);
       if (missing.length === 0) return slots.map((s) => s ?? null);
 
       const log = logFor(call);
@@ -204,6 +294,7 @@ export function createLinker(options: LinkerOptions): Linker {
         for (let i = 0; i < withAccounts.length; i++) {
           const d = withAccounts[i]!;
           const person = people[i]!.person;
+          markAsked(person.id);
           for (const upstream of UPSTREAM_NAMES) {
             const accountId = d.accounts[upstream];
             if (accountId !== undefined) await link(person, upstream, accountId, log);
@@ -212,6 +303,10 @@ export function createLinker(options: LinkerOptions): Linker {
           if (failed.length > 0) log.warn({ personId: person.id, failed }, 'linked a person without asking every upstream');
           found.set(d.email, person);
         }
+      }
+      if (misses) {
+        const nobody = [...found].filter(([, v]) => v === null).map(([email]) => email);
+        if (nobody.length > 0) await misses.add(nobody);
       }
       return slots.map((s, i) => s ?? found.get(lower(emails[i]!)) ?? null);
     },

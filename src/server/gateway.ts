@@ -8,6 +8,7 @@ import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import { createContextFactory, type GatewayDeps } from '../graph/context';
 import { buildSchema } from '../graph/schema';
 import { createLinker } from '../registry/linker';
+import { createMemoryMisses, createRedisMisses, type MissStore } from '../registry/misses';
 import type { Registry } from '../registry/types';
 import { createUpstreams, type Upstreams } from '../upstreams';
 import { DEFAULT_BUDGET, type BudgetLimits } from '../upstreams/budget';
@@ -35,6 +36,12 @@ export interface GatewayOptions {
   redisUrl?: string;
   /** Where cooldowns are kept, instead of the store `redisUrl` chooses (tests). The caller closes it. */
   cooldowns?: CooldownStore;
+  /** Where discovery misses are kept, instead of the store `redisUrl` chooses (tests). The caller closes it. */
+  misses?: MissStore;
+  /** How long an email no upstream knows is remembered (DISCOVERY_MISS_TTL_S); default 60 s, 0 never. */
+  discoveryMissTtlMs?: number;
+  /** A known person's unlinked upstreams are asked again at most once per this (REDISCOVER_INTERVAL_S); default 5 min. */
+  rediscoverIntervalMs?: number;
   /** Static operation limits; each omitted one takes its default. */
   limits?: Partial<OperationLimits>;
   /** Production: no "Did you mean" in validation errors, and /metrics only with a token or on its own port. */
@@ -57,7 +64,11 @@ export interface Gateway {
   listen(port: number, host?: string): Promise<string>;
   /** From now on `/readyz` answers 503 (`draining`) while requests are still served: the first step of shutdown. */
   drain(): void;
-  close(): Promise<void>;
+  /**
+   * Stops the listener, lets in-flight requests finish for `graceMs` (default 0: cut at once; `http.close`),
+   * then stops Apollo and closes the upstream pools and the stores this gateway opened.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -68,10 +79,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (options.redisUrl ? createRedisCooldowns({ url: options.redisUrl, log: (message, fields) => logger.warn(fields ?? {}, message) }) : createMemoryCooldowns());
   const upstreams = createUpstreams({ urls: options.urls, tokens: options.tokens, poderoOrgId: options.poderoOrgId, client: { ...options.client, cooldowns } });
   const concurrency = options.concurrency ?? 8;
+  // Emails no upstream knows, remembered for a short TTL: shared by every replica with Redis.
+  const missTtlMs = options.discoveryMissTtlMs ?? 60_000;
+  const misses: MissStore =
+    options.misses ??
+    (options.redisUrl ? createRedisMisses({ url: options.redisUrl, ttlMs: missTtlMs, log: (message, fields) => logger.warn(fields, message) }) : createMemoryMisses({ ttlMs: missTtlMs }));
   const deps: GatewayDeps = {
     registry,
     upstreams,
-    linker: createLinker({ registry, upstreams, logger, concurrency }),
+    linker: createLinker({ registry, upstreams, logger, concurrency, misses, rediscoverIntervalMs: options.rediscoverIntervalMs }),
     logger,
     verifier: createJwtVerifier(options.jwt),
     concurrency,
@@ -131,11 +147,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     drain() {
       draining = true;
     },
-    async close() {
-      await http.close();
+    async close(closeOptions) {
+      await http.close(closeOptions);
       await apollo.stop();
       await upstreams.close();
       if (cooldowns !== options.cooldowns) await cooldowns.close();
+      if (misses !== options.misses) await misses.close();
     },
   };
 }

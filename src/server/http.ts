@@ -56,7 +56,12 @@ export interface HttpServer {
   /** Its origin once listening. */
   readonly metricsUrl?: string;
   listen(port: number, host: string): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and closes idle keep-alive ones at once; a connection serving a request
+   * closes when its response is sent (`Connection: close`). Requests still running after `graceMs`
+   * (default 0: at once) have their connections cut. Resolves when every connection is gone.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** The codes of the HTTP layer's own refusals (README's error table). */
@@ -391,7 +396,26 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     else res.destroy();
   };
 
+  // Set by close(): every response from then on (and every one still running) ends its connection.
+  let closing = false;
+  const active = new Set<http.ServerResponse>();
+  const track = (res: http.ServerResponse): void => {
+    if (closing && !res.headersSent) res.setHeader('connection', 'close');
+    active.add(res);
+    res.once('close', () => active.delete(res));
+    // A response whose headers went out before close() could not say `Connection: close`: once it is
+    // sent, its connection is idle and closes here.
+    res.once('finish', () => {
+      if (closing) setImmediate(closeIdle);
+    });
+  };
+  const closeIdle = (): void => {
+    server.closeIdleConnections();
+    metricsServer?.closeIdleConnections();
+  };
+
   const server = http.createServer((req, res) => {
+    track(res);
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     // Every line logged for this request carries its id.
@@ -405,6 +429,7 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     options.metricsPort === undefined
       ? undefined
       : http.createServer((req, res) => {
+          track(res);
           const path = new URL(req.url ?? '/', 'http://gateway').pathname;
           if (path !== '/metrics') return sendError(res, 404, 'NOT_FOUND', 'This port serves only /metrics');
           serveMetrics(req, res).catch(failed(res));
@@ -421,11 +446,26 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
         resolve(`http://${host}:${addr.port}`);
       });
     });
-  const closeOne = (s: http.Server): Promise<void> =>
+  /**
+   * `server.close()` stops the listener and closes the connections idle now; the ones that become idle
+   * later are ended by `Connection: close` on their response (set below for responses not yet started,
+   * and by `track` for requests that arrive on a kept-alive connection meanwhile). After the grace, what
+   * is left is cut.
+   */
+  const closeOne = (s: http.Server, graceMs: number): Promise<void> =>
     new Promise((resolve) => {
       if (!s.listening) return resolve();
-      s.closeAllConnections();
-      s.close(() => resolve());
+      let cut: NodeJS.Timeout | undefined;
+      s.close(() => {
+        if (cut) clearTimeout(cut);
+        resolve();
+      });
+      s.closeIdleConnections();
+      if (graceMs <= 0) s.closeAllConnections();
+      else {
+        cut = setTimeout(() => s.closeAllConnections(), graceMs);
+        cut.unref();
+      }
     });
 
   return {
@@ -439,8 +479,11 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
       if (metricsServer) metricsUrl = await listenOn(metricsServer, options.metricsPort!, host);
       return origin;
     },
-    async close() {
-      await Promise.all([closeOne(server), metricsServer ? closeOne(metricsServer) : Promise.resolve()]);
+    async close(closeOptions = {}) {
+      closing = true;
+      for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
+      const graceMs = closeOptions.graceMs ?? 0;
+      await Promise.all([closeOne(server, graceMs), metricsServer ? closeOne(metricsServer, graceMs) : Promise.resolve()]);
     },
   };
 }

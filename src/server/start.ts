@@ -49,6 +49,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     sqlitePath: config.sqlitePath,
     pool: config.databasePool,
     onCall: recordRegistryCall,
+    // Every statement at debug level; the logger masks each line (secrets never reach the output).
+    onQuery: logger.isLevelEnabled('debug') ? (sql) => logger.debug({ sql }, 'registry query') : undefined,
     onFailure: (method, cause) => logger.warn({ method, error: cause instanceof Error ? cause.message : String(cause) }, 'registry call failed'),
   });
   const firstSync = await syncWhenEmpty(registry, config, urls, tokens, missing.length === UPSTREAM_NAMES.length, say);
@@ -84,6 +86,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
     budget: { maxCalls: config.maxUpstreamCalls, timeoutMs: config.operationTimeoutMs, maxBytes: config.maxResponseBytes },
     redisUrl: config.redisUrl,
+    discoveryMissTtlMs: config.discoveryMissTtlS * 1000,
+    rediscoverIntervalMs: config.rediscoverIntervalS * 1000,
     graphiql: config.graphiql
       ? await createGraphiqlAssets({
           devToken: devTokens?.admin,
@@ -117,15 +121,41 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   }
   say('');
 
-  const stop = (): void => {
-    logger.info('shutting down');
-    Promise.all([gateway.close(), emulators?.close()])
+  // Graceful shutdown (DESIGN.md "Health, replicas and shutdown"): drain, keep serving for the delay so
+  // load balancers see /readyz 503 and stop sending, then close the listener and give in-flight requests
+  // and mutations the grace. The embedded emulators close only after the gateway, since in-flight requests
+  // still call them; the registry last. A second signal exits at once, 128 + the signal's number.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal during shutdown: exiting at once');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    stopping = true;
+    const { delayMs, graceMs } = config.shutdown;
+    logger.info({ signal, delayMs, graceMs }, 'shutting down: draining');
+    gateway.drain();
+    new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+      .then(() => {
+        logger.info({ graceMs }, 'shutting down: no new connections, finishing in-flight requests');
+        return gateway.close({ graceMs });
+      })
+      .then(() => emulators?.close())
       .then(() => registry.close())
       .then(() => telemetry?.shutdown())
-      .then(() => process.exit(0), () => process.exit(1));
+      .then(
+        () => {
+          logger.info('shut down');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ error: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 /**

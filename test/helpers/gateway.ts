@@ -101,7 +101,7 @@ export async function startTestGateway(
     corsOrigins?: GatewayOptions['corsOrigins'];
     /** Where the gateway calls each upstream instead of its emulator (a fake server in front of it, say). */
     urlFor?: (upstream: UpstreamName, emulatorUrl: string) => string | Promise<string>;
-  } = {},
+  } & Pick<GatewayOptions, 'misses' | 'discoveryMissTtlMs' | 'rediscoverIntervalMs'> = {},
 ): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
@@ -122,6 +122,9 @@ export async function startTestGateway(
     budget: options.budget,
     cooldowns: options.cooldowns,
     corsOrigins: options.corsOrigins,
+    misses: options.misses,
+    discoveryMissTtlMs: options.discoveryMissTtlMs,
+    rediscoverIntervalMs: options.rediscoverIntervalMs,
   });
   const url = await gateway.listen(0);
   const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });

@@ -133,6 +133,8 @@ export async function startReplicas(options: ReplicaOptions = {}): Promise<Repli
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    // Stopping a replica in a test need not wait for a load balancer.
+    SHUTDOWN_DELAY_MS: '0',
     DATABASE_URL: database.url,
     JWT_SECRET: REPLICA_JWT_SECRET,
     PODERO_ORG_ID: DEV_PODERO_ORG_ID,

@@ -22,7 +22,7 @@ interface Started {
 function startGateway(env: NodeJS.ProcessEnv): Promise<Started> {
   const child = spawn(TSX, ['src/main.ts', 'start'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', EMULATOR_PORTS: 'ephemeral', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
+    env: { ...process.env, PORT: '0', EMULATOR_PORTS: 'ephemeral', LOG_LEVEL: 'warn', NODE_ENV: 'development', SHUTDOWN_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
