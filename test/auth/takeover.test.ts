@@ -8,6 +8,7 @@ import { signToken } from '../../src/auth/dev';
 import { UPSTREAM_NAMES } from '../../src/errors';
 import type { DemoPerson } from '../../src/emulators/population';
 import { personalTokenFor } from '../../src/emulators/vrm/seed';
+import { toGlobalId } from '../../src/graph/ids';
 import { checkLinks } from '../../src/registry/sync';
 import { formatLinkCheck } from '../../src/registry/sync-command';
 import { TEST_JWT_SECRET } from '../helpers/gateway';
@@ -214,6 +215,7 @@ describe('VRM links need the owner', () => {
     expect(later.data!.me.sites.map((s: { siteId: number }) => s.siteId)).toEqual(ownerSites);
     const tokens = await t.query(`{ me { accessTokens { tokenId } } }`, { token: ownerToken, headers: vrmHeader(OWNER) });
     expect(tokens.errors).toBeUndefined();
+    expect(tokens.data!.me.accessTokens.length).toBeGreaterThan(0);
 
     // The caller's own token links the caller's own account: they see exactly the sites VRM gives it
     // (some shared with others, as VRM shares them), not the owner's.
@@ -223,8 +225,23 @@ describe('VRM links need the owner', () => {
     const callerSites = (await t.gateway.upstreams.vrm.listInstallations(10_000 + CALLER)).map((s) => Number(s.id));
     expect(caller.data!.me.sites.map((s: { siteId: number }) => s.siteId)).toEqual(callerSites);
     expect(callerSites).not.toEqual(ownerSites);
-    // A linked caller presenting the owner's token lists no tokens: they are not the caller's account's.
+    // A linked caller presenting the owner's token lists no tokens: they are not the caller's account's,
+    // neither as a field nor as a node.
     expectError(await t.query(`{ me { accessTokens { tokenId } } }`, { token: callerToken, headers: vrmHeader(OWNER) }), 'FORBIDDEN');
+    const ownerTokenId = tokens.data!.me.accessTokens[0].tokenId as string;
+    const callerId = caller.data!.me.personId as string;
+    const node = await t.query(`query ($id: ID!) { node(id: $id) { ... on AccessToken { tokenId } } }`, {
+      token: callerToken,
+      headers: vrmHeader(OWNER),
+      variables: { id: toGlobalId('AccessToken', callerId, ownerTokenId) },
+    });
+    expectError(node, 'FORBIDDEN');
+    const ownNode = await t.query(`query ($id: ID!) { node(id: $id) { ... on AccessToken { tokenId } } }`, {
+      token: ownerToken,
+      headers: vrmHeader(OWNER),
+      variables: { id: toGlobalId('AccessToken', res.data!.me.personId, ownerTokenId) },
+    });
+    expect(ownNode.data!.node).toEqual({ tokenId: ownerTokenId });
   });
 });
 

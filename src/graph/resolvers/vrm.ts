@@ -64,20 +64,27 @@ export async function vrmAccountOf(ctx: GraphContext, person: Person): Promise<s
   return accountId;
 }
 
+/**
+ * The person's VRM access tokens, as VRM lists them to the client's token. The policy (asked by the
+ * caller first, with what needs no VRM call) is asked again with both accounts, so only the tokens of the
+ * person's own linked VRM account are listed, never those of whatever account the presented token
+ * belongs to, labelled as the person's.
+ */
+export async function personAccessTokens(ctx: GraphContext, person: Person): Promise<AccessTokenModel[]> {
+  const credential = sentVrmToken(ctx);
+  const personAccountId = await vrmAccountOf(ctx, person);
+  const me = await ctx.loaders.vrmMe.load(credential);
+  const own = await ctx.viewerPerson();
+  assertAllowed(canReadUserField(ctx.viewer, person, 'accessTokens', { own, vrm: { token: true, tokenAccountId: me.id, personAccountId } }));
+  const tokens = await ctx.loaders.accessTokens.load(credential);
+  return tokens.map((t) => ({ ...t, personId: person.id }));
+}
+
 export const UserVrmFields: Pick<UserFieldResolvers, 'accessTokens' | 'sites'> = {
-  // The policy (asked by guardUserFields) requires a VRM token and the viewer's own person before this
-  // runs; here it is asked again with both accounts, so only the tokens of the person's own linked VRM
-  // account are listed, never those of whatever account the presented token belongs to.
+  // The policy (asked by guardUserFields) requires a VRM token and the viewer's own person before this runs.
   async accessTokens(person, _args, ctx) {
-    const credential = sentVrmToken(ctx);
-    return upstreamField(ctx, async () => {
-      const personAccountId = await vrmAccountOf(ctx, person);
-      const me = await ctx.loaders.vrmMe.load(credential);
-      const own = await ctx.viewerPerson();
-      assertAllowed(canReadUserField(ctx.viewer, person, 'accessTokens', { own, vrm: { token: true, tokenAccountId: me.id, personAccountId } }));
-      const tokens = await ctx.loaders.accessTokens.load(credential);
-      return tokens.map((t) => ({ ...t, personId: person.id }));
-    });
+    sentVrmToken(ctx);
+    return upstreamField(ctx, () => personAccessTokens(ctx, person));
   },
   async sites(person, { extended, siteId }, ctx) {
     return upstreamField(ctx, async () => {
