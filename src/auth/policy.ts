@@ -219,8 +219,10 @@ function vrmTokenSent(vrm: VrmOwnership | undefined, what: string): Decision {
  * Self or admin, and the client's VRM token is the person's own VRM account. Proven by the two account
  * ids; a person without a linked VRM account is refused, the link (made from the token's `/users/me`)
  * comes first. A read (`scopedRead`) is allowed before the token's account is known when the person is the
- * viewer's own: VRM answers a read for the token's own account, so nobody else's tokens can be shown.
- * A write names the person's account to VRM and so always needs the proof.
+ * viewer's own, so the field may start; it then asks again with both account ids (vrm.ts
+ * `personAccessTokens`) before it lists anything, so the tokens of an account that is not the person's
+ * linked one are never shown as theirs. A write names the person's account to VRM and so always needs
+ * the proof.
  */
 function ownVrmToken(viewer: Viewer, person: Subject, facts: Facts, what: string, scopedRead: boolean): Decision {
   const base = selfOrAdmin(viewer, { person }, facts.own, what);
