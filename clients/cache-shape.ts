@@ -30,6 +30,7 @@ export const ID_LESS_TYPES = [
   'RevokeAccessTokensPayload',
   'SiteAttribute',
   'TeamMemberActionPayload',
+  'UnlinkAccountPayload',
   'UpstreamAccount',
   'UpstreamOutcome',
   'UserConnection',

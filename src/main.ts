@@ -11,6 +11,10 @@ commands:
   emulators   run the five upstream emulators on ports 4101-4105
   sync        walk every upstream's user list and link the accounts it finds to people in the registry
 
+sync options:
+  --quiet         no progress lines
+  --report        link nothing: list persons whose links disagree with the upstreams' emails (exit 1 if any)
+
 emulators options:
   --seed N        seed of the demo population (default 1)
   --people N      size of the demo population (default 200)
@@ -97,9 +101,9 @@ export async function main(argv: string[]): Promise<void> {
       await runEmulators(flags);
       return;
     case 'sync': {
-      allowOnly(flags, ['quiet']);
+      allowOnly(flags, ['quiet', 'report']);
       const { runSyncCommand } = await import('./registry/sync-command');
-      const code = await runSyncCommand({ quiet: flags.quiet === true });
+      const code = await runSyncCommand({ quiet: flags.quiet === true, report: flags.report === true });
       process.exitCode = code;
       return;
     }

@@ -3,7 +3,7 @@
  */
 import { ConfigError, loadConfig } from '../src/config';
 import { DEV_TOKENS } from '../src/contracts/dev-defaults';
-import { parseArgs } from '../src/main';
+import { main, parseArgs } from '../src/main';
 
 describe('loadConfig', () => {
   it('gives the embedded development defaults for an empty environment', () => {
@@ -84,5 +84,10 @@ describe('the command line', () => {
 
   it('refuses stray arguments', () => {
     expect(() => parseArgs(['start', 'now'])).toThrow(/unexpected argument "now"/);
+  });
+
+  it('knows sync’s --quiet and --report, and nothing else', async () => {
+    expect(parseArgs(['sync', '--report'])).toEqual({ command: 'sync', flags: { report: true } });
+    await expect(main(['sync', '--repair'])).rejects.toThrow('unknown option --repair; expected one of --quiet, --report');
   });
 });

@@ -60,12 +60,14 @@ const FIRST_RUN: Record<string, { check(r: Result): void }> = {
   '10-create-user': { check: (r) => expect(statusesOf(r)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', PODERO: 'CREATED', TIMESHEET: 'CREATED', VRM: 'SKIPPED' }) },
   '11-provision-user': { check: (r) => expect(statusesOf(r)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', PODERO: 'UNCHANGED', TIMESHEET: 'CREATED', VRM: 'SKIPPED' }) },
   '12-update-user': { check: (r) => expect(prop(prop(prop(prop(r.data, 'updateUser'), 'user'), 'address'), 'streetAddInfo')).toBeNull() },
+  '14-unlink-account': { check: (r) => expect(prop(prop(r.data, 'unlinkAccount'), 'status')).toBe('UNLINKED') },
 };
 
 /** What an example's comment promises when the tab is run a second time. */
 const SECOND_RUN: Record<string, { says: string; check(r: Result): void }> = {
   '10-create-user': { says: 'LINKED, nothing created twice', check: (r) => expect(statusesOf(r)).toEqual({ IDENTITY: 'LINKED', EVENERGY: 'LINKED', PODERO: 'LINKED', TIMESHEET: 'LINKED', VRM: 'SKIPPED' }) },
   '13-delete-user': { says: 'the id is unknown', check: (r) => expect(errorCodesOf(r)).toEqual(['NOT_FOUND']) },
+  '14-unlink-account': { says: 'NOT_LINKED', check: (r) => expect(prop(prop(r.data, 'unlinkAccount'), 'status')).toBe('NOT_LINKED') },
   '22-remove-payout-method': { says: 'idempotent', check: (r) => expect(r.errors).toEqual([]) },
   '30-activate-user': {
     says: 'refused, reason not_deactivated',

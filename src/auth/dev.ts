@@ -14,6 +14,8 @@ export function createDevSecret(): string {
 export interface DevTokenOptions {
   sub: string;
   email?: string;
+  /** The `email_verified` claim; omitted when not given (which proves the email, policy.ts `provenEmail`). */
+  emailVerified?: boolean;
   roles?: string[];
   /** A jose time span (`'12h'`, `'15m'`) or seconds; default one hour. A negative number makes an expired token. */
   expiresIn?: string | number;
@@ -21,11 +23,12 @@ export interface DevTokenOptions {
   audience?: string;
 }
 
-/** Signs an HS256 JWT carrying the gateway's claims (`sub`, `email`, `roles`). */
+/** Signs an HS256 JWT carrying the gateway's claims (`sub`, `email`, `email_verified`, `roles`). */
 export async function signToken(secret: string, options: DevTokenOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = { roles: options.roles ?? [] };
   if (options.email !== undefined) claims.email = options.email;
+  if (options.emailVerified !== undefined) claims.email_verified = options.emailVerified;
   const expiresIn = options.expiresIn ?? '1h';
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -5,10 +5,13 @@
  * own person, what the client proved about VRM) and ask it.
  *
  * Contract: an anonymous viewer may do nothing with people (UNAUTHENTICATED); a user owns exactly the
- * person whose id equals their `sub`, whose email equals their `email` claim (case-insensitively), or who
- * is their own person as the registry found it, and may reach no one else (FORBIDDEN); an admin may reach
- * everyone. VRM access tokens and a VRM account's sites belong to their owner alone: reading or changing
- * them also needs the person's own VRM token, passed by the client, whatever the role.
+ * person whose id equals their `sub`, whose email equals their proven email (the `email` claim, unless the
+ * token says `email_verified: false`; case-insensitively), or who is their own person as the registry
+ * found it, and may reach no one else (FORBIDDEN); an admin may reach everyone. An email belongs to
+ * whoever proves it: a plain user may change their person's email only to their proven email
+ * (`canChangeEmail`). VRM access tokens and a VRM account's sites belong to their owner alone: a VRM
+ * account is linked only from its owner's own VRM token, and only when VRM's email for it is the
+ * person's (`canLinkVrmAccount`); reading or changing tokens also needs that token, whatever the role.
  *
  * Every `can…` function returns a Decision; `assertAllowed` throws its refusal as a GatewayError.
  */
@@ -35,6 +38,8 @@ export interface VrmOwnership {
   token: boolean;
   /** The VRM account the token belongs to, as VRM's `/users/me` answered; `undefined` when not asked. */
   tokenAccountId?: string;
+  /** The email VRM's `/users/me` answered for the token; `undefined` when not asked. */
+  tokenEmail?: string;
   /** The VRM account the registry links to the person; `null`: none linked; `undefined`: not looked up. */
   personAccountId?: string | null;
 }
@@ -125,6 +130,8 @@ export const MUTATION_RULES = {
   provisionUser: 'ADMIN',
   updateUser: 'SELF_OR_ADMIN',
   deleteUser: 'ADMIN',
+  // The way back from a wrong link: only an admin may move an account off a person.
+  unlinkAccount: 'ADMIN',
   updateNotificationPreferences: 'SELF_OR_ADMIN',
   setPayoutMethod: 'SELF_OR_ADMIN',
   removePayoutMethod: 'SELF_OR_ADMIN',
@@ -156,14 +163,25 @@ export function assertAllowed(decision: Decision): void {
 
 const same = (a: string | undefined, b: string | undefined): boolean => Boolean(a && b && a.toLowerCase() === b.toLowerCase());
 
+/**
+ * The email the viewer's token proves: its `email` claim unless the identity provider said
+ * `email_verified: false` (a claim that is absent proves the email, as providers that verify every
+ * address leave it out). Only a proven email finds a person, owns one, or may become a person's email.
+ */
+export function provenEmail(viewer: Viewer): string | undefined {
+  if (viewer.kind === 'anonymous' || viewer.emailVerified === false) return undefined;
+  return viewer.email;
+}
+
 /** Whether this (authenticated) viewer owns the target: see the contract above. */
 function owns(viewer: AuthenticatedViewer, target: Target, own: Subject | null | undefined): boolean {
+  const email = provenEmail(viewer);
   if ('person' in target) {
     const { person } = target;
-    return same(viewer.sub, person.id) || same(viewer.email, person.email) || same(own?.id, person.id);
+    return same(viewer.sub, person.id) || same(email, person.email) || same(own?.id, person.id);
   }
   if ('personId' in target) return same(viewer.sub, target.personId) || same(own?.id, target.personId);
-  return same(viewer.email, target.email) || same(own?.email, target.email);
+  return same(email, target.email) || same(own?.email, target.email);
 }
 
 /** Self or admin: the basis of every per-person rule. */
@@ -201,8 +219,10 @@ function vrmTokenSent(vrm: VrmOwnership | undefined, what: string): Decision {
  * Self or admin, and the client's VRM token is the person's own VRM account. Proven by the two account
  * ids; a person without a linked VRM account is refused, the link (made from the token's `/users/me`)
  * comes first. A read (`scopedRead`) is allowed before the token's account is known when the person is the
- * viewer's own: VRM answers a read for the token's own account, so nobody else's tokens can be shown.
- * A write names the person's account to VRM and so always needs the proof.
+ * viewer's own, so the field may start; it then asks again with both account ids (vrm.ts
+ * `personAccessTokens`) before it lists anything, so the tokens of an account that is not the person's
+ * linked one are never shown as theirs. A write names the person's account to VRM and so always needs
+ * the proof.
  */
 function ownVrmToken(viewer: Viewer, person: Subject, facts: Facts, what: string, scopedRead: boolean): Decision {
   const base = selfOrAdmin(viewer, { person }, facts.own, what);
@@ -246,15 +266,44 @@ export function restrictPeopleFilter(viewer: Viewer, own: Subject | null, args: 
 }
 
 /**
- * May the client's VRM token link its VRM account to this person? Only for the viewer's own person:
- * holding the token proves the VRM account is theirs, and the person is theirs.
+ * May the client's VRM token link its VRM account to this person? Only for the viewer's own person, and
+ * only when VRM's `/users/me` email for the token equals the person's email (ignoring case): a VRM token
+ * is routinely shared with apps and installers, so holding one proves access, not ownership; the email
+ * VRM holds for the account is what ties it to the person. Asked once before `/users/me` (without
+ * `tokenEmail`: refused only for what needs no VRM answer) and again with its answer.
  */
 export function canLinkVrmAccount(viewer: Viewer, person: Subject, facts: Facts): Decision {
   const what = 'Linking a VRM account';
   if (viewer.kind === 'anonymous') return unauthenticated(what);
   const sent = vrmTokenSent(facts.vrm, what);
   if (!sent.allowed) return sent;
-  return same(facts.own?.id, person.id) ? ALLOW : forbidden(`${what} is allowed only for the viewer's own person`);
+  if (!same(facts.own?.id, person.id)) return forbidden(`${what} is allowed only for the viewer's own person`);
+  const tokenEmail = facts.vrm?.tokenEmail;
+  if (tokenEmail === undefined) return ALLOW;
+  return same(tokenEmail, person.email)
+    ? ALLOW
+    : forbidden(`${what} needs the VRM account's own email to be the person's email; X-Vrm-Authorization belongs to a VRM account with another email, so nothing was linked`);
+}
+
+/**
+ * May the viewer change this person's email to `email`? Admins: any email. A plain user (who may change
+ * the person at all, `canMutate`): only to the email their token proves (`provenEmail`), or to the
+ * email the person already has (no change). Whether another person or account holds it is not the
+ * policy's to know: the mutation asks the registry and the upstreams next, and refuses with CONFLICT.
+ */
+export function canChangeEmail(viewer: Viewer, person: Subject, email: string): Decision {
+  const what = "Changing a person's email";
+  switch (viewer.kind) {
+    case 'anonymous':
+      return unauthenticated(what);
+    case 'admin':
+      return ALLOW;
+    case 'user':
+      if (same(email, person.email) || same(email, provenEmail(viewer))) return ALLOW;
+      return forbidden(`${what} is allowed only to the verified email of your token (an admin may set any): the email belongs to whoever proves it`);
+    default:
+      throw new UnreachableCaseError(viewer);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

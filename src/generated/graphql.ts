@@ -433,6 +433,11 @@ export type Mutation = {
   revokeAllAccessTokens: RevokeAccessTokensPayload;
   /** Creates or replaces the payout method; the wallet rules are checked before ev.energy is called. */
   setPayoutMethod: PayoutMethodPayload;
+  /**
+   * Removes a person's link to their account in one upstream, so that a wrong link can be repaired (the
+   * next sync or lookup links the account to the person whose email it has). Admin only.
+   */
+  unlinkAccount: UnlinkAccountPayload;
   /** Changes only the groups sent. An empty list changes nothing and returns the current groups. */
   updateNotificationPreferences: NotificationPreferencesPayload;
   /** Changes names, email and address wherever the person has an account. */
@@ -506,6 +511,13 @@ export type MutationRevokeAccessTokenArgs = {
 export type MutationSetPayoutMethodArgs = {
   input: PayoutMethodInput;
   userId: Scalars['ID']['input'];
+};
+
+
+/** Every write the gateway offers. Each checks the caller's rights before any upstream call. */
+export type MutationUnlinkAccountArgs = {
+  personId: Scalars['ID']['input'];
+  upstream: Upstream;
 };
 
 
@@ -873,6 +885,26 @@ export type TimesheetAccountOptions = {
   /** Role in the team. Default MEMBER. */
   role?: InputMaybe<TeamRole>;
 };
+
+/** The result of `unlinkAccount`. Only the registry changes: the upstream account itself is untouched. */
+export type UnlinkAccountPayload = {
+  __typename?: 'UnlinkAccountPayload';
+  /** The upstream account id the removed link pointed at; null when NOT_LINKED. */
+  accountId: Maybe<Scalars['ID']['output']>;
+  /** What happened. */
+  status: UnlinkStatus;
+  /** Which upstream. */
+  upstream: Upstream;
+  /** The person, after the link was removed (null when there is no such person). */
+  user: Maybe<User>;
+};
+
+/** What `unlinkAccount` did. */
+export type UnlinkStatus =
+  /** The person had no link to that upstream; nothing was changed. */
+  | 'NOT_LINKED'
+  /** The link was removed; `accountId` is the account it linked. */
+  | 'UNLINKED';
 
 /**
  * Changes a person everywhere they have an account. Omit a field to leave it untouched; `null` clears it
@@ -1248,6 +1280,8 @@ export type ResolversTypes = {
   TeamMemberState: TeamMemberState;
   TeamRole: TeamRole;
   TimesheetAccountOptions: TimesheetAccountOptions;
+  UnlinkAccountPayload: ResolverTypeWrapper<Omit<UnlinkAccountPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  UnlinkStatus: UnlinkStatus;
   UpdateUserInput: UpdateUserInput;
   Upstream: Upstream;
   UpstreamAccount: ResolverTypeWrapper<AccountLink>;
@@ -1314,6 +1348,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   TeamMemberActionPayload: Omit<TeamMemberActionPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
   TimesheetAccountOptions: TimesheetAccountOptions;
+  UnlinkAccountPayload: Omit<UnlinkAccountPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
   UpdateUserInput: UpdateUserInput;
   UpstreamAccount: AccountLink;
   UpstreamOutcome: UpstreamOutcome;
@@ -1514,6 +1549,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokensPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'id'>>;
   revokeAllAccessTokens?: Resolver<ResolversTypes['RevokeAccessTokensPayload'], ParentType, ContextType>;
   setPayoutMethod?: Resolver<ResolversTypes['PayoutMethodPayload'], ParentType, ContextType, RequireFields<MutationSetPayoutMethodArgs, 'input' | 'userId'>>;
+  unlinkAccount?: Resolver<ResolversTypes['UnlinkAccountPayload'], ParentType, ContextType, RequireFields<MutationUnlinkAccountArgs, 'personId' | 'upstream'>>;
   updateNotificationPreferences?: Resolver<ResolversTypes['NotificationPreferencesPayload'], ParentType, ContextType, RequireFields<MutationUpdateNotificationPreferencesArgs, 'groups' | 'userId'>>;
   updateUser?: Resolver<ResolversTypes['UserMutationPayload'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 };
@@ -1642,6 +1678,13 @@ export type TeamMemberActionPayloadResolvers<ContextType = GraphContext, ParentT
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 };
 
+export type UnlinkAccountPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['UnlinkAccountPayload'] = ResolversParentTypes['UnlinkAccountPayload']> = {
+  accountId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['UnlinkStatus'], ParentType, ContextType>;
+  upstream?: Resolver<ResolversTypes['Upstream'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
 export type UpstreamAccountResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['UpstreamAccount'] = ResolversParentTypes['UpstreamAccount']> = {
   accountId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   linkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1738,6 +1781,7 @@ export type Resolvers<ContextType = GraphContext> = {
   Site?: SiteResolvers<ContextType>;
   SiteAttribute?: SiteAttributeResolvers<ContextType>;
   TeamMemberActionPayload?: TeamMemberActionPayloadResolvers<ContextType>;
+  UnlinkAccountPayload?: UnlinkAccountPayloadResolvers<ContextType>;
   UpstreamAccount?: UpstreamAccountResolvers<ContextType>;
   UpstreamOutcome?: UpstreamOutcomeResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

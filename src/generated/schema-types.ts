@@ -427,6 +427,11 @@ export type Mutation = {
   revokeAllAccessTokens: RevokeAccessTokensPayload;
   /** Creates or replaces the payout method; the wallet rules are checked before ev.energy is called. */
   setPayoutMethod: PayoutMethodPayload;
+  /**
+   * Removes a person's link to their account in one upstream, so that a wrong link can be repaired (the
+   * next sync or lookup links the account to the person whose email it has). Admin only.
+   */
+  unlinkAccount: UnlinkAccountPayload;
   /** Changes only the groups sent. An empty list changes nothing and returns the current groups. */
   updateNotificationPreferences: NotificationPreferencesPayload;
   /** Changes names, email and address wherever the person has an account. */
@@ -500,6 +505,13 @@ export type MutationRevokeAccessTokenArgs = {
 export type MutationSetPayoutMethodArgs = {
   input: PayoutMethodInput;
   userId: Scalars['ID']['input'];
+};
+
+
+/** Every write the gateway offers. Each checks the caller's rights before any upstream call. */
+export type MutationUnlinkAccountArgs = {
+  personId: Scalars['ID']['input'];
+  upstream: Upstream;
 };
 
 
@@ -867,6 +879,26 @@ export type TimesheetAccountOptions = {
   /** Role in the team. Default MEMBER. */
   role?: InputMaybe<TeamRole>;
 };
+
+/** The result of `unlinkAccount`. Only the registry changes: the upstream account itself is untouched. */
+export type UnlinkAccountPayload = {
+  __typename?: 'UnlinkAccountPayload';
+  /** The upstream account id the removed link pointed at; null when NOT_LINKED. */
+  accountId: Maybe<Scalars['ID']['output']>;
+  /** What happened. */
+  status: UnlinkStatus;
+  /** Which upstream. */
+  upstream: Upstream;
+  /** The person, after the link was removed (null when there is no such person). */
+  user: Maybe<User>;
+};
+
+/** What `unlinkAccount` did. */
+export type UnlinkStatus =
+  /** The person had no link to that upstream; nothing was changed. */
+  | 'NOT_LINKED'
+  /** The link was removed; `accountId` is the account it linked. */
+  | 'UNLINKED';
 
 /**
  * Changes a person everywhere they have an account. Omit a field to leave it untouched; `null` clears it

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { JwtVerifier } from '../auth/jwt';
+import { provenEmail } from '../auth/policy';
 import type { Viewer } from '../auth/viewer';
 import { viewerFromAuthorization } from '../auth/viewer';
 import { GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
@@ -62,7 +63,7 @@ export interface GraphContext {
   loaders: Loaders;
   /** The person's own VRM credential from `X-Vrm-Authorization`, if the client sent one. */
   vrmCredential?: VrmCredential;
-  /** The viewer's own person (found or linked by their token's `sub` or `email`), memoised. */
+  /** The viewer's own person (found or linked by their token's `sub`, or its proven `email`: policy.ts `provenEmail`), memoised. */
   viewerPerson(): Promise<Person | null>;
   /**
    * Upstreams that already have their error in this operation (src/graph/access.ts): the first field
@@ -121,8 +122,10 @@ export function createContextFactory(deps: GatewayDeps) {
             const bySub = await loaders.person.load(viewer.sub.toLowerCase());
             if (bySub) return bySub;
           }
-          if (!viewer.email) return null;
-          return loaders.personByEmail.load(viewer.email);
+          // Only an email the token proves finds (or links) a person: `email_verified: false` finds nobody.
+          const email = provenEmail(viewer);
+          if (!email) return null;
+          return loaders.personByEmail.load(email);
         })();
         return viewerPersonPromise;
       },

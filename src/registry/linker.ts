@@ -2,7 +2,10 @@
  * Find-or-link by email (DESIGN.md "One person, many accounts"): a person the registry does not know yet
  * is discovered in the upstreams with the lookups each offers, created, and linked to the accounts found,
  * so that the next lookup of that email costs no upstream call at all. VRM accounts are linked from
- * `/users/me` when the person calls with their own VRM token.
+ * `/users/me` when the person calls with their own VRM token and VRM's email for it is the person's.
+ *
+ * An account is only ever linked to the person whose email, as the registry holds it, is the account's
+ * email (or, for podero, whose id the gateway stamped on it): never by an email a person merely claims.
  *
  * The emails of one batch that the registry does not know are asked of every upstream with a lookup
  * (lookup.ts: identity, ev.energy and timesheet once per email, podero's user list once per batch). A
@@ -44,16 +47,18 @@ export interface Linker {
    */
   findOrLinkByEmail(emails: readonly string[], call?: CallOptions): Promise<(Person | null | Error)[]>;
   /**
-   * Links the VRM account the credential belongs to. Holding the account's own token is the proof of
-   * ownership, so the VRM email need not equal the person's. A conflicting link is returned, not replaced.
-   * `whoAmI` answers VRM's `/users/me` for the credential; a request passes its per-request loader so the
-   * call is shared with the request's other VRM reads.
+   * Links the VRM account the credential belongs to, only when VRM's `/users/me` email for it equals the
+   * person's email as the registry holds it (ignoring case): a VRM token is shared with apps and
+   * installers, so holding one is no proof that its account is the person's. Otherwise FORBIDDEN and
+   * nothing is linked. A conflicting link is returned, not replaced. `whoAmI` answers VRM's `/users/me`
+   * for the credential; a request passes its per-request loader so the call is shared with the
+   * request's other VRM reads.
    */
   linkVrm(
     person: Person,
     credential: VrmCredential,
     call?: CallOptions,
-    whoAmI?: (credential: VrmCredential) => Promise<{ id: string }>,
+    whoAmI?: (credential: VrmCredential) => Promise<{ id: string; email: string | null }>,
   ): Promise<{ accountId: string; result: LinkResult }>;
 }
 
@@ -313,6 +318,11 @@ export function createLinker(options: LinkerOptions): Linker {
 
     async linkVrm(person, credential, call, whoAmI = (c) => upstreams.vrm.getMe(c, call)) {
       const me = await whoAmI(credential);
+      if (me.email === null || lower(me.email) !== lower(person.email)) {
+        throw new GatewayError(ErrorCode.FORBIDDEN, "This VRM token belongs to a VRM account with another email than the person's; nothing was linked", {
+          upstream: 'vrm',
+        });
+      }
       const result = await registry.link(person.id, 'vrm', me.id);
       return { accountId: me.id, result };
     },

@@ -1,5 +1,7 @@
 /**
  * `usergraph sync` / `npm run sync`: links the accounts of every configured upstream into the registry.
+ * `usergraph sync --report` links nothing: it lists the persons whose links disagree with the upstreams'
+ * emails (checkLinks in sync.ts), exits 1 when there is any (or an upstream could not be read).
  * Upstreams without a URL are expected at their emulator's fixed port (run `npm start` or
  * `npm run emulators` first). Prints progress to stderr (unless quiet) and the report to stdout; exits 1
  * when an upstream could not be read, 0 otherwise (conflicts are reported, not failures).
@@ -7,9 +9,9 @@
 import { loadConfig, type Config } from '../config';
 import { UPSTREAM_NAMES, UnreachableCaseError, type UpstreamName } from '../errors';
 import { BASE_PATHS, EMULATOR_PORTS } from '../contracts/dev-defaults';
-import { createUpstreams } from '../upstreams';
+import { createUpstreams, type Upstreams } from '../upstreams';
 import { openRegistry, type Registry } from '.';
-import { sync, type SyncConflict, type SyncProgress, type SyncReport } from './sync';
+import { checkLinks, sync, type LinkCheckReport, type SyncConflict, type SyncProgress, type SyncReport } from './sync';
 
 function describeConflict(c: SyncConflict): string {
   switch (c.kind) {
@@ -44,6 +46,18 @@ export function formatReport(report: SyncReport): string {
   return lines.join('\n');
 }
 
+/** The link check as people read it: one line per disagreeing link, then what could not be checked. */
+export function formatLinkCheck(report: LinkCheckReport): string {
+  const lines = [`checked: ${report.people} people, ${report.links} links`, `disagreements: ${report.disagreements.length}`];
+  for (const d of report.disagreements) {
+    const now = d.upstreamEmail === null ? 'no longer exists upstream' : `has ${d.upstreamEmail}`;
+    lines.push(`  person ${d.personId} (${d.email}): ${d.upstream} account ${d.accountId} ${now}`);
+  }
+  for (const u of report.unchecked) lines.push(`unchecked: ${u.upstream}: ${u.links} links (${u.reason})`);
+  for (const f of report.failures) lines.push(`failed: ${f.upstream}: ${f.code}: ${f.message}`);
+  return lines.join('\n');
+}
+
 export function formatProgress(p: SyncProgress): string {
   const what = p.phase === 'scan' ? `reading ${p.upstream ?? 'an upstream'} users` : p.phase === 'identity' ? 'looking emails up in identity' : 'linking';
   const count = p.total === undefined ? `${p.done}` : `${p.done}/${p.total}`;
@@ -70,6 +84,8 @@ export function createProgressPrinter(write: (line: string) => void, options: { 
 export interface RunSyncOptions {
   /** No progress lines. */
   quiet?: boolean;
+  /** Only list the persons whose links disagree with the upstreams' emails; change nothing. */
+  report?: boolean;
   /** Where the configuration comes from. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
   stdout?: (text: string) => void;
@@ -88,6 +104,11 @@ export async function runSyncCommand(options: RunSyncOptions = {}): Promise<numb
   }
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, pool: config.databasePool });
   try {
+    if (options.report) {
+      const checked = await withClients(config, urls, tokens, (upstreams) => checkLinks({ registry, upstreams, concurrency: config.upstreamConcurrency }));
+      stdout(`${formatLinkCheck(checked)}\n`);
+      return checked.failures.length > 0 || checked.disagreements.length > 0 ? 1 : 0;
+    }
     const report = await syncUpstreams(config, registry, urls, tokens, options.quiet ? undefined : createProgressPrinter((line) => stderr(`${line}\n`)));
     stdout(`${formatReport(report)}\n`);
     return report.failures.length > 0 ? 1 : 0;
@@ -97,13 +118,18 @@ export async function runSyncCommand(options: RunSyncOptions = {}): Promise<numb
 }
 
 /** One sync of the configured upstreams into `registry`, with clients of its own that it closes again. */
-export async function syncUpstreams(
+export function syncUpstreams(
   config: Config,
   registry: Registry,
   urls: Record<UpstreamName, string>,
   tokens: Record<UpstreamName, string>,
   onProgress?: (p: SyncProgress) => void,
 ): Promise<SyncReport> {
+  return withClients(config, urls, tokens, (upstreams) => sync({ registry, upstreams, concurrency: config.upstreamConcurrency, onProgress }));
+}
+
+/** Runs `fn` with upstream clients of its own, closed again after. */
+async function withClients<T>(config: Config, urls: Record<UpstreamName, string>, tokens: Record<UpstreamName, string>, fn: (upstreams: Upstreams) => Promise<T>): Promise<T> {
   const upstreams = createUpstreams({
     urls,
     tokens,
@@ -111,7 +137,7 @@ export async function syncUpstreams(
     client: { headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs, connections: config.upstreamConnections },
   });
   try {
-    return await sync({ registry, upstreams, concurrency: config.upstreamConcurrency, onProgress });
+    return await fn(upstreams);
   } finally {
     await upstreams.close();
   }

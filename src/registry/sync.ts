@@ -22,6 +22,7 @@
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import type { Upstreams } from '../upstreams';
+import { mapLimit } from '../lib/concurrency';
 import { findAccountsByEmail } from './lookup';
 import type { Person, Registry } from './types';
 import * as v from './validate';
@@ -257,6 +258,120 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     if (done % every === 0 && done < emails.length) progress({ phase: 'link', done, total: emails.length });
   }
   progress({ phase: 'link', done: emails.length, total: emails.length });
+  report.failures.sort((a, b) => UPSTREAM_NAMES.indexOf(a.upstream) - UPSTREAM_NAMES.indexOf(b.upstream));
+  return report;
+}
+
+/** One link whose upstream account does not carry the linked person's email. */
+export interface LinkDisagreement {
+  personId: string;
+  /** The person's email as the registry holds it. */
+  email: string;
+  upstream: UpstreamName;
+  accountId: string;
+  /** The account's email upstream now; `null` when the upstream no longer has the account. */
+  upstreamEmail: string | null;
+}
+
+export interface LinkCheckReport {
+  /** People and links read from the registry. */
+  people: number;
+  links: number;
+  disagreements: LinkDisagreement[];
+  /** Upstreams whose accounts could not be checked (VRM has no way to read a user by id with the service credential). */
+  unchecked: { upstream: UpstreamName; links: number; reason: string }[];
+  failures: SyncReport['failures'];
+}
+
+/**
+ * `usergraph sync --report`: lists every person whose link to an upstream account disagrees with that
+ * account's email upstream (another email, or the account is gone), so a wrong link can be found and
+ * repaired (`unlinkAccount`). Read-only: it changes nothing in the registry or upstream. A podero user
+ * stamped with the person's id is the person's whatever its email says, and agrees. Reads the three user
+ * lists once, identity once per linked identity account.
+ */
+export async function checkLinks(options: Pick<SyncOptions, 'registry' | 'upstreams' | 'concurrency' | 'pageSize'>): Promise<LinkCheckReport> {
+  const { registry, upstreams } = options;
+  const pageSize = options.pageSize ?? 100;
+  const report: LinkCheckReport = { people: 0, links: 0, disagreements: [], unchecked: [], failures: [] };
+
+  const emails = new Map<UpstreamName, Map<string, { email: string | null; stamp?: string | null }>>();
+  const read = async (upstream: (typeof LISTED)[number], all: () => AsyncIterable<ListedAccount>): Promise<void> => {
+    const byId = new Map<string, { email: string | null; stamp?: string | null }>();
+    try {
+      for await (const a of all()) byId.set(a.id, { email: a.email, stamp: a.externalUserId });
+      emails.set(upstream, byId);
+    } catch (err) {
+      report.failures.push(failureOf(upstream, err));
+    }
+  };
+  await Promise.all([
+    read('evenergy', async function* () {
+      for await (const u of upstreams.evenergy.allUsers({ pageSize })) yield { id: u.id, email: u.email };
+    }),
+    read('timesheet', async function* () {
+      for await (const u of upstreams.timesheet.allUsers({ perPage: pageSize })) yield { id: u.id, email: u.email };
+    }),
+    read('podero', async function* () {
+      for (const u of await upstreams.podero.listUsers({})) yield { id: u.id, email: u.email, externalUserId: u.externalUserId };
+    }),
+  ]);
+
+  const identityLinks: { person: Person; accountId: string }[] = [];
+  let vrmLinks = 0;
+  const disagree = (person: Person, upstream: UpstreamName, accountId: string, upstreamEmail: string | null): void => {
+    report.disagreements.push({ personId: person.id, email: person.email, upstream, accountId, upstreamEmail });
+  };
+  let after: string | undefined;
+  for (;;) {
+    const page = await registry.listPeople({ first: 100, after });
+    const links = await registry.linksFor(page.people.map((p) => p.id));
+    for (const person of page.people) {
+      report.people++;
+      for (const link of links.get(person.id) ?? []) {
+        report.links++;
+        if (link.upstream === 'vrm') {
+          vrmLinks++;
+          continue;
+        }
+        if (link.upstream === 'identity') {
+          identityLinks.push({ person, accountId: link.accountId });
+          continue;
+        }
+        const listed = emails.get(link.upstream);
+        if (!listed) continue; // its list could not be read: reported in failures
+        const account = listed.get(link.accountId);
+        if (!account) disagree(person, link.upstream, link.accountId, null);
+        else if (account.stamp && account.stamp.toLowerCase() === person.id) continue;
+        else if (account.email === null || lower(account.email) !== lower(person.email)) disagree(person, link.upstream, link.accountId, account.email);
+      }
+    }
+    if (!page.hasNextPage || page.endCursor === null) break;
+    after = page.endCursor;
+  }
+
+  const identityErrors: unknown[] = [];
+  const found = await mapLimit(identityLinks, options.concurrency ?? 8, async ({ accountId }) => {
+    try {
+      return await upstreams.identity.getUser(accountId);
+    } catch (err) {
+      identityErrors.push(err);
+      return undefined;
+    }
+  });
+  identityLinks.forEach(({ person, accountId }, i) => {
+    const user = found[i];
+    if (user === undefined || user instanceof Error) return;
+    if (user === null) disagree(person, 'identity', accountId, null);
+    else if (lower(user.email) !== lower(person.email)) disagree(person, 'identity', accountId, user.email);
+  });
+  if (identityErrors.length > 0) {
+    const first = failureOf('identity', identityErrors[0]);
+    report.failures.push({ ...first, message: `${identityErrors.length} of ${identityLinks.length} lookups failed; the first: ${first.message}` });
+  }
+  if (vrmLinks > 0) {
+    report.unchecked.push({ upstream: 'vrm', links: vrmLinks, reason: "VRM answers a user's email only to that user's own token; VRM links are made only when that email matched" });
+  }
   report.failures.sort((a, b) => UPSTREAM_NAMES.indexOf(a.upstream) - UPSTREAM_NAMES.indexOf(b.upstream));
   return report;
 }

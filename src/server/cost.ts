@@ -115,6 +115,8 @@ export const FIELD_COSTS: Record<string, FieldCost> = {
   'Mutation.provisionUser': { calls: { write: 16 } },
   'Mutation.updateUser': { calls: { write: 16 } },
   'Mutation.deleteUser': { calls: { write: 8 } },
+  // Registry only: no upstream call (an empty `calls` says it was costed, not forgotten).
+  'Mutation.unlinkAccount': { calls: {} },
   'Mutation.updateNotificationPreferences': { calls: { write: 3 } },
   'Mutation.setPayoutMethod': { calls: { write: 3 } },
   'Mutation.removePayoutMethod': { calls: { write: 3 } },

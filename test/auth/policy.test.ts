@@ -8,11 +8,13 @@ import {
   QUERY_RULES,
   USER_FIELD_RULES,
   assertAllowed,
+  canChangeEmail,
   canLinkVrmAccount,
   canMutate,
   canReadPerson,
   canReadUserField,
   canRunQuery,
+  provenEmail,
   restrictPeopleFilter,
   type Decision,
   type MutationName,
@@ -224,7 +226,7 @@ describe('root query fields', () => {
 describe('mutations', () => {
   const ALL = Object.keys(MUTATION_RULES) as MutationName[];
   const withPerson = { target: asPerson, vrm: ownVrm };
-  const adminOnly: MutationName[] = ['createUser', 'provisionUser', 'deleteUser', 'activateUser', 'deactivateUser', 'resendInvitation'];
+  const adminOnly: MutationName[] = ['createUser', 'provisionUser', 'deleteUser', 'activateUser', 'deactivateUser', 'resendInvitation', 'unlinkAccount'];
   const vrmOwn: MutationName[] = ['createAccessToken', 'revokeAccessToken', 'revokeAllAccessTokens', 'addSite'];
 
   it('gives every mutation of issue 5 a rule', () => {
@@ -343,5 +345,58 @@ describe('what the resolver knows', () => {
     expectRefused(canLinkVrmAccount(viewers.ownerBySub, person, { vrm: { token: true } }), ErrorCode.FORBIDDEN);
     expectRefused(canLinkVrmAccount(viewers.ownerBySub, person, { own: person, vrm: { token: false } }), ErrorCode.FORBIDDEN, /X-Vrm-Authorization/);
     expectRefused(canLinkVrmAccount(viewers.anonymous, person, { own: person, vrm: { token: true } }), ErrorCode.UNAUTHENTICATED);
+  });
+});
+
+describe('an email belongs to whoever proves it', () => {
+  const unverified: Viewer = { kind: 'user', sub: 'idp|mallory', email: 'ada@example.com', emailVerified: false, roles: [] };
+  const verified: Viewer = { kind: 'user', sub: 'idp|ada', email: 'ada@example.com', emailVerified: true, roles: [] };
+
+  it('takes the email claim as proof unless email_verified is false', () => {
+    expect(provenEmail(viewers.ownerByEmail)).toBe('ada@example.COM');
+    expect(provenEmail(verified)).toBe('ada@example.com');
+    expect(provenEmail(unverified)).toBeUndefined();
+    expect(provenEmail(viewers.anonymous)).toBeUndefined();
+  });
+
+  it('lets no one own a person by an email the token does not prove', () => {
+    expectAllowed(canReadPerson(verified, asPerson));
+    expectRefused(canReadPerson(unverified, asPerson), ErrorCode.FORBIDDEN);
+    expectRefused(canReadPerson(unverified, { email: 'ada@example.com' }), ErrorCode.FORBIDDEN);
+    expectRefused(canMutate(unverified, 'updateUser', { target: asPerson }), ErrorCode.FORBIDDEN);
+    expectRefused(canReadUserField(unverified, person, 'payoutMethod'), ErrorCode.FORBIDDEN);
+  });
+
+  it('lets a plain user change their email only to the verified email of their token; an admin to any', () => {
+    const other: Subject = { id: person.id, email: 'old@example.com' };
+    expectAllowed(canChangeEmail(verified, other, 'ADA@example.com'));
+    expectAllowed(canChangeEmail(viewers.ownerBySub, other, 'old@example.com'));
+    expectRefused(canChangeEmail(viewers.ownerBySub, other, 'ada@example.com'), ErrorCode.FORBIDDEN, /verified email/);
+    expectRefused(canChangeEmail(verified, other, 'victim@example.com'), ErrorCode.FORBIDDEN, /verified email/);
+    expectRefused(canChangeEmail({ ...unverified, sub: person.id }, other, 'ada@example.com'), ErrorCode.FORBIDDEN);
+    expectAllowed(canChangeEmail(viewers.admin, other, 'victim@example.com'));
+    expectRefused(canChangeEmail(viewers.anonymous, other, 'ada@example.com'), ErrorCode.UNAUTHENTICATED);
+  });
+
+  it("links a VRM token's account only when VRM's email for it is the person's", () => {
+    expectAllowed(canLinkVrmAccount(viewers.ownerBySub, person, { own: person, vrm: { token: true, tokenAccountId: '22', tokenEmail: 'ADA@example.com' } }));
+    expectRefused(
+      canLinkVrmAccount(viewers.ownerBySub, person, { own: person, vrm: { token: true, tokenAccountId: '23', tokenEmail: 'bob@example.com' } }),
+      ErrorCode.FORBIDDEN,
+      /another email/,
+    );
+    expectRefused(canLinkVrmAccount(viewers.admin, person, { own: person, vrm: { token: true, tokenAccountId: '23', tokenEmail: 'bob@example.com' } }), ErrorCode.FORBIDDEN);
+  });
+
+  it('lists access tokens only of the person’s own linked VRM account once VRM named the token’s account', () => {
+    expectAllowed(canReadUserField(viewers.ownerBySub, person, 'accessTokens', { own: person, vrm: ownVrm }));
+    expectRefused(canReadUserField(viewers.ownerBySub, person, 'accessTokens', { own: person, vrm: { token: true, tokenAccountId: '23', personAccountId: '22' } }), ErrorCode.FORBIDDEN);
+    expectRefused(canReadUserField(viewers.ownerBySub, person, 'accessTokens', { own: person, vrm: { token: true, tokenAccountId: '23', personAccountId: null } }), ErrorCode.FORBIDDEN);
+  });
+
+  it('lets only admins unlink an account', () => {
+    expectAllowed(canMutate(viewers.admin, 'unlinkAccount'));
+    for (const owner of owners) expectRefused(canMutate(owner, 'unlinkAccount', { target: asPerson }), ErrorCode.FORBIDDEN, /only for admins/);
+    expectRefused(canMutate(viewers.anonymous, 'unlinkAccount'), ErrorCode.UNAUTHENTICATED);
   });
 });

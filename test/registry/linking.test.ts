@@ -261,11 +261,21 @@ describe('when an upstream cannot be asked', () => {
 describe('VRM linking from the person’s own token', () => {
   const token = { kind: 'token' as const, value: personalTokenFor(population.seed, 3) };
 
-  it('links the VRM account the token belongs to, whatever its email', async () => {
-    const someone = await registry.createPerson('someone.else@example.com');
-    const { accountId, result } = await linker.linkVrm(someone, token);
+  // Issue 11: holding a VRM token is no proof of owning its account (tokens are shared with apps and
+  // installers); VRM's email for the account must be the person's.
+  it('links the VRM account the token belongs to when VRM’s email for it is the person’s, ignoring case', async () => {
+    const owner = await registry.createPerson(person(3).email.toUpperCase());
+    const { accountId, result } = await linker.linkVrm(owner, token);
     expect(accountId).toBe(String(vrmUserIdFor(3)));
-    expect(result).toMatchObject({ status: 'LINKED', link: { personId: someone.id, upstream: 'vrm', accountId } });
+    expect(result).toMatchObject({ status: 'LINKED', link: { personId: owner.id, upstream: 'vrm', accountId } });
+    expect(emulators.emulators.vrm!.counts().byRoute).toEqual({ 'GET /users/me': 1 });
+  });
+
+  it('refuses, and links nothing, for a token whose VRM account has another email than the person’s', async () => {
+    const someone = await registry.createPerson('someone.else@example.com');
+    await expect(linker.linkVrm(someone, token)).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN, upstream: 'vrm' });
+    expect((await linksOf(someone)).vrm).toBeUndefined();
+    expect(await registry.personByAccount('vrm', String(vrmUserIdFor(3)))).toBeNull();
     expect(emulators.emulators.vrm!.counts().byRoute).toEqual({ 'GET /users/me': 1 });
   });
 
@@ -277,8 +287,10 @@ describe('VRM linking from the person’s own token', () => {
 
   it('reports, and keeps, a VRM account already linked to another person', async () => {
     const first = await lookUp(person(3).email);
-    const second = await lookUp(person(0).email);
     await linker.linkVrm(first, token);
+    // The first person's email changed since; a second person now has the VRM account's email.
+    await registry.updateEmail(first.id, 'first.moved@example.com');
+    const second = await registry.createPerson(person(3).email);
     const { result } = await linker.linkVrm(second, token);
     expect(result).toMatchObject({ status: 'CONFLICT', kind: 'ACCOUNT_LINKED_TO_OTHER_PERSON', existing: { personId: first.id } });
     expect((await registry.personByAccount('vrm', String(vrmUserIdFor(3))))?.id).toBe(first.id);

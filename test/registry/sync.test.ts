@@ -399,6 +399,47 @@ describe('the sync command', () => {
   });
 });
 
+describe('the sync command with --report', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usergraph-report-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('lists the persons whose links disagree with the upstreams’ emails, exits 1, and changes nothing', async () => {
+    const env = { IDENTITY_URL: urls.identity, EVENERGY_URL: urls.evenergy, VRM_URL: urls.vrm, PODERO_URL: urls.podero, TIMESHEET_URL: urls.timesheet, SQLITE_PATH: path.join(dir, 'r.db') };
+    expect(await runSyncCommand({ env, quiet: true, stdout: () => undefined })).toBe(0);
+    const clean: string[] = [];
+    expect(await runSyncCommand({ env, report: true, stdout: (t) => clean.push(t) })).toBe(0);
+    expect(clean.join('')).toContain('disagreements: 0\n');
+
+    const stored = await openRegistry({ sqlitePath: env.SQLITE_PATH });
+    const before = await (async () => {
+      try {
+        const [p] = await stored.getPeopleByEmail([person(0).email]);
+        return { person: p!, links: await stored.linksFor([p!.id]), total: (await stored.listPeople({ first: 1 })).totalCount };
+      } finally {
+        await stored.close();
+      }
+    })();
+    // Person 0's ev.energy account gets another email upstream, outside the gateway.
+    const evenergyId = before.links.get(before.person.id)!.find((l) => l.upstream === 'evenergy')!.accountId;
+    await upstreams.evenergy.updateUser(evenergyId, { email: 'taken.over@example.com' });
+    const out: string[] = [];
+    expect(await runSyncCommand({ env, report: true, stdout: (t) => out.push(t) })).toBe(1);
+    expect(out.join('')).toContain('disagreements: 1\n');
+    expect(out.join('')).toContain(`person ${before.person.id} (${person(0).email}): evenergy account ${evenergyId} has taken.over@example.com`);
+
+    const after = await openRegistry({ sqlitePath: env.SQLITE_PATH });
+    try {
+      expect(await after.linksFor([before.person.id])).toEqual(before.links);
+      expect((await after.listPeople({ first: 1 })).totalCount).toBe(before.total);
+    } finally {
+      await after.close();
+    }
+  });
+});
+
 describe('docs/population.md', () => {
   const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'population.md'), 'utf8');
   /** The number in the doc's table row that starts with `label`. */

@@ -15,7 +15,7 @@ import type { TimesheetList, TimesheetPageItems } from '../loaders';
 import type { AccessTokenModel, AccountModel, DeviceModel, EntryModel, ExpenseModel, ProjectModel, SiteModel, SubscriptionModel } from '../models';
 import { askWithOwn, readablePerson, vrmFacts } from './askPolicy';
 import { identityUserOf } from './identity';
-import { sentVrmToken, vrmAccountOf } from './vrm';
+import { personAccessTokens, vrmAccountOf } from './vrm';
 
 /** Objects returned by `node` name their GraphQL type, so `Node.__resolveType` needs no guessing. */
 export type NodeModel = (Person | SubscriptionModel | AccountModel | AccessTokenModel | SiteModel | DeviceModel | EntryModel | ExpenseModel | ProjectModel) & {
@@ -76,10 +76,8 @@ export async function resolveNode(ctx: GraphContext, decoded: DecodedId): Promis
       return tag('Account', account && { ...account, personId });
     }
     case 'AccessToken': {
-      await vrmAccountOf(ctx, person);
-      const tokens = await ctx.loaders.accessTokens.load(sentVrmToken(ctx));
-      const token = tokens.find((t) => t.id === localId);
-      return tag('AccessToken', token && { ...token, personId });
+      const token = (await personAccessTokens(ctx, person)).find((t) => t.id === localId);
+      return tag('AccessToken', token ?? null);
     }
     case 'Site': {
       const accountId = await vrmAccountOf(ctx, person);

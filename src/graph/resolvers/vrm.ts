@@ -1,10 +1,11 @@
 /**
  * VRM-served fields and the VRM query `siteIdByIdentifier`. Sites are read with the gateway's service
- * credential for the person's linked VRM account. Access tokens belong to their owner alone: the policy
- * lets them be read only with the person's own VRM token (`X-Vrm-Authorization`). A VRM account is
- * linked the first time its owner calls with that token.
+ * credential for the person's linked VRM account, and only a linked account is read: a VRM account is
+ * linked the first time its owner calls with their own token, and only when VRM's email for it is the
+ * person's. Access tokens belong to their owner alone: the policy lets them be read only with the
+ * person's own VRM token (`X-Vrm-Authorization`), the token of the person's linked VRM account.
  */
-import { assertAllowed, canLinkVrmAccount, canRunQuery } from '../../auth/policy';
+import { assertAllowed, canLinkVrmAccount, canReadUserField, canRunQuery } from '../../auth/policy';
 import { ErrorCode, GatewayError } from '../../errors';
 import type { AccessTokenResolvers, AddSitePayloadResolvers, QueryResolvers, SiteAttributeResolvers, SiteResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
@@ -42,13 +43,20 @@ export function sentVrmToken(ctx: GraphContext): VrmCredential {
   return ctx.vrmCredential;
 }
 
-/** The person's VRM account id, linking it from the owner's own token when it is not linked yet. */
+/**
+ * The person's VRM account id, linking it from the owner's own token when it is not linked yet. A token
+ * whose VRM account has another email than the person's is FORBIDDEN (policy: canLinkVrmAccount):
+ * nothing is linked and nothing is read with it, so a shared or borrowed token never makes another
+ * person's VRM account (and its sites, read with the service credential) the caller's.
+ */
 export async function vrmAccountOf(ctx: GraphContext, person: Person): Promise<string | null> {
   const linked = await accountOf(ctx, person, 'vrm');
   if (linked !== null || !ctx.vrmCredential) return linked;
   const own = await ctx.viewerPerson();
   if (!canLinkVrmAccount(ctx.viewer, person, { own, vrm: vrmFacts(ctx) }).allowed) return linked;
-  const { accountId, result } = await ctx.deps.linker.linkVrm(person, ctx.vrmCredential, ctx.call, (c) => ctx.loaders.vrmMe.load(c));
+  const me = await ctx.loaders.vrmMe.load(ctx.vrmCredential);
+  assertAllowed(canLinkVrmAccount(ctx.viewer, person, { own, vrm: { ...vrmFacts(ctx), tokenAccountId: me.id, tokenEmail: me.email } }));
+  const { accountId, result } = await ctx.deps.linker.linkVrm(person, ctx.vrmCredential, ctx.call, async () => me);
   ctx.loaders.links.clear(person.id);
   if (result.status === 'CONFLICT') {
     throw new GatewayError(ErrorCode.CONFLICT, 'This VRM account is already linked to another person, or this person to another VRM account', { upstream: 'vrm' });
@@ -56,15 +64,27 @@ export async function vrmAccountOf(ctx: GraphContext, person: Person): Promise<s
   return accountId;
 }
 
+/**
+ * The person's VRM access tokens, as VRM lists them to the client's token. The policy (asked by the
+ * caller first, with what needs no VRM call) is asked again with both accounts, so only the tokens of the
+ * person's own linked VRM account are listed, never those of whatever account the presented token
+ * belongs to, labelled as the person's.
+ */
+export async function personAccessTokens(ctx: GraphContext, person: Person): Promise<AccessTokenModel[]> {
+  const credential = sentVrmToken(ctx);
+  const personAccountId = await vrmAccountOf(ctx, person);
+  const me = await ctx.loaders.vrmMe.load(credential);
+  const own = await ctx.viewerPerson();
+  assertAllowed(canReadUserField(ctx.viewer, person, 'accessTokens', { own, vrm: { token: true, tokenAccountId: me.id, personAccountId } }));
+  const tokens = await ctx.loaders.accessTokens.load(credential);
+  return tokens.map((t) => ({ ...t, personId: person.id }));
+}
+
 export const UserVrmFields: Pick<UserFieldResolvers, 'accessTokens' | 'sites'> = {
-  // The policy (asked by guardUserFields) requires the person's own VRM token before this runs.
+  // The policy (asked by guardUserFields) requires a VRM token and the viewer's own person before this runs.
   async accessTokens(person, _args, ctx) {
-    const credential = sentVrmToken(ctx);
-    return upstreamField(ctx, async () => {
-      await vrmAccountOf(ctx, person);
-      const tokens = await ctx.loaders.accessTokens.load(credential);
-      return tokens.map((t) => ({ ...t, personId: person.id }));
-    });
+    sentVrmToken(ctx);
+    return upstreamField(ctx, () => personAccessTokens(ctx, person));
   },
   async sites(person, { extended, siteId }, ctx) {
     return upstreamField(ctx, async () => {

@@ -1,5 +1,5 @@
 /**
- * The people mutations: `createUser`, `provisionUser`, `updateUser`, `deleteUser`. Each asks the policy
+ * The people mutations: `createUser`, `provisionUser`, `updateUser`, `deleteUser`, `unlinkAccount`. Each asks the policy
  * first (src/auth/policy.ts: a user changes only their own person and never creates or deletes people;
  * an admin may do all), then checks its input, and only then calls upstreams. The work itself lives in
  * src/graph/people/: create-or-link (provision.ts), per-upstream writes (updatePerson.ts), deletion
@@ -7,13 +7,15 @@
  * sequence runs under the locks of its person and email (mutations/locks.ts), so replicas sharing one
  * registry never interleave two changes of one person or two create-or-links of one email.
  */
-import { assertAllowed, canMutate } from '../../../auth/policy';
+import { assertAllowed, canChangeEmail, canMutate } from '../../../auth/policy';
 import { ErrorCode, GatewayError } from '../../../errors';
 import type { MutationResolvers } from '../../../generated/graphql';
 import type { GraphContext } from '../../context';
 import { toGlobalId } from '../../ids';
+import { UPSTREAM_FROM_ENUM } from '../Query';
 import { forgetPerson } from '../../people/forgetPerson';
 import { namesFromAccounts } from '../../people/namesFromAccounts';
+import { assertEmailFree, emailTaken } from '../../people/emailHolders';
 import { anySuccess, type Outcome } from '../../people/outcomes';
 import { personToChange } from '../../people/personToChange';
 import { provisionAccounts } from '../../people/provision';
@@ -91,14 +93,18 @@ export const UserMutations: MutationResolvers<GraphContext> = {
       const changes = readUpdateUserInput(input, person, links);
       const newAddress = changes.email !== undefined && changes.email.toLowerCase() !== person.email.toLowerCase() ? changes.email : undefined;
       if (newAddress !== undefined) {
-        const [holder] = await registry.getPeopleByEmail([newAddress]);
-        if (holder && holder.id !== person.id) throw emailBelongsToAnother();
+        // An email belongs to whoever proves it: a plain user may take only their token's verified email.
+        assertAllowed(canChangeEmail(ctx.viewer, person, newAddress));
+        // Nobody else may hold it, in the registry or in any upstream, or the next discovery or sync
+        // would link their accounts to this person. Asked before the reservation: while it is held,
+        // discovery of the email answers this person.
+        await assertEmailFree(ctx, person, links, newAddress);
         // Held for this person while the upstreams change, so discovery of the new email finds this
         // person instead of creating another; committed by updateEmail below, released otherwise.
         try {
           await registry.reserveEmail(person.id, newAddress, EMAIL_RESERVATION_TTL_MS);
         } catch (err) {
-          if (err instanceof GatewayError && err.code === ErrorCode.CONFLICT) throw emailBelongsToAnother();
+          if (err instanceof GatewayError && err.code === ErrorCode.CONFLICT) throw emailTaken('held by another person');
           throw err;
         }
       }
@@ -123,6 +129,18 @@ export const UserMutations: MutationResolvers<GraphContext> = {
     });
   },
 
+  async unlinkAccount(_parent, { personId, upstream }, ctx) {
+    // Admin only (the policy): the way back from a wrong link. Only the registry changes; the account
+    // stays as it is upstream, and the next sync or lookup links it to the person whose email it has.
+    const found = await personToChange(ctx, 'unlinkAccount', personId, 'personId');
+    return withPersonLocked(ctx, found, [], async (person) => {
+      const removed = await ctx.deps.registry.unlink(person.id, UPSTREAM_FROM_ENUM[upstream]);
+      forgetPerson(ctx, found, person);
+      ctx.logger.info({ personId: person.id, upstream: UPSTREAM_FROM_ENUM[upstream], accountId: removed?.accountId ?? null }, 'unlinkAccount');
+      return { user: person, upstream, status: removed ? 'UNLINKED' : 'NOT_LINKED', accountId: removed?.accountId ?? null };
+    });
+  },
+
   async deleteUser(_parent, { id }, ctx) {
     const found = await personToChange(ctx, 'deleteUser', id);
     // Under the person's lock: an update waiting for it then finds no person and writes nowhere.
@@ -133,9 +151,3 @@ export const UserMutations: MutationResolvers<GraphContext> = {
     });
   },
 };
-
-function emailBelongsToAnother(): GatewayError {
-  return new GatewayError(ErrorCode.CONFLICT, 'Another person already has this email; nothing was changed', {
-    fieldErrors: [{ path: ['input', 'email'], message: 'belongs to another person' }],
-  });
-}
