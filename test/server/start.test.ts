@@ -29,7 +29,7 @@ function startGateway(env: NodeJS.ProcessEnv): Promise<Started> {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway was not ready within 30 s; it printed:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`the gateway was not ready within 60 s; it printed:\n${out}`)), 60_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the gateway exited with ${code} before it was ready; it printed:\n${out}`));
@@ -95,7 +95,7 @@ describe('npm start', () => {
     } finally {
       expect(await stop(again.child)).toBe(0);
     }
-  }, 90_000);
+  }, 150_000);
 
   it('only says how to sync when an upstream is real, since a sync there may take long and read production data', async () => {
     // Nothing listens on this port: the gateway must not call it while starting.
@@ -106,5 +106,5 @@ describe('npm start', () => {
     } finally {
       expect(await stop(s.child)).toBe(0);
     }
-  }, 60_000);
+  }, 120_000);
 });
