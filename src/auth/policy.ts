@@ -74,7 +74,7 @@ export type Decision =
  * ADMIN: admins only. AUTHENTICATED: any signed-in viewer. VRM_TOKEN: any signed-in viewer who sent a VRM
  * token (VRM itself scopes the call to that token's owner).
  */
-type Rule = 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN' | 'ADMIN' | 'AUTHENTICATED' | 'VRM_TOKEN';
+type Rule = 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN' | 'ADMIN' | 'AUTHENTICATED' | 'VRM_TOKEN' | 'VIEWER';
 
 export type UserField = Exclude<keyof User, '__typename'>;
 export type QueryField = Exclude<keyof Query, '__typename'>;
@@ -116,13 +116,15 @@ export const USER_FIELD_RULES = {
  * and after looking them up; `users` is narrowed to what the viewer may see by `restrictPeopleFilter`.
  */
 export const QUERY_RULES = {
-  me: 'AUTHENTICATED',
+  // Anyone may ask who they are: the answer is their own person, and null for an anonymous request (the
+  // schema's promise), not an error.
+  me: 'VIEWER',
   user: 'READER',
   userByEmail: 'READER',
   users: 'AUTHENTICATED',
   node: 'READER',
   siteIdByIdentifier: 'VRM_TOKEN',
-} as const satisfies Record<QueryField, Extract<Rule, 'AUTHENTICATED' | 'READER' | 'VRM_TOKEN'>>;
+} as const satisfies Record<QueryField, Extract<Rule, 'AUTHENTICATED' | 'READER' | 'VRM_TOKEN' | 'VIEWER'>>;
 
 /** Every mutation. */
 export const MUTATION_RULES = {
@@ -332,6 +334,7 @@ export function canReadUserField(viewer: Viewer, person: Subject, field: UserFie
 export function canRunQuery(viewer: Viewer, field: QueryField, facts: TargetFacts = {}): Decision {
   const rule = QUERY_RULES[field];
   const what = `Query.${field}`;
+  if (rule === 'VIEWER') return ALLOW;
   if (viewer.kind === 'anonymous') return unauthenticated(what);
   switch (rule) {
     case 'AUTHENTICATED':

@@ -211,8 +211,12 @@ describe('User fields', () => {
 });
 
 describe('root query fields', () => {
-  it('refuses every query field to anonymous viewers', () => {
-    for (const field of QUERY_FIELDS) expectRefused(canRunQuery(viewers.anonymous, field, { vrm: ownVrm }), ErrorCode.UNAUTHENTICATED);
+  it('refuses every query field but me to anonymous viewers', () => {
+    for (const field of QUERY_FIELDS.filter((f) => f !== 'me')) expectRefused(canRunQuery(viewers.anonymous, field, { vrm: ownVrm }), ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('lets anyone ask me: the answer is their own person, null when anonymous', () => {
+    for (const viewer of [viewers.anonymous, viewers.stranger, viewers.admin]) expectAllowed(canRunQuery(viewer, 'me'));
   });
 
   it('lets signed-in viewers ask, with a VRM token where VRM needs one', () => {

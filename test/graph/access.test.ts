@@ -94,8 +94,17 @@ describe('credentials', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('refuses me without a token', async () => {
-    const res = await t.query(`{ me { email } }`, { token: null });
+  it('answers me without a token with null and no error, as the schema documents', async () => {
+    t.resetCounts();
+    const res = await t.query<{ me: { email: string } | null }>(`{ me { email } }`, { token: null });
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ me: null });
+    expect(Object.values(t.totals()).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it('still refuses every other root field without a token', async () => {
+    const res = await t.query(`{ users(first: 1) { totalCount } }`, { token: null });
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

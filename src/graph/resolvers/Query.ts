@@ -30,7 +30,7 @@ export const ENUM_FROM_UPSTREAM: Record<UpstreamName, Upstream> = {
 
 export const Query: QueryResolvers<GraphContext> = {
   async me(_parent, _args, ctx) {
-    // The viewer's own person is theirs by definition: the policy only needs them signed in.
+    // The viewer's own person is theirs by definition; anonymous viewers have none (null, no error).
     assertAllowed(canRunQuery(ctx.viewer, 'me'));
     return ctx.viewerPerson();
   },
