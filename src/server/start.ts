@@ -99,29 +99,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
       : undefined,
   });
   const origin = await gateway.listen(config.port, config.host);
-
-  say('');
-  say(`usergraph is ready in ${Math.round(performance.now() - started)} ms`);
-  say(`  GraphQL   ${origin}/graphql${config.graphiql ? '   (open it in a browser for GraphiQL)' : ''}`);
-  if (gateway.http.metricsUrl) say(`  metrics   ${gateway.http.metricsUrl}/metrics   (METRICS_PORT)`);
-  say(`  registry  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite ${config.sqlitePath}`}`);
-  if (firstSync) say(`            ${firstSync}`);
-  if (telemetry) say(`  tracing   OTLP to ${env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
-  if (emulators) {
-    say(`  emulators ${missing.map((u) => `${u} ${emulators!.urls[u]}`).join(', ')}`);
-    say(`            (demo population: seed ${population.seed}, ${population.people.length} people; set ${missing.map((u) => UPSTREAM_URL_ENV[u]).join(', ')} to use real APIs)`);
-  }
-  if (devTokens) {
-    say('');
-    say('  !! No JWT_SECRET or JWT_JWKS_URL is set: using a development secret generated for this run.');
-    say('  !! Tokens below stop working when the gateway restarts. Never run like this in production.');
-    say(`  admin token  Authorization: Bearer ${devTokens.admin}`);
-    say(`  user token   Authorization: Bearer ${devTokens.user}`);
-    say(`               (the user token belongs to ${devTokens.userEmail}, a demo person in all five upstreams)`);
-  }
-  say('');
-
-  // Graceful shutdown (DESIGN.md "Health, replicas and shutdown"): drain, keep serving for the delay so
+  // Graceful shutdown (DESIGN.md "Health, replicas and shutdown"), registered before the banner says
+  // "ready": a signal sent the moment a supervisor sees it must find the handler. Drain, keep serving for the delay so
   // load balancers see /readyz 503 and stop sending, then close the listener and give in-flight requests
   // and mutations the grace. The embedded emulators close only after the gateway, since in-flight requests
   // still call them; the registry last. A second signal exits at once, 128 + the signal's number.
@@ -156,6 +135,28 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+
+  say('');
+  say(`usergraph is ready in ${Math.round(performance.now() - started)} ms`);
+  say(`  GraphQL   ${origin}/graphql${config.graphiql ? '   (open it in a browser for GraphiQL)' : ''}`);
+  if (gateway.http.metricsUrl) say(`  metrics   ${gateway.http.metricsUrl}/metrics   (METRICS_PORT)`);
+  say(`  registry  ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite ${config.sqlitePath}`}`);
+  if (firstSync) say(`            ${firstSync}`);
+  if (telemetry) say(`  tracing   OTLP to ${env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+  if (emulators) {
+    say(`  emulators ${missing.map((u) => `${u} ${emulators!.urls[u]}`).join(', ')}`);
+    say(`            (demo population: seed ${population.seed}, ${population.people.length} people; set ${missing.map((u) => UPSTREAM_URL_ENV[u]).join(', ')} to use real APIs)`);
+  }
+  if (devTokens) {
+    say('');
+    say('  !! No JWT_SECRET or JWT_JWKS_URL is set: using a development secret generated for this run.');
+    say('  !! Tokens below stop working when the gateway restarts. Never run like this in production.');
+    say(`  admin token  Authorization: Bearer ${devTokens.admin}`);
+    say(`  user token   Authorization: Bearer ${devTokens.user}`);
+    say(`               (the user token belongs to ${devTokens.userEmail}, a demo person in all five upstreams)`);
+  }
+  say('');
 }
 
 /**
