@@ -10,7 +10,7 @@ export type RegistryFailureListener = (method: string, cause: unknown) => void;
 /** Told of every registry call: its method, how long it took and whether it failed (metrics). */
 export type RegistryCallListener = (method: string, seconds: number, ok: boolean) => void;
 
-export function registryUnavailable(cause: unknown): GatewayError {
+function registryUnavailable(cause: unknown): GatewayError {
   return new GatewayError(ErrorCode.REGISTRY_UNAVAILABLE, 'The registry is not answering; try again shortly.', { cause });
 }
 

@@ -12,7 +12,6 @@ import type { Registry } from './types';
 export type { AccountLink, ConflictKind, FoundOrCreated, LinkResult, ListPeopleArgs, PeoplePage, Person, Registry } from './types';
 export { describeLinkResult } from './linkResult';
 export { MAX_PAGE_SIZE } from './validate';
-export { registryUnavailable } from './guard';
 
 /** The embedded default: a file under `./data/`. */
 export const DEFAULT_SQLITE_PATH = path.join('data', 'usergraph.db');

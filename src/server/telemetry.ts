@@ -30,14 +30,15 @@ function tracesUrl(env: NodeJS.ProcessEnv): string {
 }
 
 /** Starts tracing when the environment asks for it; `undefined` otherwise. Call once, before serving. */
-export function startTelemetry(env: NodeJS.ProcessEnv = process.env, options: { version?: string; scheduledDelayMs?: number } = {}): Telemetry | undefined {
+export function startTelemetry(env: NodeJS.ProcessEnv = process.env, options: { version?: string } = {}): Telemetry | undefined {
   if (!telemetryEnabled(env)) return undefined;
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       'service.name': env.OTEL_SERVICE_NAME || 'usergraph',
       ...(options.version ? { 'service.version': options.version } : {}),
     }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(env) }), { scheduledDelayMillis: options.scheduledDelayMs ?? 1000 })],
+    spanProcessors: [// No batch settings of our own: the SDK reads OTEL_BSP_* itself, as the README promises.
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(env) }))],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
