@@ -164,7 +164,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
  * takes about a second, so it runs now, with progress; against real upstreams it may take long and touch
  * production data, so the gateway only says how to run it. Returns a line for the start banner.
  */
-async function syncWhenEmpty(
+export async function syncWhenEmpty(
   registry: Registry,
   config: Config,
   urls: Record<UpstreamName, string>,

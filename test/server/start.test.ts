@@ -1,8 +1,8 @@
 /**
  * `npm start` as a newcomer runs it: the real CLI in a child process, embedded emulators, a SQLite file.
  * The first start with an empty registry links the demo population before it listens, so the first
- * `users` query lists people; a second start on the same file does not sync again; with a real upstream
- * configured it only says how to run the sync.
+ * `users` query lists people; a second start on the same file does not sync again. (With a real upstream
+ * configured it only says how to run the sync: first-sync.test.ts, in-process.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
