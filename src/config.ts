@@ -143,6 +143,25 @@ function corsOrigins(env: NodeJS.ProcessEnv, production: boolean): Config['corsO
   });
 }
 
+/** DATABASE_URL: a postgres:// or postgresql:// URL; the error never repeats it, since it holds a password. */
+function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a URL like postgres://user:password@host:5432/database, but it does not parse as a URL');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, but it starts with ${parsed.protocol}//`);
+  }
+  if (!parsed.hostname && !parsed.searchParams.get('host')) {
+    throw new ConfigError('DATABASE_URL must name a host (postgres://user:password@host:5432/database)');
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const upstreams = {} as Record<UpstreamName, UpstreamConfig>;
@@ -191,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     upstreams,
     poderoOrgId: env.PODERO_ORG_ID || DEV_PODERO_ORG_ID,
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: databaseUrl(env),
     databasePool: {
       max: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
       connectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 120_000),

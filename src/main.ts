@@ -123,7 +123,9 @@ if (require.main === module || process.argv[1]?.endsWith('usergraph.js')) {
       process.stderr.write(`usergraph: ${err.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`usergraph: ${(err as Error).stack ?? String(err)}\n`);
+    // The message only: an operator's terminal, not a debugger (LOG_LEVEL=debug adds the stack).
+    const detail = process.env.LOG_LEVEL === 'debug' ? ((err as Error).stack ?? String(err)) : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`usergraph: ${detail}\n`);
     process.exit(1);
   });
 }

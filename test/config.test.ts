@@ -72,6 +72,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('takes DATABASE_URL only as a postgres URL with a host, and never repeats it (it holds a password) when refusing it', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:pw@db.internal:5432/usergraph' }).databaseUrl).toBe('postgres://u:pw@db.internal:5432/usergraph');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@localhost/usergraph' }).databaseUrl).toBe('postgresql://u@localhost/usergraph');
+    expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+    for (const [value, message] of [
+      ['not a url s3cret', /does not parse as a URL/],
+      ['mysql://u:s3cret@db/x', /must start with postgres:\/\/ or postgresql:\/\/, but it starts with mysql:\/\//],
+      ['postgres:///x?password=s3cret', /must name a host/],
+    ] as const) {
+      let error: unknown;
+      try {
+        loadConfig({ DATABASE_URL: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain('s3cret');
+    }
+  });
+
   it('strips a trailing slash from upstream URLs', () => {
     expect(loadConfig({ IDENTITY_URL: 'https://id.markettrack.com/api/v1/' }).upstreams.identity.url).toBe('https://id.markettrack.com/api/v1');
   });
