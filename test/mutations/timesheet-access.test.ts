@@ -57,7 +57,7 @@ function run(mutation: Mutation, userId: unknown, projectIds: unknown, token?: s
   );
 }
 
-function expectError(res: GraphQLResult<unknown>, code: string, path?: string[]): NonNullable<GraphQLResult<unknown>['errors']>[number] {
+function expectError(res: GraphQLResult<unknown>, code: string, path?: readonly string[]): NonNullable<GraphQLResult<unknown>['errors']>[number] {
   expect(res.errors).toHaveLength(1);
   const error = res.errors![0]!;
   expect(error.extensions?.code).toBe(code);
