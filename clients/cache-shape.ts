@@ -24,6 +24,7 @@ export const ID_LESS_TYPES = [
   'PageInfo',
   'PayoutMethod',
   'PayoutMethodPayload',
+  'ProjectAccessPayload',
   'ProjectConnection',
   'ProjectEdge',
   'ResolutionLink',

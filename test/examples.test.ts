@@ -55,12 +55,20 @@ type Result = { status: number; data: unknown; errors: unknown[] };
 const statusesOf = (r: Result): Record<string, unknown> => Object.fromEntries(outcomesIn(r.data).map((o) => [String(o.upstream), o.status]));
 const errorCodesOf = (r: Result): unknown[] => r.errors.map((e) => prop(prop(e, 'extensions'), 'code'));
 
+/** The project ids a project access payload's freelancer takes part in. */
+function participatingIds(r: Result, mutation: string): unknown {
+  const nodes = prop(prop(prop(prop(r.data, mutation), 'user'), 'participatingProjects'), 'nodes');
+  return Array.isArray(nodes) ? nodes.map((n: unknown) => prop(n, 'projectId')).sort() : nodes;
+}
+
 /** What an example's comment promises about its first run, beyond running without errors. */
 const FIRST_RUN: Record<string, { check(r: Result): void }> = {
   '10-create-user': { check: (r) => expect(statusesOf(r)).toEqual({ IDENTITY: 'CREATED', EVENERGY: 'CREATED', PODERO: 'CREATED', TIMESHEET: 'CREATED', VRM: 'SKIPPED' }) },
   '11-provision-user': { check: (r) => expect(statusesOf(r)).toEqual({ IDENTITY: 'UNCHANGED', EVENERGY: 'UNCHANGED', PODERO: 'UNCHANGED', TIMESHEET: 'CREATED', VRM: 'SKIPPED' }) },
   '12-update-user': { check: (r) => expect(prop(prop(prop(prop(r.data, 'updateUser'), 'user'), 'address'), 'streetAddInfo')).toBeNull() },
   '14-unlink-account': { check: (r) => expect(prop(prop(r.data, 'unlinkAccount'), 'status')).toBe('UNLINKED') },
+  '33-give-access-to-projects': { check: (r) => expect(participatingIds(r, 'giveAccessToProjects')).toEqual(['37000', '37001']) },
+  '34-revoke-access-to-projects': { check: (r) => expect(participatingIds(r, 'revokeAccessToProjects')).toEqual([]) },
 };
 
 /** What an example's comment promises when the tab is run a second time. */
@@ -73,6 +81,14 @@ const SECOND_RUN: Record<string, { says: string; check(r: Result): void }> = {
     says: 'refused, reason not_deactivated',
     check: (r) => expect(r.errors.map((e) => [prop(prop(e, 'extensions'), 'code'), prop(prop(e, 'extensions'), 'reason')])).toEqual([['BAD_USER_INPUT', 'not_deactivated']]),
   },
+  '33-give-access-to-projects': {
+    says: 'refused, reason already_has_access, at projectIds',
+    check: (r) =>
+      expect(r.errors.map((e) => [prop(prop(e, 'extensions'), 'code'), prop(prop(e, 'extensions'), 'reason'), prop(prop(e, 'extensions'), 'fieldErrors')])).toEqual([
+        ['BAD_USER_INPUT', 'already_has_access', [{ path: ['projectIds'], message: expect.any(String) }]],
+      ]),
+  },
+  '34-revoke-access-to-projects': { says: 'changes nothing, without an error', check: (r) => expect([r.errors, participatingIds(r, 'revokeAccessToProjects')]).toEqual([[], []]) },
   '40-create-access-token': { says: 'the name is taken', check: (r) => expect(errorCodesOf(r)).toEqual(['BAD_USER_INPUT']) },
   '41-revoke-access-token': { says: 'NOT_FOUND', check: (r) => expect(errorCodesOf(r)).toEqual(['NOT_FOUND']) },
   '42-add-site': { says: 'refused, the site is taken', check: (r) => expect(errorCodesOf(r)).toEqual(['CONFLICT']) },

@@ -146,6 +146,9 @@ export const MUTATION_RULES = {
   activateUser: 'ADMIN',
   deactivateUser: 'ADMIN',
   resendInvitation: 'ADMIN',
+  // Which projects a freelancer may work on is the team admin's call too.
+  giveAccessToProjects: 'ADMIN',
+  revokeAccessToProjects: 'ADMIN',
 } as const satisfies Record<MutationName, Extract<Rule, 'ADMIN' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN'>>;
 
 const ALLOW: Decision = Object.freeze({ allowed: true });

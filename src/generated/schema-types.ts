@@ -147,7 +147,10 @@ export type DeleteUserPayload = {
   deletedPersonId: Maybe<Scalars['ID']['output']>;
   /** The global `User` id of the person removed (null when refused): a client cache evicts this object. */
   deletedUserId: Maybe<Scalars['ID']['output']>;
-  /** Per upstream: what was removed where. */
+  /**
+   * Per upstream: DELETED, FAILED with the reason, or SKIPPED (no account, not reached because the deletion
+   * stopped, or an upstream that documents no deletion: then `accountId` names the account that stays).
+   */
   outcomes: Array<UpstreamOutcome>;
 };
 
@@ -413,14 +416,34 @@ export type Mutation = {
   createUser: UserMutationPayload;
   /** Deactivates a team member. The time tracker allows it only for members with entries. */
   deactivateUser: TeamMemberActionPayload;
-  /** Deletes the identity user and then the person. Refused (CONFLICT) when identity refuses. Admin only. */
+  /**
+   * Deletes the person's accounts where the upstream allows it (identity, timesheet), then the person. Admin
+   * only. All or nothing where the upstreams refuse: a timesheet member with recorded time (FAILED,
+   * BAD_USER_INPUT, reason `dependent`) or an identity user on other platforms (FAILED, CONFLICT) stops the
+   * deletion before anything is deleted. ev.energy, podero and VRM document no user deletion: their accounts
+   * stay, SKIPPED with the account id. A failure after an account was deleted keeps the person with the
+   * accounts that remain, and running the mutation again finishes.
+   */
   deleteUser: DeleteUserPayload;
+  /**
+   * Gives a freelancer access to projects; they then take part in them (`participatingProjects`). Admin only.
+   * Refused, changing nothing, with BAD_USER_INPUT and the time tracker's reason: `not_a_freelancer` or
+   * `deactivated` (at `userId`), `already_has_access` to one of the projects or `missing` for a project that
+   * does not exist (at `projectIds`).
+   */
+  giveAccessToProjects: ProjectAccessPayload;
   /** Finishes what an earlier createUser could not: provisions the missing upstream accounts. Admin only. */
   provisionUser: UserMutationPayload;
   /** Removes the payout method. Idempotent: succeeds when none is set. */
   removePayoutMethod: PayoutMethodPayload;
   /** Sends the invitation email again. Refused (reason `not_pending`) unless the member is pending. */
   resendInvitation: TeamMemberActionPayload;
+  /**
+   * Revokes a freelancer's access to projects; revoking access they do not have changes nothing. Admin only.
+   * Refused, changing nothing, with BAD_USER_INPUT and the time tracker's reason: `not_a_freelancer` or
+   * `deactivated` (at `userId`), `missing` for a project that does not exist (at `projectIds`).
+   */
+  revokeAccessToProjects: ProjectAccessPayload;
   /** Revokes one of the caller's VRM access tokens by its `tokenId` (needs `X-Vrm-Authorization`). */
   revokeAccessToken: RevokeAccessTokensPayload;
   /** Revokes every VRM access token of the caller and says how many (needs `X-Vrm-Authorization`). */
@@ -477,6 +500,13 @@ export type MutationDeleteUserArgs = {
 
 
 /** Every write the gateway offers. Each checks the caller's rights before any upstream call. */
+export type MutationGiveAccessToProjectsArgs = {
+  projectIds: Array<Scalars['ID']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Every write the gateway offers. Each checks the caller's rights before any upstream call. */
 export type MutationProvisionUserArgs = {
   id: Scalars['ID']['input'];
   upstreams?: InputMaybe<Array<Upstream>>;
@@ -491,6 +521,13 @@ export type MutationRemovePayoutMethodArgs = {
 
 /** Every write the gateway offers. Each checks the caller's rights before any upstream call. */
 export type MutationResendInvitationArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Every write the gateway offers. Each checks the caller's rights before any upstream call. */
+export type MutationRevokeAccessToProjectsArgs = {
+  projectIds: Array<Scalars['ID']['input']>;
   userId: Scalars['ID']['input'];
 };
 
@@ -685,6 +722,15 @@ export type Project = Node & {
   name: Scalars['String']['output'];
   /** The time tracker's project id. */
   projectId: Scalars['ID']['output'];
+};
+
+/** The result of `giveAccessToProjects` and `revokeAccessToProjects`. */
+export type ProjectAccessPayload = {
+  __typename?: 'ProjectAccessPayload';
+  /** The time tracker's ids of the projects granted or revoked, as sent (`Project.projectId`). */
+  projectIds: Array<Scalars['ID']['output']>;
+  /** The freelancer after the change: `state` and `participatingProjects` are read afresh from the time tracker. */
+  user: Maybe<User>;
 };
 
 /** A page of projects. */

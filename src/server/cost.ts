@@ -114,6 +114,7 @@ export const FIELD_COSTS: Record<string, FieldCost> = {
   'Mutation.createUser': { calls: { write: 16 } },
   'Mutation.provisionUser': { calls: { write: 16 } },
   'Mutation.updateUser': { calls: { write: 16 } },
+  // timesheet's member read (retried) and DELETE (not retried), identity's DELETE (retried).
   'Mutation.deleteUser': { calls: { write: 8 } },
   // Registry only: no upstream call (an empty `calls` says it was costed, not forgotten).
   'Mutation.unlinkAccount': { calls: {} },
@@ -123,6 +124,8 @@ export const FIELD_COSTS: Record<string, FieldCost> = {
   'Mutation.activateUser': { calls: { write: 3 } },
   'Mutation.deactivateUser': { calls: { write: 3 } },
   'Mutation.resendInvitation': { calls: { write: 3 } },
+  'Mutation.giveAccessToProjects': { calls: { write: 3 } },
+  'Mutation.revokeAccessToProjects': { calls: { write: 3 } },
   'Mutation.createAccessToken': { calls: { write: 3 } },
   'Mutation.revokeAccessToken': { calls: { write: 3 } },
   'Mutation.revokeAllAccessTokens': { calls: { write: 3 } },

@@ -230,7 +230,7 @@ describe('root query fields', () => {
 describe('mutations', () => {
   const ALL = Object.keys(MUTATION_RULES) as MutationName[];
   const withPerson = { target: asPerson, vrm: ownVrm };
-  const adminOnly: MutationName[] = ['createUser', 'provisionUser', 'deleteUser', 'activateUser', 'deactivateUser', 'resendInvitation', 'unlinkAccount'];
+  const adminOnly: MutationName[] = ['createUser', 'provisionUser', 'deleteUser', 'activateUser', 'deactivateUser', 'resendInvitation', 'giveAccessToProjects', 'revokeAccessToProjects', 'unlinkAccount'];
   const vrmOwn: MutationName[] = ['createAccessToken', 'revokeAccessToken', 'revokeAllAccessTokens', 'addSite'];
 
   it('gives every mutation of issue 5 a rule', () => {

@@ -136,7 +136,7 @@ describe('Apollo Client 4 with the shipped possibleTypes and typePolicies', () =
     }
   });
 
-  it.each(['02-users', '03-user-by-email', '04-node', '10-create-user', '11-provision-user', '12-update-user', '13-delete-user', '14-unlink-account', '20-update-notification-preferences', '21-set-payout-method', '22-remove-payout-method', '30-activate-user', '31-deactivate-user', '32-resend-invitation', '40-create-access-token', '41-revoke-access-token', '42-add-site', '49-revoke-all-access-tokens'])(
+  it.each(['02-users', '03-user-by-email', '04-node', '10-create-user', '11-provision-user', '12-update-user', '13-delete-user', '14-unlink-account', '20-update-notification-preferences', '21-set-payout-method', '22-remove-payout-method', '30-activate-user', '31-deactivate-user', '32-resend-invitation', '33-give-access-to-projects', '34-revoke-access-to-projects', '40-create-access-token', '41-revoke-access-token', '42-add-site', '49-revoke-all-access-tokens'])(
     'runs %s, and the cache holds what it answered',
     async (name) => {
       const e = example(name);

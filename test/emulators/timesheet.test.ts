@@ -742,16 +742,43 @@ describe('user actions: freelancer project access', () => {
     expect(await accessibleCount(activeFreelancer)).toBe(before);
   });
 
+  it('lists what was granted among the participating projects, and drops what was revoked', async () => {
+    const path = `/users/${idOf(activeFreelancer)}`;
+    const participating = async (): Promise<number[]> => (await allPages(`${path}/participating_projects?per_page=1000`)).map((x) => Number(x.id));
+    const before = await participating();
+    const [granted] = await projectsWithoutAccess(activeFreelancer, 1);
+    const stampedBefore = record((await get(path)).body).updated_at;
+    expect((await call('PUT', `${path}/give_access_to_projects`, { body: { projects: [granted] } })).status).toBe(204);
+    expect(await participating()).toEqual(expect.arrayContaining([...before, granted]));
+    expect(record((await get(path)).body)).toMatchObject({ participating_projects: before.length + 1, accessible_projects: before.length + 1 });
+    expect(record((await get(path)).body).updated_at).not.toBe(stampedBefore);
+    const revoked = before[0]!;
+    expect((await call('PUT', `${path}/revoke_access_to_projects`, { body: { projects: [revoked, granted] } })).status).toBe(204);
+    expect((await participating()).sort()).toEqual(before.filter((id) => id !== revoked).sort());
+  });
+
+  it('answers 204 and changes nothing when revoking access the freelancer does not have', async () => {
+    const path = `/users/${idOf(activeFreelancer)}`;
+    const before = (await get(path)).body;
+    const ids = await projectsWithoutAccess(activeFreelancer, 2);
+    const res = await call('PUT', `${path}/revoke_access_to_projects`, { body: { projects: ids } });
+    expect([res.status, res.text]).toEqual([204, '']);
+    expect((await get(path)).body).toEqual(before);
+  });
+
   it.each(['give_access_to_projects', 'revoke_access_to_projects'])('refuses %s for a member with not_a_freelancer', async (action) => {
     const res = await call('PUT', `/users/${idOf(activeMember)}/${action}`, { body: { projects: [37000] } });
     expect([res.status, res.body]).toEqual([422, refusal('not_a_freelancer')]);
   });
 
-  it('refuses a deactivated freelancer with deactivated', async () => {
-    const before = await accessibleCount(disabledFreelancer);
-    const res = await call('PUT', `/users/${idOf(disabledFreelancer)}/give_access_to_projects`, { body: { projects: [37000, 37001] } });
+  it.each(['give_access_to_projects', 'revoke_access_to_projects'])('refuses %s for a deactivated freelancer with deactivated, changing nothing', async (action) => {
+    const path = `/users/${idOf(disabledFreelancer)}`;
+    const before = (await get(path)).body;
+    const [own] = (await allPages(`${path}/participating_projects?per_page=1000`)).map((x) => Number(x.id));
+    const [other] = await projectsWithoutAccess(disabledFreelancer, 1);
+    const res = await call('PUT', `${path}/${action}`, { body: { projects: [own, other] } });
     expect([res.status, res.body]).toEqual([422, refusal('deactivated')]);
-    expect(await accessibleCount(disabledFreelancer)).toBe(before);
+    expect((await get(path)).body).toEqual(before);
   });
 
   it('refuses unknown projects with missing and grants none of the list', async () => {
@@ -785,8 +812,11 @@ describe('DELETE /users/:id', () => {
     expect(items(await get('/users?per_page=1000')).map((u) => u.id)).not.toContain(idOf(activeWithoutEntries));
   });
 
-  it('refuses to delete a user with entries with dependent, changing nothing', async () => {
-    const path = `/users/${idOf(disabledPerson)}`;
+  it.each([
+    ['an active', activeMember],
+    ['a disabled', disabledPerson],
+  ])('refuses to delete %s user with entries with dependent, changing nothing', async (_state, p) => {
+    const path = `/users/${idOf(p)}`;
     const before = (await get(path)).body;
     const res = await call('DELETE', path);
     expect([res.status, res.body]).toEqual([422, { message: 'Validation Failed', errors: [{ resource: 'User', field: 'base', code: 'dependent' }] }]);

@@ -85,8 +85,14 @@ export interface MutationGateway extends TestGateway {
   registered(email: string): Promise<{ person: Person; links: Partial<Record<UpstreamName, string>> } | null>;
 }
 
-export async function startMutationGateway(options: { people?: number } = {}): Promise<MutationGateway> {
-  const base = await startTestGateway({ people: options.people ?? 48, clientOverrides: { headersTimeoutMs: 2000, bodyTimeoutMs: 2000 } });
+export interface MutationGatewayOptions {
+  people?: number;
+  /** Where the gateway calls an upstream instead of its emulator (a server in front of it); its requests still reach the emulator's recorder when forwarded. */
+  urlFor?: (upstream: UpstreamName, emulatorUrl: string) => string | Promise<string>;
+}
+
+export async function startMutationGateway(options: MutationGatewayOptions = {}): Promise<MutationGateway> {
+  const base = await startTestGateway({ people: options.people ?? 48, clientOverrides: { headersTimeoutMs: 2000, bodyTimeoutMs: 2000 }, urlFor: options.urlFor });
   // One recorder per emulator, merged into one log in arrival order across upstreams.
   const log: { upstream: UpstreamName; entry: Received }[] = [];
   for (const upstream of UPSTREAM_NAMES) {

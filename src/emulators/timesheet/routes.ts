@@ -231,12 +231,24 @@ export function timesheetRoutes(state: TimesheetState, options: TimesheetRouteOp
       if (isDeactivated(user)) return refused('deactivated');
       if (user.role !== 'freelancer') return refused('not_a_freelancer');
       if (ids.some((id) => !state.data.projects.has(id))) return validationFailed({ resource: 'Project', field: 'projects', code: 'missing' });
+      // A freelancer takes part in exactly the projects they have access to (as seeded), so the two
+      // sets change together and `participating_projects` shows what was granted or revoked.
       if (grant) {
         if (ids.some((id) => user.accessibleProjectIds.has(id))) return validationFailed({ field: 'projects', code: 'already_has_access' });
-        for (const id of ids) user.accessibleProjectIds.add(id);
+        for (const id of ids) {
+          user.accessibleProjectIds.add(id);
+          user.participatingProjectIds.add(id);
+        }
       } else {
-        for (const id of ids) user.accessibleProjectIds.delete(id);
+        const had = ids.some((id) => user.accessibleProjectIds.has(id));
+        for (const id of ids) {
+          user.accessibleProjectIds.delete(id);
+          user.participatingProjectIds.delete(id);
+        }
+        // Revoking access the freelancer does not have answers 204 and changes nothing.
+        if (!had) return noContent();
       }
+      user.updatedAt = now();
       return noContent();
     });
 
