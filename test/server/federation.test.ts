@@ -115,7 +115,7 @@ describe('_entities, asked directly', () => {
       [{ __typename: 'Site', id: people[0]!.id }, ['representations', '3', '__typename'], /but got: "Site"/],
       [{ __typename: 'User', id: 'not base64!' }, ['representations', '4', 'id'], /is not a valid global id/],
       [{ __typename: 'User', id: toGlobalId('Site', people[0]!.personId, '42') }, ['representations', '5', 'id'], /must be a User id, but got a Site id/],
-      [{ __typename: 'User', id: toGlobalId('User', 'robert') }, ['representations', '6', 'id'], /must be a User id/],
+      [{ __typename: 'User', id: toGlobalId('User', 'robert') }, ['representations', '6', 'id'], /is not a User id returned by this API/],
       [{ __typename: 'User', id: 7 }, ['representations', '7', 'id'], /must be a User id \(a string\), but got: 7/],
       [{ __typename: 'User', personId: 'robert' }, ['representations', '8', 'personId'], /must be a person UUID, but got: "robert"/],
       [{ __typename: 'User', id: people[0]!.id, personId: people[1]!.personId }, ['representations', '9'], /names two people/],

@@ -54,8 +54,11 @@ export function personIdOfRepresentation(representation: unknown, index: number)
     } catch {
       throw badRepresentation(index, 'id', `is not a valid global id; expected a User id returned by this API, but got: ${shown(id)}`, 'not a valid global id');
     }
-    if (decoded.type !== 'User' || !isUuid(decoded.parts[0]!) || decoded.parts.length !== 1) {
+    if (decoded.type !== 'User') {
       throw badRepresentation(index, 'id', `must be a User id, but got a ${decoded.type} id`, `expected a User id, got a ${decoded.type} id`);
+    }
+    if (decoded.parts.length !== 1 || !isUuid(decoded.parts[0]!)) {
+      throw badRepresentation(index, 'id', `is not a User id returned by this API, but got: ${shown(id)}`, 'not a valid User id');
     }
     fromId = decoded.parts[0]!.toLowerCase();
   }
