@@ -8,6 +8,7 @@ import { UPSTREAM_NAMES, type UpstreamName } from './errors';
 import { DEV_PODERO_ORG_ID, DEV_TOKENS, TOKEN_ENV } from './contracts/dev-defaults';
 import { DEFAULT_BUDGET } from './upstreams/budget';
 import { DEFAULT_LIMITS, type OperationLimits } from './server/limits';
+import type { FederationMode } from './graph/schema';
 
 export interface UpstreamConfig {
   /** Origin plus base path. Undefined: start the embedded emulator for it. */
@@ -32,6 +33,11 @@ export interface Config {
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string; maxTtlSec: number; jwksCacheMs: number };
   graphiql: boolean;
   introspection: boolean;
+  /**
+   * `subgraph`: the gateway also serves as an Apollo Federation 2 subgraph (`User @key(fields: "id")` and
+   * `@key(fields: "personId")`, `_entities`, `_service`), for a supergraph router to compose. Default `off`.
+   */
+  federation: FederationMode;
   /** Seed and size of the embedded emulators' demo population. */
   emulatorSeed: number;
   emulatorPeople: number;
@@ -68,6 +74,8 @@ export interface Config {
   discoveryMissTtlS: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
+
+const FEDERATION_MODES: readonly FederationMode[] = ['off', 'subgraph'];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -200,6 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (metricsPort !== undefined && metricsPort === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT, but both are ${port}`);
   }
+  const federation = (env.FEDERATION || 'off') as FederationMode;
+  if (!FEDERATION_MODES.includes(federation)) {
+    throw new ConfigError(`FEDERATION must be off or subgraph, but got: ${JSON.stringify(env.FEDERATION)}`);
+  }
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent, but got: ${JSON.stringify(env.LOG_LEVEL)}`);
@@ -223,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt,
     graphiql: bool(env, 'GRAPHIQL', !production),
     introspection: bool(env, 'INTROSPECTION', !production),
+    federation,
     emulatorSeed: int(env, 'EMULATOR_SEED', 1, 0, 2 ** 31 - 1),
     emulatorPeople: int(env, 'EMULATOR_PEOPLE', 200, 1, 100_000),
     emulatorPorts,
@@ -238,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokens: int(env, 'MAX_TOKENS', DEFAULT_LIMITS.tokens, 100, 100_000),
       directives: int(env, 'MAX_DIRECTIVES', DEFAULT_LIMITS.directives, 0, 1000),
       cost: int(env, 'MAX_COST', DEFAULT_LIMITS.cost, 10, 100_000),
+      entities: int(env, 'MAX_ENTITIES', DEFAULT_LIMITS.entities, 1, 10_000),
     },
     metrics: { token: metricsToken, port: metricsPort },
     maxBatch: int(env, 'MAX_BATCH', 10, 1, 100),

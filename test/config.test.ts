@@ -26,6 +26,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OPERATION_TIMEOUT_MS: 'soon' })).toThrow(ConfigError);
   });
 
+  it('serves no subgraph unless FEDERATION=subgraph, and refuses any other FEDERATION', () => {
+    expect(loadConfig({}).federation).toBe('off');
+    expect(loadConfig({ FEDERATION: 'off' }).federation).toBe('off');
+    expect(loadConfig({ FEDERATION: 'subgraph' }).federation).toBe('subgraph');
+    expect(() => loadConfig({ FEDERATION: 'supergraph' })).toThrow('FEDERATION must be off or subgraph, but got: "supergraph"');
+    expect(() => loadConfig({ FEDERATION: 'true' })).toThrow(ConfigError);
+  });
+
+  it('limits _entities to MAX_ENTITIES representations per operation, 100 unless set', () => {
+    expect(loadConfig({}).limits.entities).toBe(100);
+    expect(loadConfig({ MAX_ENTITIES: '500' }).limits.entities).toBe(500);
+    expect(() => loadConfig({ MAX_ENTITIES: '0' })).toThrow('MAX_ENTITIES must be an integer from 1 to 10000, but got: "0"');
+    expect(() => loadConfig({ MAX_ENTITIES: '20000' })).toThrow(ConfigError);
+  });
+
   it('accepts batches of MAX_BATCH operations, 10 unless set, and refuses a MAX_BATCH below 1', () => {
     expect(loadConfig({}).maxBatch).toBe(10);
     expect(loadConfig({ MAX_BATCH: '3' }).maxBatch).toBe(3);

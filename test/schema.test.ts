@@ -1,8 +1,24 @@
 /**
  * The SDL is the documentation GraphiQL shows: every type, field, argument and enum value is described.
  */
-import { getIntrospectionQuery, graphqlSync, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType } from 'graphql';
-import { buildSchema } from '../src/graph/schema';
+import {
+  assertObjectType,
+  assertUnionType,
+  getIntrospectionQuery,
+  graphqlSync,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
+  lexicographicSortSchema,
+  printSchema,
+  printType,
+} from 'graphql';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { resolvers } from '../src/graph/resolvers';
+import { buildSchema, loadTypeDefs } from '../src/graph/schema';
 
 it('describes every type, field, argument, input field and enum value', () => {
   const schema = buildSchema();
@@ -36,4 +52,28 @@ it('has no subscription root: introspection reports none, and no type is named S
   expect([reported.queryType.name, reported.mutationType.name]).toEqual(['Query', 'Mutation']);
   expect(schema.getType('Subscription')).toBeUndefined();
   expect(schema.getType('IdentitySubscription')).toBeDefined();
+});
+
+describe('federation (FEDERATION)', () => {
+  // The schema served before federation existed: schema/*.graphql with the resolvers, nothing else.
+  const today = lexicographicSortSchema(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }));
+
+  it('serves exactly schema/*.graphql when off, the default', () => {
+    expect(printSchema(lexicographicSortSchema(buildSchema()))).toBe(printSchema(today));
+    expect(printSchema(lexicographicSortSchema(buildSchema({ federation: 'off' })))).toBe(printSchema(today));
+    expect(Object.keys(today.getTypeMap()).filter((name) => /^_[^_]|^(link|federation)__/.test(name))).toEqual([]);
+  });
+
+  it('as a subgraph adds only the federation root fields and types, and changes no type of schema/*.graphql', () => {
+    const subgraph = lexicographicSortSchema(buildSchema({ federation: 'subgraph' }));
+    const changed = Object.values(today.getTypeMap())
+      .filter((type) => type.name !== 'Query' && printType(type) !== printType(subgraph.getType(type.name)!))
+      .map((type) => type.name);
+    expect(changed).toEqual([]);
+    const query = assertObjectType(subgraph.getType('Query'));
+    expect(Object.keys(query.getFields()).sort()).toEqual([...Object.keys(assertObjectType(today.getType('Query')).getFields()), '_entities', '_service'].sort());
+    const added = Object.keys(subgraph.getTypeMap()).filter((name) => !today.getType(name) && !name.startsWith('__'));
+    expect(added.sort()).toEqual(['_Any', '_Entity', '_Service', 'federation__FieldSet', 'link__Import', 'link__Purpose'].sort());
+    expect(assertUnionType(subgraph.getType('_Entity')).getTypes().map(String)).toEqual(['User']);
+  });
 });

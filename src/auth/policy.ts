@@ -53,6 +53,8 @@ export interface Facts {
    */
   own?: Subject | null;
   vrm?: VrmOwnership;
+  /** Whether the schema is public (INTROSPECTION on): the SCHEMA rule's fact. */
+  schemaPublic?: boolean;
 }
 
 export interface TargetFacts extends Facts {
@@ -72,13 +74,19 @@ export type Decision =
  * The kinds of rule. READER: whoever may read the person. SELF_OR_ADMIN: the person or an admin, even if
  * reading widens later (a directory, say). OWN_VRM_TOKEN: self or admin holding the person's own VRM token.
  * ADMIN: admins only. AUTHENTICATED: any signed-in viewer. VRM_TOKEN: any signed-in viewer who sent a VRM
- * token (VRM itself scopes the call to that token's owner).
+ * token (VRM itself scopes the call to that token's owner). VIEWER: anyone, signed in or not. SCHEMA: the
+ * schema itself: anyone while it is public (introspection on), admins otherwise.
  */
-type Rule = 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN' | 'ADMIN' | 'AUTHENTICATED' | 'VRM_TOKEN' | 'VIEWER';
+type Rule = 'READER' | 'SELF_OR_ADMIN' | 'OWN_VRM_TOKEN' | 'ADMIN' | 'AUTHENTICATED' | 'VRM_TOKEN' | 'VIEWER' | 'SCHEMA';
 
 export type UserField = Exclude<keyof User, '__typename'>;
 export type QueryField = Exclude<keyof Query, '__typename'>;
 export type MutationName = Exclude<keyof Mutation, '__typename'>;
+/**
+ * The root fields Apollo Federation adds when the gateway serves as a subgraph (FEDERATION=subgraph): they
+ * are not in schema/*.graphql, so not in the generated types either.
+ */
+export type FederationField = '_entities' | '_service';
 
 /** Every field of the GraphQL `User` type; typed by the generated schema types, so none can be missing. */
 export const USER_FIELD_RULES = {
@@ -125,6 +133,18 @@ export const QUERY_RULES = {
   node: 'READER',
   siteIdByIdentifier: 'VRM_TOKEN',
 } as const satisfies Record<QueryField, Extract<Rule, 'AUTHENTICATED' | 'READER' | 'VRM_TOKEN' | 'VIEWER'>>;
+
+/**
+ * The subgraph's root fields (src/graph/federation.ts). `_entities` reaches one person per representation,
+ * like `node`; `_service` is the schema (its SDL, which a supergraph router composes), public exactly
+ * when introspection is.
+ */
+export const FEDERATION_QUERY_RULES = {
+  _entities: 'READER',
+  _service: 'SCHEMA',
+} as const satisfies Record<FederationField, Extract<Rule, 'READER' | 'SCHEMA'>>;
+
+const ROOT_QUERY_RULES: Record<QueryField | FederationField, Extract<Rule, 'AUTHENTICATED' | 'READER' | 'VRM_TOKEN' | 'VIEWER' | 'SCHEMA'>> = { ...QUERY_RULES, ...FEDERATION_QUERY_RULES };
 
 /** Every mutation. */
 export const MUTATION_RULES = {
@@ -334,10 +354,11 @@ export function canReadUserField(viewer: Viewer, person: Subject, field: UserFie
  * May the viewer ask this root query field? Without a target: whether they may ask it at all; with one
  * (READER fields): whether they may reach that person through it.
  */
-export function canRunQuery(viewer: Viewer, field: QueryField, facts: TargetFacts = {}): Decision {
-  const rule = QUERY_RULES[field];
+export function canRunQuery(viewer: Viewer, field: QueryField | FederationField, facts: TargetFacts = {}): Decision {
+  const rule = ROOT_QUERY_RULES[field];
   const what = `Query.${field}`;
   if (rule === 'VIEWER') return ALLOW;
+  if (rule === 'SCHEMA' && facts.schemaPublic) return ALLOW;
   if (viewer.kind === 'anonymous') return unauthenticated(what);
   switch (rule) {
     case 'AUTHENTICATED':
@@ -346,6 +367,8 @@ export function canRunQuery(viewer: Viewer, field: QueryField, facts: TargetFact
       return facts.target ? canReadPerson(viewer, facts.target, facts) : ALLOW;
     case 'VRM_TOKEN':
       return facts.vrm?.token ? ALLOW : forbidden(`${what} needs a VRM token in the X-Vrm-Authorization header`);
+    case 'SCHEMA':
+      return viewer.kind === 'admin' ? ALLOW : forbidden(`${what} is the schema, which is not public here (INTROSPECTION is off): only admins may read it`);
     default:
       throw new UnreachableCaseError(rule);
   }

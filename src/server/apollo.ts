@@ -3,11 +3,11 @@
  * `extensions.upstreamCalls` report, and the operation limits (./limits.ts, ./cost.ts).
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { GatewayError } from '../errors';
 import type { GraphContext } from '../graph/context';
-import { estimateCost } from './cost';
+import { estimateOperation } from './cost';
 import { operationPlugin } from './operation-plugin';
 import { DEFAULT_LIMITS, limitErrorOf, limitRules, operationTooComplex, tokenLimitError, type OperationLimits } from './limits';
 import type { Logger } from '../lib/logger';
@@ -200,17 +200,19 @@ const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
 };
 
 /**
- * Refuses an operation whose estimated upstream calls exceed `max`, once its variables are known and
- * before anything runs (a `first: $n` counts as `$n`).
+ * Refuses an operation that sends more than `limits.entities` representations to `_entities`, or whose
+ * estimated upstream calls exceed `limits.cost`, once its variables are known and before anything runs
+ * (a `first: $n` counts as `$n`, `representations: $r` as the length of `$r`).
  */
-function costLimitPlugin(max: number): ApolloServerPlugin<GraphContext> {
+function costLimitPlugin(limits: Pick<OperationLimits, 'cost' | 'entities'>): ApolloServerPlugin<GraphContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
-          const cost = estimateCost(schema, document, operation, request.variables);
-          if (cost > max) throw operationTooComplex('cost', cost, max);
+          const { cost, entities } = estimateOperation(schema, document, operation, request.variables);
+          if (entities > limits.entities) throw operationTooComplex('entities', entities, limits.entities);
+          if (cost > limits.cost) throw operationTooComplex('cost', cost, limits.cost);
         },
       };
     },
@@ -232,7 +234,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     parseOptions: { maxTokens: limits.tokens },
     validationRules: limitRules(limits),
     // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.
-    plugins: [upstreamCallsPlugin, errorLogPlugin, operationPlugin, costLimitPlugin(limits.cost), ApolloServerPluginLandingPageDisabled()],
+    // As a subgraph, Apollo would send per-field timings (ftv1 inline traces) to any caller asking with a
+    // header; traces here are OpenTelemetry's (src/server/telemetry.ts), so that stays off.
+    plugins: [upstreamCallsPlugin, errorLogPlugin, operationPlugin, costLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     logger: {
       debug: (m) => options.logger.debug(String(m)),
       info: (m) => options.logger.info(String(m)),

@@ -7,6 +7,8 @@
  *   identity user) cost it once; fields with arguments cost once per distinct argument set.
  * - A field with a `first` argument multiplies what it contains by `first` (its default when omitted,
  *   never more than its maximum); a list without one multiplies by its maximum size.
+ * - A list sized by one of its arguments (`_entities(representations:)`, a subgraph's) multiplies what it
+ *   contains by that argument's length; those items are also counted (`entities`) for the MAX_ENTITIES limit.
  * - Each fragment is costed once and reused at every spread, so the estimate is linear in the document.
  *   A fragment spread twice in one selection counts twice (the executor merges the two, the estimate
  *   does not): an estimate may be high, never low.
@@ -42,6 +44,8 @@ export interface FieldCost {
   size?: number;
   /** For a field with `first`: the largest `first` its resolver accepts. */
   maxFirst?: number;
+  /** For a list with one item per item of this list argument (`_entities`' `representations`). */
+  sizeArgument?: string;
 }
 
 /**
@@ -70,6 +74,9 @@ export const FIELD_COSTS: Record<string, FieldCost> = {
   'Query.siteIdByIdentifier': { calls: { vrmSiteId: 1 } },
   'UserConnection.edges': { size: 1 },
   'UserConnection.nodes': { size: 1 },
+  // A subgraph's (FEDERATION=subgraph, src/graph/resolvers/federation.ts): one person per representation,
+  // from the registry (free); what is selected on them is costed per representation.
+  'Query._entities': { calls: {}, sizeArgument: 'representations' },
 
   // identity (identity.ts): one identity user per person serves every field.
   'User.firstName': { calls: { identityUser: 1 } },
@@ -139,7 +146,11 @@ export const DEFAULT_LIST_SIZE = 100;
 interface Part {
   resources: Map<string, number>;
   nested: number;
+  /** Items of lists sized by their argument (`sizeArgument`), nested ones multiplied. */
+  entities: number;
 }
+
+const emptyPart = (): Part => ({ resources: new Map(), nested: 0, entities: 0 });
 
 function isList(type: GraphQLType): boolean {
   return isListType(isNonNullType(type) ? type.ofType : type);
@@ -154,6 +165,7 @@ function total(part: Part): number {
 function merge(into: Part, from: Part): void {
   for (const [key, n] of from.resources) into.resources.set(key, Math.max(into.resources.get(key) ?? 0, n));
   into.nested += from.nested;
+  into.entities += from.entities;
 }
 
 export interface CostOptions {
@@ -161,10 +173,16 @@ export interface CostOptions {
   base?: number;
 }
 
+export interface Estimate {
+  /** Estimated upstream calls (the MAX_COST limit). */
+  cost: number;
+  /** Entity representations the operation sends to `_entities`, all its `_entities` fields together (MAX_ENTITIES). */
+  entities: number;
+}
+
 /**
- * The estimate for one operation of `document`, given the request's raw variables. Variables that do
- * not coerce count as not given (their arguments take their defaults); such an operation is refused
- * before it runs anyway.
+ * The estimated upstream calls of one operation of `document`, given the request's raw variables
+ * (`estimateOperation`'s `cost`).
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -173,6 +191,21 @@ export function estimateCost(
   rawVariables: Record<string, unknown> | undefined,
   options: CostOptions = {},
 ): number {
+  return estimateOperation(schema, document, operation, rawVariables, options).cost;
+}
+
+/**
+ * The estimate for one operation of `document`, given the request's raw variables. Variables that do
+ * not coerce count as not given (their arguments take their defaults; a list argument counts as empty);
+ * such an operation is refused before it runs anyway.
+ */
+export function estimateOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown> | undefined,
+  options: CostOptions = {},
+): Estimate {
   const table = options.table ?? FIELD_COSTS;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   const variables = coerced.coerced ?? {};
@@ -199,6 +232,10 @@ export function estimateCost(
   };
 
   const multiplier = (def: GraphQLField<unknown, unknown>, node: FieldNode, cost: FieldCost | undefined): number => {
+    if (cost?.sizeArgument) {
+      const list = argumentsOf(def, node)[cost.sizeArgument];
+      return Array.isArray(list) ? list.length : 0;
+    }
     if (def.args.some((a) => a.name === 'first')) {
       const max = cost?.maxFirst ?? DEFAULT_LIST_SIZE;
       const first = argumentsOf(def, node).first;
@@ -209,11 +246,11 @@ export function estimateCost(
 
   const fragmentPart = (name: string): Part => {
     const known = memo.get(name);
-    if (known === 'visiting') return { resources: new Map(), nested: 0 }; // a cycle: validation refuses it
+    if (known === 'visiting') return emptyPart(); // a cycle: validation refuses it
     if (known) return known;
     const fragment = fragments.get(name);
     const type = fragment && schema.getType(fragment.typeCondition.name.value);
-    if (!fragment || !type) return { resources: new Map(), nested: 0 };
+    if (!fragment || !type) return emptyPart();
     memo.set(name, 'visiting');
     const part = partOf(fragment.selectionSet, type);
     memo.set(name, part);
@@ -221,7 +258,7 @@ export function estimateCost(
   };
 
   const partOf = (set: SelectionSetNode, type: GraphQLNamedType): Part => {
-    const part: Part = { resources: new Map(), nested: 0 };
+    const part = emptyPart();
     for (const sel of set.selections) {
       if (sel.kind === Kind.FRAGMENT_SPREAD) {
         merge(part, fragmentPart(sel.name.value));
@@ -242,9 +279,13 @@ export function estimateCost(
             part.resources.set(key, Math.max(part.resources.get(key) ?? 0, n));
           }
         }
-        if (sel.selectionSet) {
-          const inner = total(partOf(sel.selectionSet, getNamedType(def.type)));
-          if (inner > 0) part.nested += multiplier(def, sel, cost) * inner;
+        const sized = cost?.sizeArgument !== undefined;
+        if (sel.selectionSet || sized) {
+          const times = multiplier(def, sel, cost);
+          const inner = sel.selectionSet ? partOf(sel.selectionSet, getNamedType(def.type)) : emptyPart();
+          const innerCost = total(inner);
+          if (innerCost > 0) part.nested += times * innerCost;
+          part.entities += times * inner.entities + (sized ? times : 0);
         }
       }
     }
@@ -252,6 +293,7 @@ export function estimateCost(
   };
 
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-  if (!root) return 0;
-  return (options.base ?? OPERATION_BASE_COST) + total(partOf(operation.selectionSet, root));
+  if (!root) return { cost: 0, entities: 0 };
+  const part = partOf(operation.selectionSet, root);
+  return { cost: (options.base ?? OPERATION_BASE_COST) + total(part), entities: part.entities };
 }

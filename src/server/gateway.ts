@@ -6,7 +6,7 @@
 import { createJwtVerifier, type JwtVerifierOptions } from '../auth/jwt';
 import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
 import { createContextFactory, type GatewayDeps } from '../graph/context';
-import { buildSchema } from '../graph/schema';
+import { buildSchema, type FederationMode } from '../graph/schema';
 import { createLinker } from '../registry/linker';
 import { createMemoryMisses, createRedisMisses, type MissStore } from '../registry/misses';
 import type { Registry } from '../registry/types';
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   jwt: JwtVerifierOptions;
   logger: Logger;
   introspection?: boolean;
+  /** FEDERATION: `subgraph` serves the schema as an Apollo Federation subgraph too; default `off`. */
+  federation?: FederationMode;
   concurrency?: number;
   client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError' | 'cooldowns'>;
   /** Each operation's upstream calls, deadline and response bytes; defaults `DEFAULT_BUDGET`. */
@@ -93,10 +95,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     concurrency,
     budget: { ...DEFAULT_BUDGET, ...options.budget },
   };
+  const introspection = options.introspection ?? true;
   const apollo = createApollo({
-    schema: buildSchema(),
+    // A subgraph's `_service` (its SDL) is as public as introspection.
+    schema: buildSchema({ federation: options.federation, schemaPublic: introspection }),
     logger,
-    introspection: options.introspection ?? true,
+    introspection,
     limits: options.limits,
     production: options.production,
     maxBatch: options.maxBatch ?? 10,

@@ -10,6 +10,9 @@
  *   (graphql-armor's Apollo plugin for tokens parses every document a second time and throws from a hook
  *   Apollo reports as an internal error, so the parser's option is used instead).
  * - the estimated upstream-call cost: `./cost.ts`, checked once the variables are known.
+ * - entities: the representations an operation sends to `_entities` (a subgraph only, FEDERATION=subgraph),
+ *   counted by `./cost.ts` with the cost, once the variables are known: each is a person to look up, so a
+ *   caller sending 10 000 is refused before the registry or any upstream is asked.
  *
  * Over a limit the answer is `OPERATION_TOO_COMPLEX` with `extensions.limit` (which one), `cost` (what
  * the operation has) and `max`, HTTP 400.
@@ -20,7 +23,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import { ErrorCode } from '../errors';
 
-export type LimitName = 'depth' | 'aliases' | 'tokens' | 'directives' | 'cost';
+export type LimitName = 'depth' | 'aliases' | 'tokens' | 'directives' | 'cost' | 'entities';
 
 export interface OperationLimits {
   /** Deepest field nesting (fragments flattened; `{ me { id } }` is 2). */
@@ -33,6 +36,8 @@ export interface OperationLimits {
   directives: number;
   /** Estimated upstream calls (`./cost.ts`). */
   cost: number;
+  /** Representations sent to `_entities`, all of the operation's `_entities` fields together. */
+  entities: number;
 }
 
 /**
@@ -40,9 +45,11 @@ export interface OperationLimits {
  * own units) and Apollo Router's (30 aliases) and from what `examples/` needs (depth 5, no aliases, 115
  * tokens, an estimate of 57 calls at most; test/examples.test.ts runs them under these defaults).
  * `cost` counts upstream calls, not fields: 1000 lets an admin read a page of 100 people with a few
- * upstreams each, and stops one request from costing the upstreams thousands of calls.
+ * upstreams each, and stops one request from costing the upstreams thousands of calls. `entities` 100 is
+ * the largest page of people `users` serves: a router asks for the people of one page of another subgraph
+ * in one `_entities` call.
  */
-export const DEFAULT_LIMITS: OperationLimits = { depth: 10, aliases: 15, tokens: 1000, directives: 50, cost: 1000 };
+export const DEFAULT_LIMITS: OperationLimits = { depth: 10, aliases: 15, tokens: 1000, directives: 50, cost: 1000, entities: 100 };
 
 const WHAT: Record<LimitName, string> = {
   depth: 'is nested %c levels deep',
@@ -50,6 +57,7 @@ const WHAT: Record<LimitName, string> = {
   tokens: 'has more than %m tokens',
   directives: 'uses %c directives (fragment spreads expanded)',
   cost: 'would cost an estimated %c upstream calls',
+  entities: 'sends %c entity representations to _entities',
 };
 
 /** The error every limit answers with. `cost` is what the operation has (for tokens: where parsing stopped). */

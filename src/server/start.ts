@@ -77,6 +77,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     logger,
     secrets,
     introspection: config.introspection,
+    federation: config.federation,
     concurrency: config.upstreamConcurrency,
     limits: config.limits,
     production: config.production,

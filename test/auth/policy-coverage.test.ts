@@ -1,10 +1,11 @@
 /**
  * The policy has a rule for every field of User, every root query field and every mutation of the schema
- * (schema/*.graphql, as the gateway loads it), and none for a field that does not exist; and every User
- * field of the executable schema asks the policy before it reads anything.
+ * (schema/*.graphql, as the gateway loads it), and none for a field that does not exist, and for the root
+ * fields a subgraph adds (FEDERATION=subgraph); and every User field of the executable schema, served
+ * alone or as a subgraph, asks the policy before it reads anything.
  */
 import { assertObjectType, buildASTSchema, parse, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import { MUTATION_RULES, QUERY_RULES, USER_FIELD_RULES } from '../../src/auth/policy';
+import { FEDERATION_QUERY_RULES, MUTATION_RULES, QUERY_RULES, USER_FIELD_RULES } from '../../src/auth/policy';
 import type { Viewer } from '../../src/auth/viewer';
 import { ErrorCode, GatewayError } from '../../src/errors';
 import type { GraphContext } from '../../src/graph/context';
@@ -24,10 +25,18 @@ describe('the policy tables cover the schema', () => {
     expect(fields.length).toBeGreaterThan(0);
     expect(Object.keys(rules).sort()).toEqual(fields);
   });
+
+  it('has a rule for exactly the root query fields of the subgraph schema, the federation ones among them', () => {
+    const subgraph = buildSchema({ federation: 'subgraph' });
+    expect(Object.keys({ ...QUERY_RULES, ...FEDERATION_QUERY_RULES }).sort()).toEqual(fieldsOf(subgraph, 'Query'));
+    expect(Object.keys(FEDERATION_QUERY_RULES).sort()).toEqual(fieldsOf(subgraph, 'Query').filter((f) => !fieldsOf(sdl, 'Query').includes(f)));
+    expect(fieldsOf(subgraph, 'User')).toEqual(fieldsOf(sdl, 'User'));
+    expect(fieldsOf(subgraph, 'Mutation')).toEqual(fieldsOf(sdl, 'Mutation'));
+  });
 });
 
-describe('every User field of the executable schema asks the policy before it resolves', () => {
-  const user = assertObjectType(buildSchema().getType('User'));
+describe.each(['off', 'subgraph'] as const)('every User field of the executable schema (federation %s) asks the policy before it resolves', (federation) => {
+  const user = assertObjectType(buildSchema({ federation }).getType('User'));
   const person: Person = { id: '0b7e4f0c-2d1a-4c55-9e0f-3a6b8d2c1e77', email: 'ada@example.com', createdAt: new Date(0), updatedAt: new Date(0) };
   const stranger: Viewer = { kind: 'user', sub: '5d1c0a3e-9b8f-4e2d-8c7b-6a5f4e3d2c1b', email: 'grace@example.com', roles: [] };
   const admin: Viewer = { kind: 'admin', sub: 'root', roles: ['admin'] };

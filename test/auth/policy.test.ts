@@ -4,6 +4,7 @@
  * the schema is policy-coverage.test.ts.
  */
 import {
+  FEDERATION_QUERY_RULES,
   MUTATION_RULES,
   QUERY_RULES,
   USER_FIELD_RULES,
@@ -224,6 +225,30 @@ describe('root query fields', () => {
       for (const field of QUERY_FIELDS) expectAllowed(canRunQuery(viewer, field, { vrm: ownVrm }));
     }
     expectRefused(canRunQuery(viewers.admin, 'siteIdByIdentifier'), ErrorCode.FORBIDDEN, /X-Vrm-Authorization/);
+  });
+});
+
+describe('the federation root fields of a subgraph', () => {
+  it('lets _entities reach a person exactly as node does', () => {
+    expect(FEDERATION_QUERY_RULES._entities).toBe(QUERY_RULES.node);
+    for (const viewer of Object.values(viewers)) {
+      for (const facts of [{}, { target: asPerson }, { target: { personId: person.id } }]) {
+        // The same decision; only the reason names the field.
+        const { reason: _own, ...entities } = { reason: '', ...canRunQuery(viewer, '_entities', facts) };
+        const { reason: _node, ...node } = { reason: '', ...canRunQuery(viewer, 'node', facts) };
+        expect(entities).toEqual(node);
+      }
+    }
+    expectRefused(canRunQuery(viewers.stranger, '_entities', { target: asPerson }), ErrorCode.FORBIDDEN, /themselves or an admin/);
+    expectAllowed(canRunQuery(viewers.ownerByEmail, '_entities', { target: asPerson }));
+  });
+
+  it('gives _service to anyone while the schema is public, and only to admins while it is not', () => {
+    for (const viewer of Object.values(viewers)) expectAllowed(canRunQuery(viewer, '_service', { schemaPublic: true }));
+    expectRefused(canRunQuery(viewers.anonymous, '_service', { schemaPublic: false }), ErrorCode.UNAUTHENTICATED);
+    expectRefused(canRunQuery(viewers.ownerBySub, '_service', { schemaPublic: false }), ErrorCode.FORBIDDEN, /INTROSPECTION is off/);
+    expectRefused(canRunQuery(viewers.stranger, '_service'), ErrorCode.FORBIDDEN);
+    expectAllowed(canRunQuery(viewers.admin, '_service', { schemaPublic: false }));
   });
 });
 

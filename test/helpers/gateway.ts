@@ -101,7 +101,7 @@ export async function startTestGateway(
     corsOrigins?: GatewayOptions['corsOrigins'];
     /** Where the gateway calls each upstream instead of its emulator (a fake server in front of it, say). */
     urlFor?: (upstream: UpstreamName, emulatorUrl: string) => string | Promise<string>;
-  } & Pick<GatewayOptions, 'misses' | 'discoveryMissTtlMs' | 'rediscoverIntervalMs'> = {},
+  } & Pick<GatewayOptions, 'misses' | 'discoveryMissTtlMs' | 'rediscoverIntervalMs' | 'federation' | 'introspection' | 'limits'> = {},
 ): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
@@ -125,6 +125,9 @@ export async function startTestGateway(
     misses: options.misses,
     discoveryMissTtlMs: options.discoveryMissTtlMs,
     rediscoverIntervalMs: options.rediscoverIntervalMs,
+    federation: options.federation,
+    introspection: options.introspection,
+    limits: options.limits,
   });
   const url = await gateway.listen(0);
   const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });

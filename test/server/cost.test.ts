@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, getNamedType, isInterfaceType, isObjectType, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { personalTokenFor } from '../../src/emulators/vrm/seed';
-import { estimateCost, FIELD_COSTS, OPERATION_BASE_COST } from '../../src/server/cost';
+import { buildSchema as buildGatewaySchema } from '../../src/graph/schema';
+import { estimateCost, estimateOperation, FIELD_COSTS, OPERATION_BASE_COST } from '../../src/server/cost';
 import { loadExamples } from '../../src/server/graphiql';
 import { headersFor, resolvePlaceholders, type Example, type ExampleCredentials } from '../../src/server/graphiql-examples';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
@@ -23,17 +24,26 @@ const schema: GraphQLSchema = buildSchema(
 /** User fields the registry serves (src/graph/resolvers/User.ts): no upstream call. */
 const REGISTRY_USER_FIELDS = ['id', 'personId', 'email', 'accounts'];
 
+/** The schema a subgraph serves (FEDERATION=subgraph): schema/*.graphql plus `_entities` and `_service`. */
+const subgraph: GraphQLSchema = buildGatewaySchema({ federation: 'subgraph' });
+
 function estimate(query: string, variables?: Record<string, unknown>): number {
   const document = parse(query);
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
   return estimateCost(schema, document, operation, variables);
 }
 
+function estimateOnSubgraph(query: string, variables?: Record<string, unknown>): { cost: number; entities: number } {
+  const document = parse(query);
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+  return estimateOperation(subgraph, document, operation, variables);
+}
+
 describe('the cost table', () => {
-  it('names only fields the schema has', () => {
+  it('names only fields the schema has (as a subgraph, with _entities)', () => {
     const missing = Object.keys(FIELD_COSTS).filter((key) => {
       const [typeName, field] = key.split('.') as [string, string];
-      const type = schema.getType(typeName);
+      const type = (key === 'Query._entities' ? subgraph : schema).getType(typeName);
       return !(type && (isObjectType(type) || isInterfaceType(type)) && type.getFields()[field]);
     });
     expect(missing).toEqual([]);
@@ -94,6 +104,22 @@ describe('estimating', () => {
   it('counts aliases of the same field with other arguments as other calls', () => {
     expect(estimate('{ me { a: entries(first: 5) { nodes { id } } b: entries(first: 6) { nodes { id } } } }')).toBe(OPERATION_BASE_COST + 4);
     expect(estimate('{ a: users(first: 100) { nodes { firstName } } b: users(first: 100) { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 200);
+  });
+
+  it('multiplies what _entities selects by its representations, and counts them across aliases and fragments', () => {
+    const rep = { __typename: 'User', id: 'VXNlcjox' };
+    const q = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { firstName role } } }';
+    expect(estimateOnSubgraph(q, { r: [rep, rep, rep] })).toEqual({ cost: OPERATION_BASE_COST + 3 * 2, entities: 3 });
+    expect(estimateOnSubgraph('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: Array(250).fill(rep) })).toEqual({ cost: OPERATION_BASE_COST, entities: 250 });
+    expect(estimateOnSubgraph('{ _entities(representations: [{ __typename: "User", id: "a" }, { __typename: "User", id: "b" }]) { ... on User { firstName } } }')).toEqual({
+      cost: OPERATION_BASE_COST + 2,
+      entities: 2,
+    });
+    const spread = 'query($a: [_Any!]!) { x: _entities(representations: $a) { __typename } ...Q ...Q } fragment Q on Query { y: _entities(representations: $a) { ... on User { firstName } } }';
+    expect(estimateOnSubgraph(spread, { a: [rep, rep] })).toEqual({ cost: OPERATION_BASE_COST + 2 * 2 * 1, entities: 2 + 2 * 2 });
+    // A list that does not coerce counts as empty: the operation is refused before it runs anyway.
+    expect(estimateOnSubgraph(q, {})).toEqual({ cost: OPERATION_BASE_COST, entities: 0 });
+    expect(estimateOnSubgraph('{ me { firstName } }')).toEqual({ cost: OPERATION_BASE_COST + 1, entities: 0 });
   });
 
   it('computes each fragment once: 26 fragments each spreading the next twice take milliseconds', () => {

@@ -26,7 +26,7 @@ export const vrmFacts = (ctx: GraphContext): { token: boolean } => ({ token: ctx
  * Loads the person a query names by id, for the viewer: anonymous viewers and a plain user asking for
  * anyone but themselves are refused before the registry is asked, so existence is never revealed.
  */
-export async function readablePerson(ctx: GraphContext, field: 'user' | 'node', personId: string): Promise<Person | null> {
+export async function readablePerson(ctx: GraphContext, field: 'user' | 'node' | '_entities', personId: string): Promise<Person | null> {
   assertAllowed(await askWithOwn(ctx, (own) => canRunQuery(ctx.viewer, field, { target: { personId }, own })));
   const person = await ctx.loaders.person.load(personId);
   if (!person) return null;
