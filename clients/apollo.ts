@@ -40,7 +40,8 @@ function buildTypePolicies(): TypePolicies {
  *   `ID_LESS_TYPES` in cache-shape.ts) merge into what the cache holds for their parent;
  * - lists on a normalised object (`User.accessTokens`, `User.sites`, …) are replaced by each answer;
  * - connections (`users`, `entries`, `expenses`, `participatingProjects`) use `relayStylePagination`:
- *   a page fetched with `after` is appended to the pages the cache holds.
+ *   a page fetched with `after` is appended to the pages the cache holds, one fetched with `before`
+ *   prepended, and `pageInfo` spans them all.
  */
 export const typePolicies: TypePolicies = buildTypePolicies();
 

@@ -2,8 +2,9 @@
  * What a normalising client cache must know about this schema beyond `id` and `possibleTypes`: the object
  * types that have no `id` (stored inside their parent, merged field by field), the lists on normalised
  * objects (replaced by each answer, as the gateway always returns the whole list) and the Relay
- * connections (paged with `first`/`after`, keyed by their filter arguments). Hand-written from schema/;
- * test/clients/cache-shape.test.ts enumerates the schema and fails when this falls behind it.
+ * connections (paged forward with `first`/`after` and backward with `last`/`before`, keyed by their filter
+ * arguments). Hand-written from schema/; test/clients/cache-shape.test.ts enumerates the schema and fails
+ * when this falls behind it.
  */
 
 /** Every object type without an `id` (Query and Mutation aside). */

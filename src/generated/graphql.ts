@@ -274,7 +274,7 @@ export type EntryConnection = {
 /** An edge of a page of entries. */
 export type EntryEdge = {
   __typename?: 'EntryEdge';
-  /** Pass as `after` to continue after this entry. */
+  /** Pass as `after` to continue after this entry, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The entry. */
   node: Entry;
@@ -313,7 +313,7 @@ export type ExpenseConnection = {
 /** An edge of a page of expenses. */
 export type ExpenseEdge = {
   __typename?: 'ExpenseEdge';
-  /** Pass as `after` to continue after this expense. */
+  /** Pass as `after` to continue after this expense, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The expense. */
   node: Expense;
@@ -653,16 +653,22 @@ export type OutcomeStatus =
   /** The upstream account was changed. */
   | 'UPDATED';
 
-/** Relay pagination state of a connection. */
+/** Relay pagination state of a connection (forward with `first`/`after`, backward with `last`/`before`). */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Cursor of the last edge: pass it as `after` to get the next page. */
+  /** Cursor of the last edge: pass it as `after` (with `first`) to get the next page. */
   endCursor: Maybe<Scalars['String']['output']>;
-  /** Whether a page follows this one. */
+  /**
+   * Whether more items follow. Paging forward (`first`): exact within the `before` bound. Paging backward
+   * (`last`): true when `before` was given (there is an item at it), false otherwise.
+   */
   hasNextPage: Scalars['Boolean']['output'];
-  /** Whether a page precedes this one. */
+  /**
+   * Whether more items precede. Paging backward (`last`): exact within the `after` bound. Paging forward
+   * (`first`): true when `after` was given (there is an item at it), false otherwise.
+   */
   hasPreviousPage: Scalars['Boolean']['output'];
-  /** Cursor of the first edge, to page backwards from. */
+  /** Cursor of the first edge: pass it as `before` (with `last`) to get the previous page. */
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
@@ -753,7 +759,7 @@ export type ProjectConnection = {
 /** An edge of a page of projects. */
 export type ProjectEdge = {
   __typename?: 'ProjectEdge';
-  /** Pass as `after` to continue after this project. */
+  /** Pass as `after` to continue after this project, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The project. */
   node: Project;
@@ -798,8 +804,10 @@ export type QueryUserByEmailArgs = {
 
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<UserFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** What kind of receiver a payout method has (derived by ev.energy from the wallet). */
@@ -1070,9 +1078,11 @@ export type User = Node & {
  */
 export type UserEntriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   billable?: InputMaybe<Scalars['Boolean']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   to?: InputMaybe<Scalars['Date']['input']>;
 };
 
@@ -1085,8 +1095,10 @@ export type UserEntriesArgs = {
  */
 export type UserExpensesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   to?: InputMaybe<Scalars['Date']['input']>;
 };
 
@@ -1099,7 +1111,9 @@ export type UserExpensesArgs = {
  */
 export type UserParticipatingProjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1130,7 +1144,7 @@ export type UserConnection = {
 /** An edge of a page of people. */
 export type UserEdge = {
   __typename?: 'UserEdge';
-  /** Pass as `after` to continue after this person. */
+  /** Pass as `after` to continue after this person, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The person. */
   node: User;
@@ -1684,7 +1698,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   siteIdByIdentifier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<QuerySiteIdByIdentifierArgs, 'identifier'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByEmail?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByEmailArgs, 'email'>>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<QueryUsersArgs>>;
 };
 
 export type ResolutionLinkResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ResolutionLink'] = ResolversParentTypes['ResolutionLink']> = {
@@ -1760,14 +1774,14 @@ export type UserResolvers<ContextType = GraphContext, ParentType extends Resolve
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   devices?: Resolver<Maybe<Array<ResolversTypes['Device']>>, ParentType, ContextType>;
   email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
-  entries?: Resolver<Maybe<ResolversTypes['EntryConnection']>, ParentType, ContextType, RequireFields<UserEntriesArgs, 'first'>>;
-  expenses?: Resolver<Maybe<ResolversTypes['ExpenseConnection']>, ParentType, ContextType, RequireFields<UserExpensesArgs, 'first'>>;
+  entries?: Resolver<Maybe<ResolversTypes['EntryConnection']>, ParentType, ContextType, Partial<UserEntriesArgs>>;
+  expenses?: Resolver<Maybe<ResolversTypes['ExpenseConnection']>, ParentType, ContextType, Partial<UserExpensesArgs>>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   internal?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   lastName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   notificationGroups?: Resolver<Maybe<ResolversTypes['NotificationGroups']>, ParentType, ContextType>;
-  participatingProjects?: Resolver<Maybe<ResolversTypes['ProjectConnection']>, ParentType, ContextType, RequireFields<UserParticipatingProjectsArgs, 'first'>>;
+  participatingProjects?: Resolver<Maybe<ResolversTypes['ProjectConnection']>, ParentType, ContextType, Partial<UserParticipatingProjectsArgs>>;
   payoutMethod?: Resolver<Maybe<ResolversTypes['PayoutMethod']>, ParentType, ContextType>;
   personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['TeamRole']>, ParentType, ContextType>;

@@ -268,7 +268,7 @@ export type EntryConnection = {
 /** An edge of a page of entries. */
 export type EntryEdge = {
   __typename?: 'EntryEdge';
-  /** Pass as `after` to continue after this entry. */
+  /** Pass as `after` to continue after this entry, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The entry. */
   node: Entry;
@@ -307,7 +307,7 @@ export type ExpenseConnection = {
 /** An edge of a page of expenses. */
 export type ExpenseEdge = {
   __typename?: 'ExpenseEdge';
-  /** Pass as `after` to continue after this expense. */
+  /** Pass as `after` to continue after this expense, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The expense. */
   node: Expense;
@@ -647,16 +647,22 @@ export type OutcomeStatus =
   /** The upstream account was changed. */
   | 'UPDATED';
 
-/** Relay pagination state of a connection. */
+/** Relay pagination state of a connection (forward with `first`/`after`, backward with `last`/`before`). */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Cursor of the last edge: pass it as `after` to get the next page. */
+  /** Cursor of the last edge: pass it as `after` (with `first`) to get the next page. */
   endCursor: Maybe<Scalars['String']['output']>;
-  /** Whether a page follows this one. */
+  /**
+   * Whether more items follow. Paging forward (`first`): exact within the `before` bound. Paging backward
+   * (`last`): true when `before` was given (there is an item at it), false otherwise.
+   */
   hasNextPage: Scalars['Boolean']['output'];
-  /** Whether a page precedes this one. */
+  /**
+   * Whether more items precede. Paging backward (`last`): exact within the `after` bound. Paging forward
+   * (`first`): true when `after` was given (there is an item at it), false otherwise.
+   */
   hasPreviousPage: Scalars['Boolean']['output'];
-  /** Cursor of the first edge, to page backwards from. */
+  /** Cursor of the first edge: pass it as `before` (with `last`) to get the previous page. */
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
@@ -747,7 +753,7 @@ export type ProjectConnection = {
 /** An edge of a page of projects. */
 export type ProjectEdge = {
   __typename?: 'ProjectEdge';
-  /** Pass as `after` to continue after this project. */
+  /** Pass as `after` to continue after this project, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The project. */
   node: Project;
@@ -792,8 +798,10 @@ export type QueryUserByEmailArgs = {
 
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<UserFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** What kind of receiver a payout method has (derived by ev.energy from the wallet). */
@@ -1064,9 +1072,11 @@ export type User = Node & {
  */
 export type UserEntriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   billable?: InputMaybe<Scalars['Boolean']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   to?: InputMaybe<Scalars['Date']['input']>;
 };
 
@@ -1079,8 +1089,10 @@ export type UserEntriesArgs = {
  */
 export type UserExpensesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   to?: InputMaybe<Scalars['Date']['input']>;
 };
 
@@ -1093,7 +1105,9 @@ export type UserExpensesArgs = {
  */
 export type UserParticipatingProjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1124,7 +1138,7 @@ export type UserConnection = {
 /** An edge of a page of people. */
 export type UserEdge = {
   __typename?: 'UserEdge';
-  /** Pass as `after` to continue after this person. */
+  /** Pass as `after` to continue after this person, or as `before` to page back from it. */
   cursor: Scalars['String']['output'];
   /** The person. */
   node: User;

@@ -4,6 +4,7 @@
  */
 import { ErrorCode, GatewayError } from '../errors';
 import { isUuid } from '../lib/ids';
+import { badCursor } from './paging';
 
 export const NODE_TYPES = [
   'User',
@@ -58,19 +59,15 @@ export function personIdFromArgument(id: string, argument = 'id'): string {
   return decoded.parts[0]!.toLowerCase();
 }
 
-/** Opaque cursors for offset-based pages. */
+/** Opaque cursors for offset-based pages: the item's index in the list. */
 export function offsetCursor(offset: number): string {
   return Buffer.from(`offset:${offset}`, 'utf8').toString('base64url');
 }
 
-export function startAfterCursor(cursor: string | null | undefined, argument = 'after'): number {
-  if (cursor === null || cursor === undefined) return 0;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+/** The index an offset cursor stands for; BAD_USER_INPUT naming the argument when it is not one. */
+export function offsetOf(cursor: string, argument: 'after' | 'before'): number {
+  const text = /^[A-Za-z0-9_-]{1,40}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = /^offset:(\d{1,9})$/.exec(text);
-  if (!match) {
-    throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument} is not a cursor returned by this API`, {
-      fieldErrors: [{ path: [argument], message: 'not a valid cursor' }],
-    });
-  }
-  return Number(match[1]) + 1;
+  if (!match) throw badCursor(argument, cursor);
+  return Number(match[1]);
 }

@@ -53,6 +53,8 @@ export interface PageKey {
 export interface Page<T> {
   items: T[];
   nextPage: number | null;
+  /** The last page as the `Link` header names it; null when the upstream did not say. */
+  lastPage: number | null;
 }
 
 export interface Loaders {
@@ -90,8 +92,8 @@ export function createLoaders(deps: LoaderDeps, call: CallOptions): Loaders {
     loader(
       name,
       fanOut(async (key: PageKey): Promise<Page<T>> => {
-        const { items, nextPage } = await list(key);
-        return { items, nextPage };
+        const { items, nextPage, lastPage } = await list(key);
+        return { items, nextPage, lastPage };
       }),
       { cacheKeyFn: (k) => JSON.stringify([k.accountId, k.page, k.perPage, k.from ?? null, k.to ?? null, k.billable ?? null]) },
     );

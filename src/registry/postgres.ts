@@ -268,8 +268,7 @@ export class PostgresRegistry implements Registry {
   }
 
   async listPeople(args: ListPeopleArgs): Promise<PeoplePage> {
-    const first = v.pageSize(args.first);
-    const after = args.after === undefined ? undefined : v.decodeCursor(args.after);
+    const window = v.pageWindow(args);
     const where: string[] = [];
     const params: unknown[] = [];
     const param = (value: unknown): string => {
@@ -286,23 +285,16 @@ export class PostgresRegistry implements Registry {
     }
     const filterParams = [...params];
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    if (after) where.push(`(created_at, id) > (${param(new Date(after.createdAtMs))}::timestamptz, ${param(after.id)}::uuid)`);
-    const limit = param(first + 1);
+    if (window.after) where.push(`(created_at, id) > (${param(new Date(window.after.createdAtMs))}::timestamptz, ${param(window.after.id)}::uuid)`);
+    if (window.before) where.push(`(created_at, id) < (${param(new Date(window.before.createdAtMs))}::timestamptz, ${param(window.before.id)}::uuid)`);
+    const limit = param(window.size + 1);
+    // Backward: the last people before `before`, read from the end and turned back into creation order.
+    const order = window.direction === 'backward' ? 'created_at DESC, id DESC' : 'created_at, id';
     const [total, page] = await Promise.all([
       this.query<{ n: string }>(`SELECT count(*) AS n FROM people ${filter}`, filterParams),
-      this.query<PersonRow>(
-        `SELECT ${PERSON_COLUMNS} FROM people ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ${limit}`,
-        params,
-      ),
+      this.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`, params),
     ]);
-    const people = page.rows.slice(0, first).map(toPerson);
-    const last = people.at(-1);
-    return {
-      people,
-      hasNextPage: page.rows.length > first,
-      endCursor: last ? v.encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id }) : null,
-      totalCount: Number(total.rows[0].n),
-    };
+    return v.pageOf(window, page.rows.map(toPerson), Number(total.rows[0].n));
   }
 
   async linksFor(personIds: readonly string[]): Promise<Map<string, AccountLink[]>> {

@@ -175,8 +175,7 @@ export class SqliteRegistry implements Registry {
   }
 
   async listPeople(args: ListPeopleArgs): Promise<PeoplePage> {
-    const first = v.pageSize(args.first);
-    const after = args.after === undefined ? undefined : v.decodeCursor(args.after);
+    const window = v.pageWindow(args);
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (args.emailEquals !== undefined) {
@@ -196,22 +195,19 @@ export class SqliteRegistry implements Registry {
     const total = this.stmt(`SELECT count(*) AS n FROM people ${filter}`).get(...params) as { n: number };
     const pageWhere = [...where];
     const pageParams = [...params];
-    if (after) {
+    if (window.after) {
       pageWhere.push('(created_at, id) > (?, ?)');
-      pageParams.push(after.createdAtMs, after.id);
+      pageParams.push(window.after.createdAtMs, window.after.id);
     }
-    const rows = this.stmt(
-        `SELECT ${PERSON_COLUMNS} FROM people ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`,
-      )
-      .all(...pageParams, first + 1) as PersonRow[];
-    const people = rows.slice(0, first).map(toPerson);
-    const last = people.at(-1);
-    return {
-      people,
-      hasNextPage: rows.length > first,
-      endCursor: last ? v.encodeCursor({ createdAtMs: last.createdAt.getTime(), id: last.id }) : null,
-      totalCount: total.n,
-    };
+    if (window.before) {
+      pageWhere.push('(created_at, id) < (?, ?)');
+      pageParams.push(window.before.createdAtMs, window.before.id);
+    }
+    // Backward: the last people before `before`, read from the end and turned back into creation order.
+    const order = window.direction === 'backward' ? 'created_at DESC, id DESC' : 'created_at, id';
+    const rows = this.stmt(`SELECT ${PERSON_COLUMNS} FROM people ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`)
+      .all(...pageParams, window.size + 1) as PersonRow[];
+    return v.pageOf(window, rows.map(toPerson), total.n);
   }
 
   async linksFor(personIds: readonly string[]): Promise<Map<string, AccountLink[]>> {

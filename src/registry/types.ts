@@ -30,11 +30,19 @@ export interface FoundOrCreated {
   created: boolean;
 }
 
+/**
+ * A page of people in creation order (then id). Exactly one of `first` (the first people after `after`)
+ * and `last` (the last people before `before`) is given; `after` and `before` bound the list either way.
+ */
 export interface ListPeopleArgs {
-  /** Page size, 1..100. */
-  first: number;
-  /** The `endCursor` of the previous page. */
+  /** Page forward: this many people (1..100) from the start of the bounded list. */
+  first?: number;
+  /** Page backward: this many people (1..100) from its end. */
+  last?: number;
+  /** Only people after this cursor (an earlier page's `endCursor` or an edge's cursor). */
   after?: string;
+  /** Only people before this cursor (a later page's `startCursor` or an edge's cursor). */
+  before?: string;
   /** Case-insensitive exact email match. */
   emailEquals?: string;
   /** Case-insensitive substring of the email. */
@@ -45,7 +53,12 @@ export interface ListPeopleArgs {
 
 export interface PeoplePage {
   people: Person[];
+  /** Forward: more people follow within `before`. Backward: `before` was given (there is a person at it). */
   hasNextPage: boolean;
+  /** Backward: more people precede within `after`. Forward: `after` was given (people precede it). */
+  hasPreviousPage: boolean;
+  /** Cursor of the first person on this page; `null` for an empty page. */
+  startCursor: string | null;
   /** Cursor of the last person on this page; `null` for an empty page. */
   endCursor: string | null;
   /** How many people match the filters, regardless of the page. */

@@ -4,6 +4,7 @@
  */
 import { ErrorCode, GatewayError, UPSTREAM_NAMES, badInput, isUpstreamName, type UpstreamName } from '../errors';
 import { isUuid } from '../lib/ids';
+import type { PeoplePage, Person } from './types';
 
 /**
  * Deliberately loose (one `@`, a dotted domain, no whitespace): the upstreams validate their own rules;
@@ -69,6 +70,49 @@ export function pageSize(value: number, path: string[] = ['first']): number {
   return value;
 }
 
+/** Which page of the list: `size` people from its start (forward) or its end (backward), within the cursors. */
+export interface PageWindow {
+  direction: 'forward' | 'backward';
+  size: number;
+  after?: CursorPosition;
+  before?: CursorPosition;
+}
+
+/** Reads `first`/`last`/`after`/`before`: exactly one of the sizes, each cursor one this API issued. */
+export function pageWindow(args: { first?: number; last?: number; after?: string; before?: string }): PageWindow {
+  if (args.first !== undefined && args.last !== undefined) {
+    throw badInput(['last'], 'expected first or last, not both: first pages forward (with after), last pages backward (with before)');
+  }
+  if (args.first === undefined && args.last === undefined) throw badInput(['first'], `expected first or last, a page size from 1 to ${MAX_PAGE_SIZE}`);
+  const direction = args.last !== undefined ? 'backward' : 'forward';
+  const size = direction === 'backward' ? pageSize(args.last!, ['last']) : pageSize(args.first!, ['first']);
+  return {
+    direction,
+    size,
+    ...(args.after !== undefined ? { after: decodeCursor(args.after, ['after']) } : {}),
+    ...(args.before !== undefined ? { before: decodeCursor(args.before, ['before']) } : {}),
+  };
+}
+
+/**
+ * The page both backends answer, from the rows their query read: `size + 1` at most, in creation order
+ * forward and in reverse creation order backward (the extra row says whether more lie that way).
+ */
+export function pageOf(window: PageWindow, rows: readonly Person[], totalCount: number): PeoplePage {
+  const more = rows.length > window.size;
+  const kept = rows.slice(0, window.size);
+  const people = window.direction === 'backward' ? kept.reverse() : kept;
+  const cursor = (p: Person | undefined): string | null => (p ? encodeCursor({ createdAtMs: p.createdAt.getTime(), id: p.id }) : null);
+  return {
+    people,
+    hasNextPage: window.direction === 'forward' ? more : window.before !== undefined,
+    hasPreviousPage: window.direction === 'backward' ? more : window.after !== undefined,
+    startCursor: cursor(people[0]),
+    endCursor: cursor(people.at(-1)),
+    totalCount,
+  };
+}
+
 /** Where a page starts: after the person with this creation time and id. */
 export interface CursorPosition {
   createdAtMs: number;
@@ -81,7 +125,8 @@ export function encodeCursor(position: CursorPosition): string {
 }
 
 export function decodeCursor(cursor: string, path: string[] = ['after']): CursorPosition {
-  const refuse = (): GatewayError => badInput(path, `expected a cursor returned as endCursor by an earlier page, but got ${JSON.stringify(cursor)}`);
+  const shown = typeof cursor === 'string' && cursor.length > 60 ? `${cursor.slice(0, 60)}…` : cursor;
+  const refuse = (): GatewayError => badInput(path, `expected a cursor this API returned (an edge's cursor, startCursor or endCursor), but got ${JSON.stringify(shown)}`);
   if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refuse();
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^(\d{1,15}):([0-9a-f-]{36})$/.exec(decoded);

@@ -5,8 +5,8 @@
  * - A field served by an upstream costs the calls its resolver makes (the table below). Calls go through
  *   per-request loaders, so fields of one object that share a loader (every identity field reads one
  *   identity user) cost it once; fields with arguments cost once per distinct argument set.
- * - A field with a `first` argument multiplies what it contains by `first` (its default when omitted,
- *   never more than its maximum); a list without one multiplies by its maximum size.
+ * - A connection multiplies what it contains by its page size, `first` or `last` (its default when
+ *   neither is given, never more than its maximum); a list without one multiplies by its maximum size.
  * - A list sized by one of its arguments (`_entities(representations:)`, a subgraph's) multiplies what it
  *   contains by that argument's length; those items are also counted (`entities`) for the MAX_ENTITIES limit.
  * - Each fragment is costed once and reused at every spread, so the estimate is linear in the document.
@@ -36,14 +36,18 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
+import { MAX_PAGE_SIZE, TIMESHEET_DEFAULT_PAGE, USERS_DEFAULT_PAGE } from '../graph/paging';
 
 export interface FieldCost {
-  /** Upstream calls per resolution, by the loader (resource) they go through. */
-  calls?: Record<string, number>;
-  /** For a list without `first`: the most items it holds. */
+  /**
+   * Upstream calls per resolution, by the loader (resource) they go through; a function of the field's
+   * arguments where they change how many (a backward page from the end of a list costs more).
+   */
+  calls?: Record<string, number> | ((args: Record<string, unknown>) => Record<string, number>);
+  /** For a list without a page size: the most items it holds. */
   size?: number;
-  /** For a field with `first`: the largest `first` its resolver accepts. */
-  maxFirst?: number;
+  /** For a connection (`first`/`last`): the page size its resolver takes when neither is given, and the largest. */
+  page?: { default: number; max: number };
   /** For a list with one item per item of this list argument (`_entities`' `representations`). */
   sizeArgument?: string;
 }
@@ -61,6 +65,17 @@ const DISCOVERY = 4;
 /** Timesheet has no single-item read: `node` walks at most this many pages (src/graph/resolvers/node.ts). */
 const NODE_PAGE_WALK = 50;
 
+const USERS_PAGE = { default: USERS_DEFAULT_PAGE, max: MAX_PAGE_SIZE };
+const TIMESHEET_PAGE = { default: TIMESHEET_DEFAULT_PAGE, max: MAX_PAGE_SIZE };
+
+/**
+ * A timesheet page (src/graph/resolvers/timesheet.ts): two calls when the window does not start on a
+ * page boundary, three for `last` without `before` (page 1, the last page, the one before it).
+ */
+const timesheetPageCalls = (args: Record<string, unknown>): Record<string, number> => ({
+  timesheetPage: typeof args.last === 'number' && (args.before === undefined || args.before === null) ? 3 : 2,
+});
+
 /**
  * `Type.field` → what it costs. Fields not listed cost nothing (registry reads and values already
  * loaded by their parent). Interface fields are listed under the interface and apply to its types.
@@ -69,7 +84,7 @@ export const FIELD_COSTS: Record<string, FieldCost> = {
   // Query (src/graph/resolvers/Query.ts, node.ts): the registry is free; emails it does not know are
   // discovered in the upstreams; node may walk timesheet pages.
   'Query.userByEmail': { calls: { discovery: DISCOVERY } },
-  'Query.users': { maxFirst: 100 },
+  'Query.users': { page: USERS_PAGE },
   'Query.node': { calls: { nodeLookup: NODE_PAGE_WALK } },
   'Query.siteIdByIdentifier': { calls: { vrmSiteId: 1 } },
   'UserConnection.edges': { size: 1 },
@@ -102,13 +117,12 @@ export const FIELD_COSTS: Record<string, FieldCost> = {
   'Device.actionNeeded': { calls: { deviceDetail: 1 } },
   'Device.actions': { calls: { deviceDetail: 1 } },
 
-  // timesheet (timesheet.ts): the team member; a page of a connection is one call, two when `after`
-  // does not fall on a page boundary.
+  // timesheet (timesheet.ts): the team member; a page of a connection is one to three calls.
   'User.role': { calls: { timesheetUser: 1 } },
   'User.state': { calls: { timesheetUser: 1 } },
-  'User.entries': { calls: { timesheetPage: 2 }, maxFirst: 100 },
-  'User.expenses': { calls: { timesheetPage: 2 }, maxFirst: 100 },
-  'User.participatingProjects': { calls: { timesheetPage: 2 }, maxFirst: 100 },
+  'User.entries': { calls: timesheetPageCalls, page: TIMESHEET_PAGE },
+  'User.expenses': { calls: timesheetPageCalls, page: TIMESHEET_PAGE },
+  'User.participatingProjects': { calls: timesheetPageCalls, page: TIMESHEET_PAGE },
   'EntryConnection.edges': { size: 1 },
   'EntryConnection.nodes': { size: 1 },
   'ExpenseConnection.edges': { size: 1 },
@@ -236,10 +250,13 @@ export function estimateOperation(
       const list = argumentsOf(def, node)[cost.sizeArgument];
       return Array.isArray(list) ? list.length : 0;
     }
-    if (def.args.some((a) => a.name === 'first')) {
-      const max = cost?.maxFirst ?? DEFAULT_LIST_SIZE;
-      const first = argumentsOf(def, node).first;
-      return typeof first === 'number' && Number.isInteger(first) && first >= 1 ? Math.min(first, max) : max;
+    if (def.args.some((a) => a.name === 'first' || a.name === 'last')) {
+      const max = cost?.page?.max ?? DEFAULT_LIST_SIZE;
+      const args = argumentsOf(def, node);
+      // Both sizes at once are refused when it runs; until then the larger one bounds the estimate.
+      const sizes = [args.first, args.last].filter((n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1);
+      if (sizes.length > 0) return Math.min(Math.max(...sizes), max);
+      return cost?.page?.default ?? max;
     }
     return isList(def.type) ? (cost?.size ?? DEFAULT_LIST_SIZE) : 1;
   };
@@ -274,7 +291,8 @@ export function estimateOperation(
         if (cost?.calls) {
           // The same loader with other arguments is another call.
           const args = sel.arguments?.length ? `(${sel.arguments.map((a) => print(a)).join(',')})` : '';
-          for (const [resource, n] of Object.entries(cost.calls)) {
+          const calls = typeof cost.calls === 'function' ? cost.calls(argumentsOf(def, sel)) : cost.calls;
+          for (const [resource, n] of Object.entries(calls)) {
             const key = `${resource}${args}`;
             part.resources.set(key, Math.max(part.resources.get(key) ?? 0, n));
           }

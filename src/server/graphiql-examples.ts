@@ -154,14 +154,79 @@ export function parseExample(name: string, source: string, variables?: string): 
   };
 }
 
-/** The request headers an example runs with, given the development credentials there are. */
-export function headersFor(example: Example, credentials: ExampleCredentials): Record<string, string> {
-  const headers: Record<string, string> = {};
+/**
+ * What a VRM example's `X-Vrm-Authorization` holds when there is no development VRM token (VRM_URL set, or
+ * no development tokens at all): the header stays, saying what goes there. The GraphiQL page sends the VRM
+ * token of its Token dialog in its place, or leaves the header out when none is set (`withPageCredentials`).
+ */
+export const VRM_TOKEN_PLACEHOLDER = 'Token <your own VRM access token: paste it here, or set it once under Token>';
+
+/** The Authorization an example runs with, given the development credentials there are. */
+function bearerFor(example: Example, credentials: ExampleCredentials): Record<string, string> {
   // Without the token the example asks for, the other one still lets it run (or fail with a clear error).
   const bearer = example.token === 'user' ? credentials.user ?? credentials.admin : credentials.admin ?? credentials.user;
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  if (example.vrm && credentials.vrm) headers['X-Vrm-Authorization'] = `Token ${credentials.vrm}`;
+  return bearer ? { Authorization: `Bearer ${bearer}` } : {};
+}
+
+/**
+ * The request headers an example runs with, given the development credentials there are. A VRM example
+ * always has its `X-Vrm-Authorization`: the development VRM token, or `VRM_TOKEN_PLACEHOLDER`.
+ */
+export function headersFor(example: Example, credentials: ExampleCredentials): Record<string, string> {
+  const headers = bearerFor(example, credentials);
+  if (example.vrm) headers['X-Vrm-Authorization'] = credentials.vrm ? `Token ${credentials.vrm}` : VRM_TOKEN_PLACEHOLDER;
   return headers;
+}
+
+/** The credentials a person sets once in the GraphiQL page, for every tab (kept in the browser). */
+export interface PageCredentials {
+  /** The gateway JWT, with or without its `Bearer ` prefix. */
+  token?: string;
+  /** Their own VRM access token, with or without its `Token ` prefix. */
+  vrmToken?: string;
+}
+
+/**
+ * The headers a GraphiQL request goes out with: the tab's own, plus `Authorization: Bearer <token>` when the
+ * tab sets none (a tab's own Authorization wins), and `VRM_TOKEN_PLACEHOLDER` replaced by the page's VRM
+ * token, or left out when there is none (the VRM fields then say that they need one; the rest answers).
+ */
+export function withPageCredentials(headers: Readonly<Record<string, unknown>>, page: PageCredentials): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') continue;
+    if (value.trim() === VRM_TOKEN_PLACEHOLDER) {
+      const vrm = page.vrmToken?.trim().replace(/^token\s+/i, '');
+      if (vrm) out[name] = `Token ${vrm}`;
+      continue;
+    }
+    out[name] = value;
+  }
+  const token = page.token?.trim().replace(/^bearer\s+/i, '');
+  if (token && !Object.keys(out).some((name) => name.toLowerCase() === 'authorization')) out.Authorization = `Bearer ${token}`;
+  return out;
+}
+
+/**
+ * How the examples are grouped in the page's Examples panel: by the first digit of the file name. The
+ * first group opens as tabs; the rest wait in the panel.
+ */
+export const EXAMPLE_GROUPS: readonly { prefix: string; title: string }[] = [
+  { prefix: '0', title: 'Reading people' },
+  { prefix: '1', title: 'People: create, provision, change, delete' },
+  { prefix: '2', title: 'ev.energy preferences and payouts' },
+  { prefix: '3', title: 'Time-tracking team members' },
+  { prefix: '4', title: 'VRM tokens and sites (your own VRM token)' },
+];
+
+/** The title of the group an example belongs to (`More` for a file name no group claims). */
+export function groupOf(example: Pick<Example, 'name'>): string {
+  return EXAMPLE_GROUPS.find((g) => example.name.startsWith(g.prefix))?.title ?? 'More';
+}
+
+/** The examples the page opens as tabs: the first group (reads, safe to run in any deployment). */
+export function isStarter(example: Pick<Example, 'name'>): boolean {
+  return example.name.startsWith(EXAMPLE_GROUPS[0]!.prefix);
 }
 
 const PLACEHOLDER = /"\{\{userByEmail ([^"\s{}]+)\}\}"/g;
@@ -170,6 +235,23 @@ const PLACEHOLDER = /"\{\{userByEmail ([^"\s{}]+)\}\}"/g;
 export function placeholdersOf(variables: string | undefined): string[] {
   if (variables === undefined) return [];
   return [...new Set([...variables.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+}
+
+/** How every explained placeholder's value starts (`explainPlaceholders`). */
+export const UNRESOLVED_ID = '<a User id:';
+
+/**
+ * Replaces each placeholder left unresolved by a value that says what to put there: the page had no
+ * token to look the person up with (`no-token`), or the lookup found no one this token may see (`not-found`).
+ */
+export function explainPlaceholders(variables: string, why: 'no-token' | 'not-found'): string {
+  return variables.replace(PLACEHOLDER, (_whole, email: string) =>
+    JSON.stringify(
+      why === 'no-token'
+        ? `${UNRESOLVED_ID} set your token (Token, top right) and open this example again from Examples, or paste the User id of ${email} or of anyone>`
+        : `${UNRESOLVED_ID} ${email} is not a person your token may see; paste a User id (the Users tab lists them)>`,
+    ),
+  );
 }
 
 /** Replaces each placeholder whose email has an id; placeholders without one stay as they are. */
@@ -210,7 +292,8 @@ export async function resolvePlaceholders(
   for (const example of examples) {
     const emails = placeholdersOf(example.variables);
     if (emails.length === 0) continue;
-    const headers = headersFor(example, credentials);
+    // userByEmail needs only the gateway token; a VRM header (or its placeholder) stays out of it.
+    const headers = bearerFor(example, credentials);
     const key = JSON.stringify(headers);
     const group = groups.get(key) ?? { headers, emails: new Set<string>() };
     for (const e of emails) group.emails.add(e);
@@ -240,10 +323,41 @@ export async function resolvePlaceholders(
   );
   return examples.map((example) => {
     if (example.variables === undefined || placeholdersOf(example.variables).length === 0) return example;
-    const ids = idsByGroup.get(JSON.stringify(headersFor(example, credentials))) ?? new Map<string, string>();
+    const ids = idsByGroup.get(JSON.stringify(bearerFor(example, credentials))) ?? new Map<string, string>();
     return { ...example, variables: fillPlaceholders(example.variables, ids) };
   });
 }
+
+/** What a GraphiQL tab opened from an example holds (GraphiQL's `TabDefinition`). */
+export interface ExampleTab {
+  query: string;
+  variables?: string;
+  headers?: string;
+}
+
+function headersText(headers: Record<string, string>): string | undefined {
+  return Object.keys(headers).length === 0 ? undefined : JSON.stringify(headers, null, 2);
+}
+
+/**
+ * The tabs the examples open as: the source; the variables with their ids looked up (with the development
+ * tokens when there are any, otherwise with the page's own token) or, where that cannot be done, a value
+ * that says what to put there; the headers (development tokens and the VRM header: the page's own token is
+ * added to each request by the fetcher, never written into a tab).
+ */
+export async function tabsFor(examples: readonly Example[], credentials: ExampleCredentials, page: PageCredentials, execute: ExecuteRequest): Promise<ExampleTab[]> {
+  const token = page.token?.trim().replace(/^bearer\s+/i, '');
+  const lookup: ExampleCredentials | undefined = credentials.admin || credentials.user ? credentials : token ? { admin: token, user: token } : undefined;
+  const resolved = lookup && examples.some((e) => placeholdersOf(e.variables).length > 0) ? await resolvePlaceholders(examples, lookup, execute) : examples;
+  return resolved.map((e) => ({
+    query: e.source,
+    variables: e.variables === undefined ? undefined : explainPlaceholders(e.variables, lookup ? 'not-found' : 'no-token'),
+    headers: headersText(headersFor(e, credentials)),
+  }));
+}
+
+/** Where the page's Token dialog keeps what it was given: outside GraphiQL's namespaces, which the page prunes. */
+export const CREDENTIALS_KEY = 'usergraph-credentials';
 
 /** Every GraphiQL storage namespace starts so; the page removes namespaces other than its own. */
 export const STORAGE_NAMESPACE_PREFIX = 'usergraph-graphiql-';

@@ -3,9 +3,11 @@
  * page, `/graphiql/<file>` the bundle built from the `graphiql` package (src/server/graphiql-build.ts).
  * Nothing is loaded from anywhere else, and the page's Content-Security-Policy says so.
  *
- * The page opens with one tab per example operation in `examples/` (src/server/graphiql-examples.ts), each
- * with the development token it needs in its headers when the gateway runs with development tokens; the
- * caller passes tokens only in development, so production pages carry none.
+ * The page hands the browser every example operation in `examples/` (src/server/graphiql-examples.ts): the
+ * first group opens as tabs, the rest wait in the page's Examples panel (src/server/graphiql-entry.tsx).
+ * When the gateway runs with development tokens, each tab carries the one it needs; the caller passes
+ * tokens only in development, so other pages carry none, and the person sets theirs once in the page's
+ * Token dialog (kept in their browser).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -24,7 +26,10 @@ export interface GraphiqlOptions {
   devToken?: string;
   /** Development token of the demo person, for the examples marked `Token: user` (falls back to devToken). */
   userToken?: string;
-  /** That person's own VRM access token, for the examples that need `X-Vrm-Authorization`. */
+  /**
+   * That person's own VRM access token, for the examples that need `X-Vrm-Authorization` (VRM emulated
+   * only). Without it those tabs keep the header with a placeholder the Token dialog's VRM token replaces.
+   */
   vrmToken?: string;
   /** Where the example operations are. Default: `examples/` of the project. */
   examplesDir?: string;

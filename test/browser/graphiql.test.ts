@@ -4,7 +4,10 @@
  * host but the gateway blocked, so nothing can come from a CDN. The gateway is the real one: five emulators
  * on ephemeral ports, an in-memory registry, development tokens.
  *
- * Writes `test-artifacts/graphiql.png` (git-ignored): GraphiQL after running the person example.
+ * Two pages: a development one (tabs carrying the printed development tokens) and one of a deployment
+ * without development tokens (JWT_SECRET set, VRM a real upstream), where the token is set once in the
+ * page's Token dialog. Writes `test-artifacts/graphiql.png` (git-ignored; docs/graphiql.png is a copy):
+ * that page with the Examples panel open, after running the person example.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -22,7 +25,7 @@ import type { Registry } from '../../src/registry/types';
 import { createGateway, type Gateway } from '../../src/server/gateway';
 import { contentSecurityPolicy, createGraphiqlAssets, loadExamples } from '../../src/server/graphiql';
 import { DEFAULT_BUNDLE_DIR, ensureGraphiqlBundle, extractInlineAssets, PROJECT_ROOT, staleness } from '../../src/server/graphiql-build';
-import { headersFor, readPageConfig, type Example, type ExampleCredentials } from '../../src/server/graphiql-examples';
+import { CREDENTIALS_KEY, headersFor, isStarter, readPageConfig, UNRESOLVED_ID, VRM_TOKEN_PLACEHOLDER, type Example, type ExampleCredentials } from '../../src/server/graphiql-examples';
 import { createLogger } from '../../src/lib/logger';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -31,6 +34,9 @@ const SCREENSHOT = path.join(PROJECT_ROOT, 'test-artifacts', 'graphiql.png');
 interface Env {
   origin: string;
   gateway: Gateway;
+  /** The same upstreams and registry behind a page without development tokens (a real deployment). */
+  bareOrigin: string;
+  bareGateway: Gateway;
   emulators: RunningEmulators;
   registry: Registry;
   credentials: Required<ExampleCredentials>;
@@ -59,12 +65,23 @@ async function startEnv(): Promise<Env> {
     graphiql: await createGraphiqlAssets({ devToken: credentials.admin, userToken: credentials.user, vrmToken: credentials.vrm, logger }),
   });
   const origin = await gateway.listen(0);
-  return { origin, gateway, emulators, registry, credentials, personEmail: person.email, examples: await loadExamples() };
+  const bareGateway = await createGateway({
+    registry,
+    urls: emulators.urls as Record<UpstreamName, string>,
+    tokens: DEV_TOKENS,
+    poderoOrgId: DEV_PODERO_ORG_ID,
+    jwt: { secret },
+    logger,
+    graphiql: await createGraphiqlAssets({ logger }),
+  });
+  const bareOrigin = await bareGateway.listen(0);
+  return { origin, gateway, bareOrigin, bareGateway, emulators, registry, credentials, personEmail: person.email, examples: await loadExamples() };
 }
 
 async function stopEnv(env: Env | undefined): Promise<void> {
   if (!env) return;
   await env.gateway.close();
+  await env.bareGateway.close();
   await env.emulators.close();
   await env.registry.close();
 }
@@ -252,100 +269,162 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && !process.env.CI) {
   process.stderr.write(`Skipping the GraphiQL browser tests: ${CHROMIUM} is missing (apt-get install -y chromium).\n`);
 }
+const inChromium = haveChromium || process.env.CI ? describe : describe.skip;
 
-(haveChromium || process.env.CI ? describe : describe.skip)('GraphiQL in headless Chromium, with every other host blocked', () => {
-  let context: BrowserContext;
-  let page: Page;
-  let userDataDir: string;
-  const requested: string[] = [];
-  const blocked: string[] = [];
-  const problems: string[] = [];
+interface Browser {
+  context: BrowserContext;
+  page: Page;
+  userDataDir: string;
+  requested: string[];
+  blocked: string[];
+  problems: string[];
+}
 
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(`The GraphiQL browser test needs Chromium at ${CHROMIUM} in CI (apt-get install -y chromium)`);
-    userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'graphiql-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1440, height: 900 },
-    });
-    const gatewayHost = new URL(env.origin).host;
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (new URL(url).host === gatewayHost) return route.continue();
-      blocked.push(url);
-      return route.abort('blockedbyclient');
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    await page.goto(`${env.origin}/graphql`);
-    await page.waitForSelector('.graphiql-tab', { timeout: 20_000 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
+/** Chromium on a fresh profile, every host but `origin`'s blocked, with GraphiQL open from /graphql. */
+async function openGraphiql(origin: string): Promise<Browser> {
+  if (!haveChromium) throw new Error(`The GraphiQL browser test needs Chromium at ${CHROMIUM} in CI (apt-get install -y chromium)`);
+  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'graphiql-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1440, height: 900 },
   });
+  const browser: Browser = { context, page: context.pages()[0] ?? (await context.newPage()), userDataDir, requested: [], blocked: [], problems: [] };
+  const host = new URL(origin).host;
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    browser.requested.push(url);
+    if (new URL(url).host === host) return route.continue();
+    browser.blocked.push(url);
+    return route.abort('blockedbyclient');
+  });
+  browser.page.on('console', (m) => {
+    if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) browser.problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  browser.page.on('pageerror', (err) => browser.problems.push(`page error: ${err.message}`));
+  await browser.page.goto(`${origin}/graphql`);
+  await browser.page.waitForSelector('.graphiql-tab', { timeout: 20_000 });
+  return browser;
+}
 
-  /** The text of one of GraphiQL's CodeMirror editors. */
-  function editorText(selector: string): Promise<string> {
-    return page.evaluate((sel) => {
-      const host = document.querySelector(sel);
-      const cm: unknown = host ? Reflect.get(host, 'CodeMirror') : undefined;
-      const getValue: unknown = typeof cm === 'object' && cm !== null ? Reflect.get(cm, 'getValue') : undefined;
-      return typeof getValue === 'function' ? String(getValue.call(cm)) : '';
-    }, selector);
-  }
-  const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
-  const variablesEditor = '.graphiql-editor-tool .graphiql-editor .CodeMirror';
-  const resultEditor = '.result-window .CodeMirror';
+async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  await browser?.context.close();
+  if (browser) await fs.rm(browser.userDataDir, { recursive: true, force: true });
+}
 
-  it('opens from /graphql with one tab per example, titled by its operation, in file order', async () => {
+/** The text of one of GraphiQL's CodeMirror editors. */
+function editorText(page: Page, selector: string): Promise<string> {
+  return page.evaluate((sel) => {
+    const host = document.querySelector(sel);
+    const cm: unknown = host ? Reflect.get(host, 'CodeMirror') : undefined;
+    const getValue: unknown = typeof cm === 'object' && cm !== null ? Reflect.get(cm, 'getValue') : undefined;
+    return typeof getValue === 'function' ? String(getValue.call(cm)) : '';
+  }, selector);
+}
+const queryEditor = '.graphiql-query-editor .CodeMirror';
+const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
+const variablesEditor = '.graphiql-editor-tool .graphiql-editor .CodeMirror';
+const resultEditor = '.result-window .CodeMirror';
+
+/** The headers editor's JSON (GraphiQL shows one editor at a time: the Headers tab is opened first). */
+async function tabHeaders(page: Page): Promise<Record<string, string>> {
+  await page.locator('.graphiql-editor-tools button', { hasText: 'Headers' }).click();
+  const text = await editorText(page, headersEditor);
+  await page.locator('.graphiql-editor-tools button', { hasText: 'Variables' }).click();
+  return text.trim() === '' ? {} : JSON.parse(text);
+}
+
+/** Waits until the query editor shows `operationName`. */
+async function showing(page: Page, operationName: string): Promise<void> {
+  await page.waitForFunction(([sel, name]) => Boolean(document.querySelector(sel!)?.textContent?.includes(name!)), [queryEditor, operationName], { timeout: 10_000 });
+}
+
+async function switchToTab(page: Page, operationName: string): Promise<void> {
+  await page.locator('.graphiql-tab', { hasText: operationName }).first().locator('.graphiql-tab-button').click();
+  await showing(page, operationName);
+}
+
+/** Runs the active tab; the request as sent (every header) and the gateway's answer. */
+async function runActiveTab(page: Page): Promise<{ headers: Record<string, string>; operation: string; result: { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] } }> {
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.url().endsWith('/graphql') && r.method() === 'POST' && !(r.postData() ?? '').includes('IntrospectionQuery'), { timeout: 20_000 }),
+    page.locator('.graphiql-execute-button').click(),
+  ]);
+  const response = await request.response();
+  const body: unknown = request.postDataJSON();
+  const query = typeof body === 'object' && body !== null ? Reflect.get(body, 'query') : undefined;
+  return { headers: await request.allHeaders(), operation: /(?:query|mutation)\s+(\w+)/.exec(String(query))?.[1] ?? '', result: await response!.json() };
+}
+
+async function openExamples(page: Page): Promise<void> {
+  if ((await page.locator('.usergraph-examples').count()) === 0) await page.locator('[aria-label="Show Examples"]').click();
+  await page.locator('.usergraph-examples').waitFor({ timeout: 10_000 });
+}
+
+/** Opens an example from the Examples panel and waits until its tab shows it. */
+async function openExample(page: Page, example: Example): Promise<void> {
+  await openExamples(page);
+  await page.locator(`[data-example="${example.name}"]`).click();
+  await showing(page, example.operationName);
+}
+
+inChromium('GraphiQL in headless Chromium with development tokens, every other host blocked', () => {
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    browser = await openGraphiql(env.origin);
+    page = browser.page;
+  }, 60_000);
+  afterAll(() => closeBrowser(browser));
+
+  it('opens from /graphql with a handful of starter tabs (the reads), titled by their operations', async () => {
     const titles = await page.locator('.graphiql-tab .graphiql-tab-button').allTextContents();
-    expect(titles.map((t) => t.trim())).toEqual(env.examples.map((e) => e.operationName));
-    expect(await editorText('.graphiql-query-editor .CodeMirror')).toBe(env.examples[0]!.source);
+    const starters = env.examples.filter(isStarter);
+    expect(titles.map((t) => t.trim())).toEqual(starters.map((e) => e.operationName));
+    expect(starters.length).toBeLessThan(env.examples.length / 2);
+    expect(await editorText(page, queryEditor)).toBe(env.examples[0]!.source);
   });
 
   it("opens with the first example's development token and VRM token in the headers", async () => {
-    expect(JSON.parse(await editorText(headersEditor))).toEqual(headersFor(env.examples[0]!, env.credentials));
+    expect(await tabHeaders(page)).toEqual(headersFor(env.examples[0]!, env.credentials));
     expect(env.examples[0]!.token).toBe('user');
   });
 
   it("runs the person example and shows the person's result in the page", async () => {
-    await page.locator('.graphiql-execute-button').click();
-    await page.waitForFunction(
-      ([sel, email]) => {
-        const host = document.querySelector(sel!);
-        return Boolean(host?.textContent?.includes(email!));
-      },
-      [resultEditor, env.personEmail],
-      { timeout: 20_000 },
-    );
-    const result = JSON.parse(await editorText(resultEditor));
+    const { result } = await runActiveTab(page);
+    await page.waitForFunction(([sel, email]) => Boolean(document.querySelector(sel!)?.textContent?.includes(email!)), [resultEditor, env.personEmail], { timeout: 20_000 });
     expect(result.errors).toBeUndefined();
-    expect(result.data.me.email).toBe(env.personEmail);
-    expect(result.data.me.firstName).toEqual(expect.any(String));
-    expect(result.data.me.sites.length).toBeGreaterThan(0);
-    await fs.mkdir(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT });
-    expect((await fs.stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
+    const me = result.data?.me as { email: string; firstName: unknown; sites: unknown[] };
+    expect(me.email).toBe(env.personEmail);
+    expect(me.firstName).toEqual(expect.any(String));
+    expect(me.sites.length).toBeGreaterThan(0);
   });
 
-  it('switches to an admin example with the admin token and the id it looked up', async () => {
-    const index = env.examples.findIndex((e) => e.operationName === 'ProvisionMissingAccounts');
-    expect(index).toBeGreaterThan(0);
-    await page.locator('.graphiql-tab').nth(index).locator('.graphiql-tab-button').click();
-    await page.waitForFunction((sel) => {
-      const host = document.querySelector(sel);
-      return Boolean(host?.textContent?.includes('ProvisionMissingAccounts'));
-    }, '.graphiql-query-editor .CodeMirror');
-    expect(JSON.parse(await editorText(headersEditor))).toEqual({ Authorization: `Bearer ${env.credentials.admin}` });
-    const variables = JSON.parse(await editorText(variablesEditor));
+  it('lists every example in the Examples panel, grouped', async () => {
+    await openExamples(page);
+    const listed = await page.locator('.usergraph-example').evaluateAll((els) => els.map((e) => e.getAttribute('data-example')));
+    expect(listed).toEqual(env.examples.map((e) => e.name));
+    expect(await page.locator('.usergraph-example-group h3').count()).toBeGreaterThanOrEqual(5);
+  });
+
+  it('opens an admin example from the panel in a tab of its own, with the admin token and the id it looked up', async () => {
+    const provision = env.examples.find((e) => e.operationName === 'ProvisionMissingAccounts')!;
+    expect(isStarter(provision)).toBe(false);
+    const before = await page.locator('.graphiql-tab').count();
+    await openExample(page, provision);
+    expect(await page.locator('.graphiql-tab').count()).toBe(before + 1);
+    expect((await page.locator('.graphiql-tab-active .graphiql-tab-button').textContent())?.trim()).toBe('ProvisionMissingAccounts');
+    expect(await editorText(page, queryEditor)).toBe(provision.source);
+    expect(await tabHeaders(page)).toEqual({ Authorization: `Bearer ${env.credentials.admin}` });
+    const variables = JSON.parse(await editorText(page, variablesEditor));
     expect(Buffer.from(variables.id, 'base64url').toString('utf8')).toMatch(/^User:[0-9a-f-]{36}$/);
+  });
+
+  it('switches to the tab an example is open in instead of opening a second one', async () => {
+    const count = await page.locator('.graphiql-tab').count();
+    await openExample(page, env.examples[0]!);
+    expect(await page.locator('.graphiql-tab').count()).toBe(count);
+    expect((await page.locator('.graphiql-tab-active .graphiql-tab-button').textContent())?.trim()).toBe(env.examples[0]!.operationName);
   });
 
   it('shows the schema documentation, with the descriptions of the SDL', async () => {
@@ -359,7 +438,7 @@ if (!haveChromium && !process.env.CI) {
   });
 
   it('shows the explorer, with the fields of the open example ticked', async () => {
-    await page.locator('.graphiql-tab').first().locator('.graphiql-tab-button').click();
+    await switchToTab(page, env.examples[0]!.operationName);
     await page.locator('[aria-label="Show GraphiQL Explorer"]').click();
     const explorer = page.locator('.graphiql-explorer-root');
     await explorer.waitFor({ timeout: 10_000 });
@@ -378,8 +457,151 @@ if (!haveChromium && !process.env.CI) {
   });
 
   it("loads nothing but the gateway's own files, and breaks no CSP rule", () => {
-    expect(blocked).toEqual([]);
-    expect(problems).toEqual([]);
-    expect(requested.some((u) => u.endsWith('/graphiql/app.js'))).toBe(true);
+    expect(browser.blocked).toEqual([]);
+    expect(browser.problems).toEqual([]);
+    expect(browser.requested.some((u) => u.endsWith('/graphiql/app.js'))).toBe(true);
+  });
+});
+
+inChromium('GraphiQL of a deployment without development tokens (JWT_SECRET set, VRM a real upstream)', () => {
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+  let vrmToken: string;
+  const starters = (): Example[] => env.examples.filter(isStarter);
+  beforeAll(async () => {
+    browser = await openGraphiql(env.bareOrigin);
+    page = browser.page;
+    token = env.credentials.user;
+    vrmToken = env.credentials.vrm;
+  }, 60_000);
+  afterAll(() => closeBrowser(browser));
+
+  /** Fills the Token dialog and saves; resolves with what the dialog then says about the token. */
+  async function setInDialog(values: { token?: string; vrmToken?: string }): Promise<string> {
+    await page.locator('.usergraph-token-button').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor({ timeout: 10_000 });
+    if (values.token !== undefined) await dialog.locator('#usergraph-token').fill(values.token);
+    if (values.vrmToken !== undefined) await dialog.locator('#usergraph-vrm-token').fill(values.vrmToken);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const status = dialog.locator('.usergraph-check:not(.is-checking)');
+    await status.waitFor({ timeout: 10_000 });
+    const said = (await status.textContent()) ?? '';
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+    return said;
+  }
+
+  it('asks for a token, and carries none in any tab: nothing of a token is in the page', async () => {
+    expect((await page.locator('.usergraph-token-button').textContent())?.trim()).toBe('Set token');
+    for (const e of starters()) {
+      await switchToTab(page, e.operationName);
+      expect(Object.keys(await tabHeaders(page))).not.toContain('Authorization');
+    }
+    expect(await page.content()).not.toMatch(/eyJ[A-Za-z0-9_-]{10}/);
+  });
+
+  it('keeps the X-Vrm-Authorization header of the VRM tabs, saying what goes there', async () => {
+    await switchToTab(page, 'PersonAcrossAllUpstreams');
+    expect(await tabHeaders(page)).toEqual({ 'X-Vrm-Authorization': VRM_TOKEN_PLACEHOLDER });
+    const vrmExample = env.examples.find((e) => e.operationName === 'CreateVrmAccessToken')!;
+    await openExample(page, vrmExample);
+    expect(await tabHeaders(page)).toEqual({ 'X-Vrm-Authorization': VRM_TOKEN_PLACEHOLDER });
+  });
+
+  it('says in the variables what to put where an id cannot be looked up without a token', async () => {
+    await switchToTab(page, 'NodeById');
+    const id = JSON.parse(await editorText(page, variablesEditor)).id as string;
+    expect(id.startsWith(`${UNRESOLVED_ID} set your token`)).toBe(true);
+    expect(id).toContain('sophie.lovelace0@example.com');
+  });
+
+  it('says plainly when the gateway refuses the token given', async () => {
+    const said = await setInDialog({ token: 'not-a-token' });
+    expect(said).toMatch(/^The gateway refused this token: /);
+    expect(said).not.toMatch(/at |stack|http:\/\//i);
+  });
+
+  it("sends the token set once in the Token dialog with every tab's requests", async () => {
+    expect(await setInDialog({ token })).toBe(`Signed in as ${env.personEmail}.`);
+    expect((await page.locator('.usergraph-token-button').textContent())?.trim()).toBe('Token set');
+    for (const e of starters()) {
+      await switchToTab(page, e.operationName);
+      const { headers, operation } = await runActiveTab(page);
+      expect({ operation, authorization: headers.authorization }).toEqual({ operation: e.operationName, authorization: `Bearer ${token}` });
+      // No VRM token set: the placeholder is not sent, and the person tab answers without its VRM fields.
+      expect(headers['x-vrm-authorization']).toBeUndefined();
+    }
+    await switchToTab(page, 'PersonAcrossAllUpstreams');
+    const { result } = await runActiveTab(page);
+    expect((result.data?.me as { email: string }).email).toBe(env.personEmail);
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(result.errors?.[0]?.message).toMatch(/X-Vrm-Authorization/);
+  });
+
+  it('keeps the token across a reload (localStorage), and the requests after it carry it', async () => {
+    await page.waitForTimeout(700); // GraphiQL stores its tabs 500 ms after a change
+    await page.reload();
+    await page.waitForSelector('.graphiql-tab', { timeout: 20_000 });
+    expect(await page.evaluate((key) => localStorage.getItem(key), CREDENTIALS_KEY)).toBe(JSON.stringify({ token }));
+    expect((await page.locator('.usergraph-token-button').textContent())?.trim()).toBe('Token set');
+    await switchToTab(page, 'UsersPage');
+    const { headers, result } = await runActiveTab(page);
+    expect(headers.authorization).toBe(`Bearer ${token}`);
+    expect(result.errors).toBeUndefined();
+  });
+
+  it('sends the VRM token of the dialog from the tabs whose header asks for it, and from no other', async () => {
+    expect(await setInDialog({ vrmToken })).toBe(`Signed in as ${env.personEmail}.`);
+    await switchToTab(page, 'PersonAcrossAllUpstreams');
+    const person = await runActiveTab(page);
+    expect(person.headers['x-vrm-authorization']).toBe(`Token ${vrmToken}`);
+    expect(person.result.errors).toBeUndefined();
+    expect((person.result.data?.me as { accessTokens: unknown[] }).accessTokens.length).toBeGreaterThan(0);
+    await switchToTab(page, 'UsersPage');
+    expect((await runActiveTab(page)).headers['x-vrm-authorization']).toBeUndefined();
+  });
+
+  it('opens examples from the panel with their ids looked up with the token, or says why not', async () => {
+    // The tab that waited for an id gets it when its example is opened again.
+    await openExample(page, env.examples.find((e) => e.operationName === 'NodeById')!);
+    const filled = JSON.parse(await editorText(page, variablesEditor)).id as string;
+    expect(Buffer.from(filled, 'base64url').toString('utf8')).toMatch(/^User:[0-9a-f-]{36}$/);
+    expect((await runActiveTab(page)).result.errors).toBeUndefined();
+    // Another person's id is not the user's to see.
+    await openExample(page, env.examples.find((e) => e.operationName === 'ProvisionMissingAccounts')!);
+    const refused = JSON.parse(await editorText(page, variablesEditor)).id as string;
+    expect(refused).toMatch(new RegExp(`^${UNRESOLVED_ID} \\S+@example\\.com is not a person your token may see`));
+  });
+
+  it('shows the Examples panel beside a result (the screenshot in docs/graphiql.png)', async () => {
+    await switchToTab(page, 'PersonAcrossAllUpstreams');
+    await runActiveTab(page);
+    await page.waitForFunction(([sel, email]) => Boolean(document.querySelector(sel!)?.textContent?.includes(email!)), [resultEditor, env.personEmail], { timeout: 20_000 });
+    await openExamples(page);
+    await fs.mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect((await fs.stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
+  });
+
+  it('forgets the token when asked: nothing is left in the browser, and requests go out without it', async () => {
+    await page.locator('.usergraph-token-button').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Forget' }).click();
+    await expect(dialog.locator('.usergraph-check').textContent()).resolves.toMatch(/^Forgotten/);
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate((key) => localStorage.getItem(key), CREDENTIALS_KEY)).toBeNull();
+    await switchToTab(page, 'UsersPage');
+    const { headers, result } = await runActiveTab(page);
+    expect(headers.authorization).toBeUndefined();
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("loads nothing but the gateway's own files, and breaks no CSP rule", () => {
+    expect(browser.blocked).toEqual([]);
+    // Chromium logs the refused token's 401 (the first test here) as a console error of its own.
+    expect(browser.problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
+    expect(browser.problems.filter((p) => /status of 401/.test(p)).length).toBeLessThanOrEqual(1);
   });
 });

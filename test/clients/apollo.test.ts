@@ -174,6 +174,87 @@ describe('Apollo Client 4 with the shipped possibleTypes and typePolicies', () =
   });
 });
 
+describe('paging backward with fetchMore through the shipped relayStylePagination', () => {
+  let ctx: ClientEnv;
+  let console_: ReturnType<typeof captureConsole>;
+  beforeAll(async () => {
+    ctx = await startClientEnv();
+    console_ = captureConsole();
+  }, 60_000);
+  afterAll(async () => {
+    console_?.restore();
+    await ctx?.env.close();
+  });
+  afterEach(() => {
+    expect(console_.printed()).toEqual([]);
+    console_.clear();
+  });
+
+  type Connection = { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null; endCursor: string | null } };
+  const PAGE = 'edges { cursor node { id } } pageInfo { hasPreviousPage hasNextPage startCursor endCursor }';
+
+  /**
+   * Watches `query` (its last page, `last: 3`), fetches the page before it with fetchMore, and returns the
+   * first page and what the watcher sees once the cache has merged the two.
+   */
+  async function lastTwoPages(client: ApolloClient, query: DocumentNode, connectionOf: (data: Obj) => Connection): Promise<{ first: Connection; merged: Connection }> {
+    const observable = client.watchQuery({ query });
+    const seen: Connection[] = [];
+    let notify: () => void = () => undefined;
+    const subscription = observable.subscribe((r) => {
+      if (r.data && r.dataState === 'complete') seen.push(connectionOf(r.data as Obj));
+      notify();
+    });
+    const until = (what: string, ok: (c: Connection) => boolean): Promise<Connection> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the watcher never saw ${what}; it saw ${JSON.stringify(seen.map((c) => c.edges.length))} edges`)), 10_000);
+        notify = () => {
+          const found = seen.find(ok);
+          if (!found) return;
+          clearTimeout(timer);
+          resolve(found);
+        };
+        notify();
+      });
+    try {
+      const first = await until('a first page', () => true);
+      await observable.fetchMore({ variables: { before: first.pageInfo.startCursor } });
+      // The watcher is told the merged list, not only the page fetchMore brought.
+      return { first, merged: await until('both pages', (c) => c.edges.length > first.edges.length) };
+    } finally {
+      subscription.unsubscribe();
+    }
+  }
+
+  it('prepends the page before to the cached users, and pageInfo spans both pages', async () => {
+    const client = createApolloClient({ uri: `${ctx.env.url}/graphql`, token: ctx.credentials.admin });
+    const everyone = await client.query({ query: gql('query Everyone { users(first: 100) { edges { node { id } } pageInfo { hasNextPage } } }'), fetchPolicy: 'no-cache' });
+    const all = ((everyone.data as Obj).users as Connection).edges.map((e) => e.node.id);
+    expect(all.length).toBeGreaterThan(6);
+    const query = gql(`query LastUsers($before: String) { users(last: 3, before: $before) { ${PAGE} } }`);
+    const { first, merged } = await lastTwoPages(client, query, (d) => d.users as Connection);
+    expect(first.edges.map((e) => e.node.id)).toEqual(all.slice(-3));
+    expect(merged.edges.map((e) => e.node.id)).toEqual(all.slice(-6));
+    expect(merged.pageInfo).toEqual({ __typename: 'PageInfo', hasPreviousPage: true, hasNextPage: false, startCursor: merged.edges[0]!.cursor, endCursor: first.pageInfo.endCursor });
+    // Every person of both pages is normalised once in the cache.
+    const cached = client.cache.extract() as Record<string, unknown>;
+    for (const id of all.slice(-6)) expect(cached[`User:${id}`]).toBeDefined();
+    client.stop();
+  });
+
+  it("prepends the page before to the person's cached entries, a connection nested in a normalised User", async () => {
+    const client = createApolloClient({ uri: `${ctx.env.url}/graphql`, token: ctx.credentials.user });
+    const whole = await client.query({ query: gql('query AllEntries { me { id entries(first: 100) { edges { node { id } } } } }'), fetchPolicy: 'no-cache' });
+    const all = (((whole.data as Obj).me as Obj).entries as Connection).edges.map((e) => e.node.id);
+    expect(all.length).toBeGreaterThan(6);
+    const query = gql(`query LastEntries($before: String) { me { id entries(last: 3, before: $before) { ${PAGE} } } }`);
+    const { merged } = await lastTwoPages(client, query, (d) => (d.me as Obj).entries as Connection);
+    expect(merged.edges.map((e) => e.node.id)).toEqual(all.slice(-6));
+    expect([merged.pageInfo.hasPreviousPage, merged.pageInfo.hasNextPage]).toEqual([true, false]);
+    client.stop();
+  });
+});
+
 describe("Apollo Client's warnings reach the capture", () => {
   let ctx: ClientEnv;
   beforeAll(async () => {

@@ -406,7 +406,59 @@ describe.each(backends)('the $name registry', (backend) => {
 
     it('gives an empty last page with no cursor when nothing matches', async () => {
       const page = await registry.listPeople({ first: 5, emailEquals: 'nobody@example.com' });
-      expect(page).toEqual({ people: [], hasNextPage: false, endCursor: null, totalCount: 0 });
+      expect(page).toEqual({ people: [], hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null, totalCount: 0 });
+      expect(await registry.listPeople({ last: 5, emailEquals: 'nobody@example.com' })).toEqual(page);
+    });
+
+    it('pages backward with last and before: the last people first, then the ones before them, in creation order', async () => {
+      const created: Person[] = [];
+      for (let i = 0; i < 7; i++) {
+        created.push(await registry.createPerson(`b${i}@example.com`));
+        await sleep(2);
+      }
+      const seen: Person[][] = [];
+      const flags: [boolean, boolean][] = [];
+      let before: string | undefined;
+      for (;;) {
+        const page = await registry.listPeople({ last: 3, before });
+        expect(page.totalCount).toBe(7);
+        seen.unshift(page.people);
+        flags.push([page.hasPreviousPage, page.hasNextPage]);
+        if (!page.hasPreviousPage) break;
+        before = page.startCursor ?? undefined;
+      }
+      expect(seen.map((p) => p.map((x) => x.email))).toEqual([['b0@example.com'], ['b1@example.com', 'b2@example.com', 'b3@example.com'], ['b4@example.com', 'b5@example.com', 'b6@example.com']]);
+      // Backward, hasNextPage says whether people follow `before`: not for the first (last) page.
+      expect(flags).toEqual([[true, false], [true, true], [false, true]]);
+      expect(seen.flat()).toEqual(created);
+    });
+
+    it('meets the forward pages exactly: the page before an endCursor is the page that ended there', async () => {
+      for (let i = 0; i < 6; i++) {
+        await registry.createPerson(`m${i}@example.com`);
+        await sleep(2);
+      }
+      const first = await registry.listPeople({ first: 2 });
+      const second = await registry.listPeople({ first: 2, after: first.endCursor! });
+      const back = await registry.listPeople({ last: 2, before: second.startCursor! });
+      expect(back.people).toEqual(first.people);
+      expect([back.startCursor, back.endCursor, back.hasPreviousPage, back.hasNextPage]).toEqual([first.startCursor, first.endCursor, false, true]);
+      // Both cursors bound the list either way: between the first and the last person of six, four.
+      const all = await registry.listPeople({ first: 6 });
+      const [head, tail] = [all.startCursor!, all.endCursor!];
+      const between = await registry.listPeople({ first: 10, after: head, before: tail });
+      expect(between.people).toEqual(all.people.slice(1, 5));
+      expect([between.hasPreviousPage, between.hasNextPage]).toEqual([true, false]);
+      const lastTwo = await registry.listPeople({ last: 2, after: head, before: tail });
+      expect(lastTwo.people).toEqual(all.people.slice(3, 5));
+      expect([lastTwo.hasPreviousPage, lastTwo.hasNextPage]).toEqual([true, true]);
+    });
+
+    it('refuses first and last together, and neither', async () => {
+      const both = await refusal(registry.listPeople({ first: 1, last: 1 }));
+      expect([both.code, both.fieldErrors?.[0].path]).toEqual([ErrorCode.BAD_USER_INPUT, ['last']]);
+      const neither = await refusal(registry.listPeople({}));
+      expect([neither.code, neither.fieldErrors?.[0].path]).toEqual([ErrorCode.BAD_USER_INPUT, ['first']]);
     });
 
     it('filters by exact email and by substring, both case-insensitive', async () => {
@@ -441,10 +493,12 @@ describe.each(backends)('the $name registry', (backend) => {
       expect((await registry.listPeople({ first: 10 })).people.map((p) => p.id)).toContain(c.id);
     });
 
-    it.each([0, 101, 2.5])('refuses the page size %p, outside 1..100', async (first) => {
-      const err = await refusal(registry.listPeople({ first }));
+    it.each([0, 101, 2.5, -1])('refuses the page size %p, outside 1..100, as first and as last', async (size) => {
+      const err = await refusal(registry.listPeople({ first: size }));
       expect(err.code).toBe(ErrorCode.BAD_USER_INPUT);
       expect(err.fieldErrors?.[0].path).toEqual(['first']);
+      const backward = await refusal(registry.listPeople({ last: size }));
+      expect([backward.code, backward.fieldErrors?.[0].path]).toEqual([ErrorCode.BAD_USER_INPUT, ['last']]);
     });
 
     it.each([
@@ -454,6 +508,8 @@ describe.each(backends)('the $name registry', (backend) => {
       const err = await refusal(registry.listPeople({ first: 1, after }));
       expect(err.code).toBe(ErrorCode.BAD_USER_INPUT);
       expect(err.fieldErrors?.[0].path).toEqual(['after']);
+      const backward = await refusal(registry.listPeople({ last: 1, before: after }));
+      expect([backward.code, backward.fieldErrors?.[0].path]).toEqual([ErrorCode.BAD_USER_INPUT, ['before']]);
     });
   });
 

@@ -95,6 +95,22 @@ describe('estimating', () => {
     expect(estimate('{ users(first: 5000) { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 100);
   });
 
+  it('multiplies by last as by first, by the larger when both are given (refused when it runs)', () => {
+    expect(estimate('{ users(last: 10) { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 10);
+    expect(estimate('query($n: Int) { users(last: $n) { nodes { firstName } } }', { n: 7 })).toBe(OPERATION_BASE_COST + 7);
+    expect(estimate('{ users(first: 3, last: 9) { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 9);
+    expect(estimate('{ users(last: 5000) { nodes { firstName } } }')).toBe(OPERATION_BASE_COST + 100);
+  });
+
+  it('costs a timesheet page two calls, three for last without before (page 1, the last page, the one before)', () => {
+    expect(estimate('{ me { entries { nodes { id } } } }')).toBe(OPERATION_BASE_COST + 2);
+    expect(estimate('{ me { entries(first: 7, after: "x") { nodes { id } } } }')).toBe(OPERATION_BASE_COST + 2);
+    expect(estimate('{ me { entries(last: 7, before: "x") { nodes { id } } } }')).toBe(OPERATION_BASE_COST + 2);
+    expect(estimate('{ me { entries(last: 7) { nodes { id } } } }')).toBe(OPERATION_BASE_COST + 3);
+    expect(estimate('query($b: String) { me { expenses(last: 7, before: $b) { nodes { id } } } }', {})).toBe(OPERATION_BASE_COST + 3);
+    expect(estimate('{ users(last: 100) { nodes { participatingProjects(last: 100) { nodes { name } } } } }')).toBe(OPERATION_BASE_COST + 100 * 3);
+  });
+
   it('multiplies nested pages: 100 people × their project pages', () => {
     const q = '{ users(first: 100) { nodes { participatingProjects(first: 100) { nodes { name } } } } }';
     expect(estimate(q)).toBe(OPERATION_BASE_COST + 100 * 2);

@@ -4,11 +4,12 @@
  * (src/auth/policy.ts); these resolvers only ask it.
  */
 import { assertAllowed, canRunQuery, restrictPeopleFilter } from '../../auth/policy';
-import { ErrorCode, GatewayError, type UpstreamName } from '../../errors';
+import type { UpstreamName } from '../../errors';
 import type { QueryResolvers, Upstream } from '../../generated/graphql';
-import { encodeCursor } from '../../registry/validate';
+import { decodeCursor, encodeCursor } from '../../registry/validate';
 import type { GraphContext } from '../context';
 import { fromGlobalId, personIdFromArgument } from '../ids';
+import { badCursor, pageSizeOf, USERS_DEFAULT_PAGE } from '../paging';
 import { readablePerson } from './askPolicy';
 import { resolveNode } from './node';
 
@@ -47,15 +48,23 @@ export const Query: QueryResolvers<GraphContext> = {
     return person;
   },
 
-  async users(_parent, { first, after, filter }, ctx) {
-    const size = first ?? 20;
-    if (!Number.isInteger(size) || size < 1 || size > 100) {
-      throw new GatewayError(ErrorCode.BAD_USER_INPUT, `first must be from 1 to 100, but got: ${size}`, { fieldErrors: [{ path: ['first'], message: 'must be from 1 to 100' }] });
-    }
+  async users(_parent, { first, after, last, before, filter }, ctx) {
+    const page = pageSizeOf({ first, last }, USERS_DEFAULT_PAGE);
+    // Cursors are checked before anything is asked, also for a viewer who will see an empty page.
+    const cursor = (argument: 'after' | 'before', value: string | null | undefined): string | undefined => {
+      if (value === null || value === undefined) return undefined;
+      try {
+        decodeCursor(value, [argument]);
+      } catch {
+        throw badCursor(argument, value);
+      }
+      return value;
+    };
     const own = ctx.viewer.kind === 'user' ? await ctx.viewerPerson() : null;
     const args = restrictPeopleFilter(ctx.viewer, own, {
-      first: size,
-      after: after ?? undefined,
+      ...(page.direction === 'forward' ? { first: page.size } : { last: page.size }),
+      after: cursor('after', after),
+      before: cursor('before', before),
       emailEquals: filter?.email ?? undefined,
       emailContains: filter?.emailContains ?? undefined,
       hasAccountIn: filter?.hasAccountIn?.map((u) => UPSTREAM_FROM_ENUM[u]),
@@ -63,18 +72,13 @@ export const Query: QueryResolvers<GraphContext> = {
     if (args === null) {
       return { edges: [], nodes: [], totalCount: 0, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
     }
-    const page = await ctx.deps.registry.listPeople(args);
-    for (const p of page.people) ctx.loaders.person.prime(p.id, p);
+    const found = await ctx.deps.registry.listPeople(args);
+    for (const p of found.people) ctx.loaders.person.prime(p.id, p);
     return {
-      edges: page.people.map((node) => ({ node, cursor: encodeCursor({ createdAtMs: node.createdAt.getTime(), id: node.id }) })),
-      nodes: page.people,
-      totalCount: page.totalCount,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: Boolean(after),
-        startCursor: page.people[0] ? encodeCursor({ createdAtMs: page.people[0].createdAt.getTime(), id: page.people[0].id }) : null,
-        endCursor: page.endCursor,
-      },
+      edges: found.people.map((node) => ({ node, cursor: encodeCursor({ createdAtMs: node.createdAt.getTime(), id: node.id }) })),
+      nodes: found.people,
+      totalCount: found.totalCount,
+      pageInfo: { hasNextPage: found.hasNextPage, hasPreviousPage: found.hasPreviousPage, startCursor: found.startCursor, endCursor: found.endCursor },
     };
   },
 

@@ -1,32 +1,34 @@
 /**
  * Timesheet-served fields: role and state (from the team member), and entries, expenses and
- * participating projects as Relay connections over the time tracker's page-number pagination. A cursor
- * is an item's absolute offset; a page is fetched with `per_page` = `first`, so an aligned page costs one
- * upstream call and an unaligned one two.
+ * participating projects as Relay connections over the time tracker's page-number pagination
+ * (upstream-contracts.md 5.2: `page`, `per_page`, a `Link` header with `next` and `last`). A cursor is an
+ * item's absolute index in the list, so pages of any size and either direction meet exactly; every page
+ * is read with `per_page` = the page size asked for. Upstream calls (the cost table in
+ * src/server/cost.ts counts on these):
+ * - `first` (with `after` and/or `before`): one call when the window starts on a page boundary, two when
+ *   it does not;
+ * - `last` with `before`: likewise one or two (the window ends at `before`);
+ * - `last` without `before`: the end of the list must be found first, which the API tells only by its
+ *   `last` link: the page holding `after` (page 1 without it), then the last page, then the page before
+ *   it when the last is too short to fill the window; at most three calls, one when the list fits one page.
  */
 import { ErrorCode, GatewayError } from '../../errors';
 import type { EntryResolvers, ExpenseResolvers, ProjectResolvers } from '../../generated/graphql';
 import type { Person } from '../../registry/types';
 import type { TimesheetSimpleProject } from '../../upstreams/timesheet/types';
+import { malformedAnswer } from '../../upstreams/shape';
 import { accountOf, fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import type { UserFieldResolvers } from './askPolicy';
-import { offsetCursor, startAfterCursor, toGlobalId } from '../ids';
-import type { PageKey, TimesheetList, TimesheetPageItems } from '../loaders';
+import { offsetCursor, offsetOf, toGlobalId } from '../ids';
+import type { Page, PageKey, TimesheetList, TimesheetPageItems } from '../loaders';
 import type { EntryModel, ExpenseModel, ProjectModel } from '../models';
+import { pageSizeOf, TIMESHEET_DEFAULT_PAGE, type ConnectionArgs } from '../paging';
 
 interface Connection<T> {
   edges: { cursor: string; node: T }[];
   nodes: T[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
-function checkFirst(first: number | null | undefined): number {
-  const n = first ?? 30;
-  if (!Number.isInteger(n) || n < 1 || n > 100) {
-    throw new GatewayError(ErrorCode.BAD_USER_INPUT, `first must be from 1 to 100, but got: ${n}`, { fieldErrors: [{ path: ['first'], message: 'must be from 1 to 100' }] });
-  }
-  return n;
 }
 
 function checkRange(from: string | null | undefined, to: string | null | undefined): void {
@@ -35,39 +37,89 @@ function checkRange(from: string | null | undefined, to: string | null | undefin
   }
 }
 
+type LoadPage<T> = (page: number) => Promise<Page<T>>;
+
+/**
+ * The items at indices [from, to) of a list read in pages of `perPage`, and whether an item lies at `to`
+ * (known from the last page read: it holds that index, or a `next` link follows it). Reads page after
+ * page and stops where the list ends.
+ */
+async function readRange<T>(load: LoadPage<T>, perPage: number, from: number, to: number): Promise<{ items: T[]; more: boolean }> {
+  const items: T[] = [];
+  if (to <= from) return { items, more: false };
+  const lastNeeded = Math.floor((to - 1) / perPage) + 1;
+  for (let page = Math.floor(from / perPage) + 1; ; page++) {
+    const result = await load(page);
+    const base = (page - 1) * perPage;
+    result.items.forEach((item, i) => {
+      if (base + i >= from && base + i < to) items.push(item);
+    });
+    if (page === lastNeeded) return { items, more: to - base < result.items.length || result.nextPage !== null };
+    if (result.nextPage === null) return { items, more: false };
+  }
+}
+
+/**
+ * How many items the list holds, starting from the page that holds index `from`: when a `next` link
+ * follows, the `last` link says where to jump; without one (the API documents it, but did not send it)
+ * the pages are walked one by one, within the operation's call budget.
+ */
+async function countItems<T>(load: LoadPage<T>, perPage: number, from: number): Promise<number> {
+  let page = Math.floor(from / perPage) + 1;
+  let result = await load(page);
+  while (result.nextPage !== null) {
+    const next = result.lastPage !== null && result.lastPage > page ? result.lastPage : result.nextPage;
+    if (next <= page) throw malformedAnswer('timesheet', 'Link header', `a next page after page ${page}`, `page ${next}`);
+    page = next;
+    result = await load(page);
+  }
+  return (page - 1) * perPage + result.items.length;
+}
+
 async function connection<L extends TimesheetList, M>(
   ctx: GraphContext,
   person: Person,
   kind: L,
-  args: { first?: number | null; after?: string | null; from?: string | null; to?: string | null; billable?: boolean | null },
+  args: ConnectionArgs & { from?: string | null; to?: string | null; billable?: boolean | null },
   toModel: (item: TimesheetPageItems[L]) => M,
 ): Promise<Connection<M> | null> {
-  const first = checkFirst(args.first);
-  const offset = startAfterCursor(args.after);
+  const { direction, size } = pageSizeOf(args, TIMESHEET_DEFAULT_PAGE);
+  // The window of indices the cursors leave: [low, high), high open-ended without `before`.
+  const low = args.after != null ? offsetOf(args.after, 'after') + 1 : 0;
+  const high = args.before != null ? offsetOf(args.before, 'before') : undefined;
   checkRange(args.from, args.to);
   return upstreamField(ctx, async () => {
     const accountId = await accountOf(ctx, person, 'timesheet');
     if (accountId === null) return null;
-    const key = (page: number): PageKey => ({ accountId, page, perPage: first, from: args.from, to: args.to, billable: args.billable });
-    const firstPage = Math.floor(offset / first) + 1;
-    const skip = offset % first;
     const pages = ctx.loaders.timesheetPages[kind];
-    const pageA = await pages.load(key(firstPage));
-    let items = pageA.items.slice(skip);
-    let nextPage = pageA.nextPage;
-    if (skip > 0 && nextPage !== null) {
-      const pageB = await pages.load(key(nextPage));
-      items = items.concat(pageB.items.slice(0, skip));
-      nextPage = pageB.nextPage;
+    const load: LoadPage<TimesheetPageItems[L]> = (page) =>
+      pages.load({ accountId, page, perPage: size, from: args.from, to: args.to, billable: args.billable } satisfies PageKey);
+
+    let start: number;
+    let read: { items: TimesheetPageItems[L][]; more: boolean };
+    let hasNextPage: boolean;
+    let hasPreviousPage: boolean;
+    if (direction === 'forward') {
+      start = low;
+      const end = high === undefined ? low + size : Math.min(low + size, high);
+      read = await readRange(load, size, start, end);
+      hasNextPage = read.more && (high === undefined || end < high);
+      hasPreviousPage = low > 0;
+    } else {
+      const end = high ?? Math.max(low, await countItems(load, size, low));
+      start = Math.max(low, end - size);
+      read = await readRange(load, size, start, end);
+      hasNextPage = high !== undefined;
+      hasPreviousPage = start > low;
     }
-    const nodes = items.slice(0, first).map(toModel);
-    const edges = nodes.map((node, i) => ({ cursor: offsetCursor(offset + i), node }));
+    const nodes = read.items.map(toModel);
+    const edges = nodes.map((node, i) => ({ cursor: offsetCursor(start + i), node }));
     return {
       edges,
       nodes,
       pageInfo: {
-        hasNextPage: items.length > first || nextPage !== null,
-        hasPreviousPage: offset > 0,
+        hasNextPage,
+        hasPreviousPage,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
