@@ -198,6 +198,20 @@ describe('bad page arguments', () => {
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: [path] }] });
   });
 
+  it('refuses a cursor past any page the time tracker serves at the cursor itself, naming no parameter of its own', async () => {
+    // A cursor is an index; with first: 1 the page holding index 5 000 000 would be page 5 000 001, past
+    // the time tracker's last page number (1 000 000). The caller named after, so the refusal is at after.
+    const far = Buffer.from('offset:5000000', 'utf8').toString('base64url');
+    for (const args of [{ first: 1, after: far }, { last: 1, before: far }]) {
+      const { res, calls } = await page('entries', args);
+      const [argument] = Object.keys(args).filter((k) => k === 'after' || k === 'before');
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0]!.message).toMatch(new RegExp(`^${argument} `));
+      expect(res.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: [argument], message: expect.any(String) }] });
+      expect(calls).toBe(0);
+    }
+  });
+
   it("refuses one connection's cursor on another: a users cursor on entries, an entries cursor on users", async () => {
     const users = await t.query<{ users: { pageInfo: PageInfo } }>('{ users(first: 1) { pageInfo { endCursor } } }');
     const entries = await page('entries', { first: 1 });

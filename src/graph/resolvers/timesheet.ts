@@ -17,6 +17,7 @@ import type { EntryResolvers, ExpenseResolvers, ProjectResolvers } from '../../g
 import type { Person } from '../../registry/types';
 import type { TimesheetSimpleProject } from '../../upstreams/timesheet/types';
 import { malformedAnswer } from '../../upstreams/shape';
+import { MAX_PAGE_NUMBER } from '../../upstreams/timesheet/connector';
 import { accountOf, fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import type { UserFieldResolvers } from './askPolicy';
@@ -35,6 +36,25 @@ function checkRange(from: string | null | undefined, to: string | null | undefin
   if (from && to && from > to) {
     throw new GatewayError(ErrorCode.BAD_USER_INPUT, `from (${from}) must not be after to (${to})`, { fieldErrors: [{ path: ['from'], message: 'must not be after to' }] });
   }
+}
+
+/**
+ * A cursor is any index the cursor format can hold, but the time tracker serves pages up to
+ * MAX_PAGE_NUMBER only: a window past the page of that number (at this page size) is refused at the
+ * cursor that puts it there, before any call, instead of failing at a `page` the caller never named.
+ */
+function checkReachable(direction: 'forward' | 'backward', size: number, low: number, high: number | undefined): void {
+  if (high !== undefined && high <= low) return; // an empty window costs no call
+  // The last index a read of the window asks a page for (`last` without `before` starts counting at `low`).
+  const lastIndex = direction === 'forward' ? (high === undefined ? low + size : Math.min(low + size, high)) - 1 : high === undefined ? low : high - 1;
+  if (Math.floor(lastIndex / size) + 1 <= MAX_PAGE_NUMBER) return;
+  // The window's far end is `before` when it bounds the window, else `after` (the only other cursor).
+  const argument = high !== undefined && (direction === 'backward' || high < low + size) ? 'before' : 'after';
+  throw new GatewayError(
+    ErrorCode.BAD_USER_INPUT,
+    `${argument} points past the last page the time tracker serves (page ${MAX_PAGE_NUMBER} of ${size} items): it is not a cursor this API returned for this list`,
+    { fieldErrors: [{ path: [argument], message: 'past the end of any list at this page size' }] },
+  );
 }
 
 type LoadPage<T> = (page: number) => Promise<Page<T>>;
@@ -87,6 +107,7 @@ async function connection<L extends TimesheetList, M>(
   // The window of indices the cursors leave: [low, high), high open-ended without `before`.
   const low = args.after != null ? offsetOf(args.after, 'after') + 1 : 0;
   const high = args.before != null ? offsetOf(args.before, 'before') : undefined;
+  checkReachable(direction, size, low, high);
   checkRange(args.from, args.to);
   return upstreamField(ctx, async () => {
     const accountId = await accountOf(ctx, person, 'timesheet');

@@ -114,8 +114,11 @@ function integerIn(value: number | undefined, path: string, min: number, max: nu
   return value;
 }
 
+/** The highest `page` the time tracker is asked for (the emulator's limit too). */
+export const MAX_PAGE_NUMBER = 1_000_000;
+
 function pageQuery(options: TimesheetPageOptions): Query {
-  return { page: integerIn(options.page, 'page', 1, 1_000_000), per_page: integerIn(options.perPage, 'perPage', 1, MAX_PER_PAGE) };
+  return { page: integerIn(options.page, 'page', 1, MAX_PAGE_NUMBER), per_page: integerIn(options.perPage, 'perPage', 1, MAX_PER_PAGE) };
 }
 
 function day(value: string | undefined, path: string): string | undefined {
