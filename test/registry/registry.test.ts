@@ -433,6 +433,32 @@ describe.each(backends)('the $name registry', (backend) => {
       expect(seen.flat()).toEqual(created);
     });
 
+    it('walks a list of people created in one instant forward and backward, page for page the same, cursor for cursor', async () => {
+      // A sync creates its people in one batch with one creation time: only the id orders them.
+      await registry.findOrCreatePeopleByEmail(Array.from({ length: 23 }, (_, i) => `same${i}@example.com`));
+      type Step = { emails: string[]; start: string | null; end: string | null };
+      const step = (p: { people: Person[]; startCursor: string | null; endCursor: string | null }): Step => ({ emails: p.people.map((x) => x.email), start: p.startCursor, end: p.endCursor });
+      const forward: Step[] = [];
+      let after: string | undefined;
+      for (let guard = 0; guard < 10; guard++) {
+        const p = await registry.listPeople({ first: 5, after });
+        forward.push(step(p));
+        if (!p.hasNextPage) break;
+        after = p.endCursor!;
+      }
+      // Backward from the end, in pages ending where the forward pages end: the last page is 23 % 5 = 3.
+      const backward: Step[] = [];
+      let before: string | undefined;
+      for (let guard = 0; guard < 10; guard++) {
+        const p = await registry.listPeople({ last: backward.length === 0 ? 3 : 5, before });
+        backward.unshift(step(p));
+        if (!p.hasPreviousPage) break;
+        before = p.startCursor!;
+      }
+      expect(forward.flatMap((f) => f.emails)).toHaveLength(23);
+      expect(backward).toEqual(forward);
+    });
+
     it('meets the forward pages exactly: the page before an endCursor is the page that ended there', async () => {
       for (let i = 0; i < 6; i++) {
         await registry.createPerson(`m${i}@example.com`);
