@@ -54,7 +54,7 @@ export interface GatewayOptions {
   maxBatch?: number;
   /** Origins whose pages may call `/graphql` (CORS_ORIGINS); unset: no CORS headers. */
   corsOrigins?: '*' | readonly string[];
-  graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
+  graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer; headers?: Record<string, string> } | undefined>;
   /** More secrets to mask in client messages, besides the service tokens and the JWT secret (start.ts's list). */
   secrets?: readonly string[];
 }

@@ -42,7 +42,16 @@ export interface GraphiqlOptions {
 export interface GraphiqlAsset {
   contentType: string;
   body: string | Buffer;
+  /** Response headers of its own (the page's framing policy). */
+  headers?: Record<string, string>;
 }
+
+/**
+ * The page's headers: no other site may frame it (the page keeps the person's token; framed under a decoy
+ * it could be clicked through). `frame-ancestors` cannot be said in the page's meta CSP, so it is a header;
+ * X-Frame-Options for browsers that predate it. A second CSP only restricts further.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = { 'content-security-policy': "frame-ancestors 'none'", 'x-frame-options': 'DENY' };
 
 /** What the HTTP layer calls: `/graphiql` for the page, `/graphiql/<file>` for a file; undefined otherwise. */
 export type GraphiqlAssets = (path: string) => Promise<GraphiqlAsset | undefined>;
@@ -50,7 +59,7 @@ export type GraphiqlAssets = (path: string) => Promise<GraphiqlAsset | undefined
 /**
  * Only the gateway's own files, and no inline script at all: the config travels in a JSON data block, which
  * is not script. Inline style only with this response's nonce (see `GraphiqlPageConfig.styleNonce`).
- * (`frame-ancestors` cannot be set from a meta element; it needs a header.)
+ * (`frame-ancestors` cannot be set from a meta element: it is in `PAGE_HEADERS`.)
  */
 export function contentSecurityPolicy(styleNonce: string): string {
   return [
@@ -134,7 +143,7 @@ export async function createGraphiqlAssets(options: GraphiqlOptions = {}): Promi
   return async (requestPath) => {
     if (requestPath === '/graphiql') {
       const styleNonce = randomBytes(18).toString('base64');
-      return { contentType: 'text/html; charset=utf-8', body: renderPage({ endpoint: '/graphql', examples, credentials, storageNamespace, styleNonce }) };
+      return { contentType: 'text/html; charset=utf-8', headers: { ...PAGE_HEADERS }, body: renderPage({ endpoint: '/graphql', examples, credentials, storageNamespace, styleNonce }) };
     }
     const file = files.get(requestPath);
     return file ? { contentType: file.contentType, body: file.body } : undefined;

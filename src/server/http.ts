@@ -31,7 +31,7 @@ export interface HttpOptions<C extends BaseContext> {
   /** `/metrics` in the Prometheus text format. */
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** Serves GraphiQL assets (page and bundle) or returns undefined when GraphiQL is off or the path is not its. */
-  graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer } | undefined>;
+  graphiql?: (path: string) => Promise<{ contentType: string; body: string | Buffer; headers?: Record<string, string> } | undefined>;
   /** Largest accepted request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Production: `/metrics` is refused on the main port unless a token or a metrics port is configured. */
@@ -368,7 +368,7 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     if (options.graphiql && (url.pathname === '/graphiql' || url.pathname.startsWith('/graphiql/') || (url.pathname === '/graphql' && wantsHtml(req)))) {
       const asset = await options.graphiql(url.pathname === '/graphql' ? '/graphiql' : url.pathname);
       if (asset) {
-        return sendBody(req, res, 200, { 'content-type': asset.contentType, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, asset.body);
+        return sendBody(req, res, 200, { ...asset.headers, 'content-type': asset.contentType, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, asset.body);
       }
     }
     if (url.pathname === '/graphql') {

@@ -120,6 +120,16 @@ describe('serving GraphiQL over HTTP', () => {
     expect(html).not.toMatch(/<script>|<style|\son[a-z]+=/i);
   });
 
+  it('forbids every other site to frame the page, in headers (a meta element cannot say frame-ancestors)', async () => {
+    // Framed by another site, the page (and the token it keeps) could be clicked through under a decoy.
+    for (const path of ['/graphiql', '/graphql']) {
+      const res = await fetch(`${env.origin}${path}`, { headers: { accept: 'text/html' } });
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
   it('answers a browser GET /graphql (Accept: text/html) with the same page, and API clients with GraphQL', async () => {
     const page = await fetch(`${env.origin}/graphql`, { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
