@@ -2,6 +2,7 @@
  * Opaque global ids (Relay `Node`): base64url of `Type:part:part`. Clients must not parse them; the
  * gateway can, to refetch any object through `Query.node`.
  */
+import { createHash } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../errors';
 import { isUuid } from '../lib/ids';
 import { badCursor } from './paging';
@@ -59,15 +60,24 @@ export function personIdFromArgument(id: string, argument = 'id'): string {
   return decoded.parts[0]!.toLowerCase();
 }
 
-/** Opaque cursors for offset-based pages: the item's index in the list. */
-export function offsetCursor(offset: number): string {
-  return Buffer.from(`offset:${offset}`, 'utf8').toString('base64url');
+/**
+ * The scope an offset cursor belongs to: a short digest of what identifies the list (which list, whose,
+ * under which filters), so a cursor of one list is refused by another instead of silently meaning a
+ * position there.
+ */
+export function cursorScope(...parts: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 10);
 }
 
-/** The index an offset cursor stands for; BAD_USER_INPUT naming the argument when it is not one. */
-export function offsetOf(cursor: string, argument: 'after' | 'before'): number {
-  const text = /^[A-Za-z0-9_-]{1,40}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const match = /^offset:(\d{1,9})$/.exec(text);
-  if (!match) throw badCursor(argument, cursor);
-  return Number(match[1]);
+/** Opaque cursors for offset-based pages: the item's index in the list, and the list's scope. */
+export function offsetCursor(offset: number, scope: string): string {
+  return Buffer.from(`offset:${scope}:${offset}`, 'utf8').toString('base64url');
+}
+
+/** The index an offset cursor of this list stands for; BAD_USER_INPUT naming the argument when it is not one. */
+export function offsetOf(cursor: string, argument: 'after' | 'before', scope: string): number {
+  const text = /^[A-Za-z0-9_-]{1,60}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^offset:([A-Za-z0-9_-]{10}):(\d{1,9})$/.exec(text);
+  if (!match || match[1] !== scope) throw badCursor(argument, cursor);
+  return Number(match[2]);
 }

@@ -33,7 +33,7 @@ type List = 'entries' | 'expenses' | 'participatingProjects';
 
 /** One page of one of the person's timesheet lists, and the timesheet calls it cost. */
 async function page(list: List, args: Record<string, unknown>): Promise<{ page: Page; calls: number; res: GraphQLResult<{ me: Record<List, Page | null> }> }> {
-  const declared = Object.keys(args).map((k) => `$${k}: ${k === 'first' || k === 'last' ? 'Int' : 'String'}`);
+  const declared = Object.keys(args).map((k) => `$${k}: ${k === 'first' || k === 'last' ? 'Int' : k === 'from' || k === 'to' ? 'Date' : 'String'}`);
   const passed = Object.keys(args).map((k) => `${k}: $${k}`);
   t.resetCounts();
   const res = await t.query<{ me: Record<List, Page | null> }>(`query P${declared.length ? `(${declared.join(', ')})` : ''} { me { ${list}${passed.length ? `(${passed.join(', ')})` : ''} { ${PAGE} } } }`, {
@@ -201,7 +201,8 @@ describe('bad page arguments', () => {
   it('refuses a cursor past any page the time tracker serves at the cursor itself, naming no parameter of its own', async () => {
     // A cursor is an index; with first: 1 the page holding index 5 000 000 would be page 5 000 001, past
     // the time tracker's last page number (1 000 000). The caller named after, so the refusal is at after.
-    const far = Buffer.from('offset:5000000', 'utf8').toString('base64url');
+    const issued = Buffer.from((await page('entries', { first: 1 })).page.pageInfo.endCursor!, 'base64url').toString('utf8');
+    const far = Buffer.from(issued.replace(/:\d+$/, ':5000000'), 'utf8').toString('base64url');
     for (const args of [{ first: 1, after: far }, { last: 1, before: far }]) {
       const { res, calls } = await page('entries', args);
       const [argument] = Object.keys(args).filter((k) => k === 'after' || k === 'before');
@@ -210,6 +211,27 @@ describe('bad page arguments', () => {
       expect(res.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: [argument], message: expect.any(String) }] });
       expect(calls).toBe(0);
     }
+  });
+
+  it("refuses a timesheet list's cursor on another list, under other filters, or edited to another list's scope", async () => {
+    const entry = (await page('entries', { first: 2 })).page.pageInfo.endCursor!;
+    expect((await page('entries', { first: 1, after: entry })).res.errors).toBeUndefined();
+    for (const [list, args] of [
+      ['expenses', { first: 1, after: entry }],
+      ['participatingProjects', { last: 1, before: entry }],
+      ['entries', { first: 1, after: entry, from: '2020-01-01' }],
+    ] as const) {
+      const { res, calls } = await page(list, args);
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['after' in args ? 'after' : 'before'] }] });
+      expect(calls).toBe(0);
+    }
+    // Another person's list: the same position under the admin's view of someone else.
+    const other = t.population.people[1]!;
+    const res = await t.query<unknown>(
+      'query($e: EmailAddress!, $c: String) { userByEmail(email: $e) { entries(first: 1, after: $c) { edges { cursor } } } }',
+      { variables: { e: other.email, c: entry } },
+    );
+    expect((res.errors ?? [])[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['after'] }] });
   });
 
   it("refuses one connection's cursor on another: a users cursor on entries, an entries cursor on users", async () => {

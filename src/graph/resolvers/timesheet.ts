@@ -21,7 +21,7 @@ import { MAX_PAGE_NUMBER } from '../../upstreams/timesheet/connector';
 import { accountOf, fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import type { UserFieldResolvers } from './askPolicy';
-import { offsetCursor, offsetOf, toGlobalId } from '../ids';
+import { cursorScope, offsetCursor, offsetOf, toGlobalId } from '../ids';
 import type { Page, PageKey, TimesheetList, TimesheetPageItems } from '../loaders';
 import type { EntryModel, ExpenseModel, ProjectModel } from '../models';
 import { pageSizeOf, TIMESHEET_DEFAULT_PAGE, type ConnectionArgs } from '../paging';
@@ -105,8 +105,10 @@ async function connection<L extends TimesheetList, M>(
 ): Promise<Connection<M> | null> {
   const { direction, size } = pageSizeOf(args, TIMESHEET_DEFAULT_PAGE);
   // The window of indices the cursors leave: [low, high), high open-ended without `before`.
-  const low = args.after != null ? offsetOf(args.after, 'after') + 1 : 0;
-  const high = args.before != null ? offsetOf(args.before, 'before') : undefined;
+  // A cursor names a position in this list only: this person's, of this kind, under these filters.
+  const scope = cursorScope(kind, person.id, args.from ?? null, args.to ?? null, args.billable ?? null);
+  const low = args.after != null ? offsetOf(args.after, 'after', scope) + 1 : 0;
+  const high = args.before != null ? offsetOf(args.before, 'before', scope) : undefined;
   checkReachable(direction, size, low, high);
   checkRange(args.from, args.to);
   return upstreamField(ctx, async () => {
@@ -134,7 +136,7 @@ async function connection<L extends TimesheetList, M>(
       hasPreviousPage = start > low;
     }
     const nodes = read.items.map(toModel);
-    const edges = nodes.map((node, i) => ({ cursor: offsetCursor(start + i), node }));
+    const edges = nodes.map((node, i) => ({ cursor: offsetCursor(start + i, scope), node }));
     return {
       edges,
       nodes,
