@@ -4,6 +4,7 @@
  * turns every failure into a `GatewayError` (src/errors.ts).
  */
 import type { FieldError, UpstreamName } from '../errors';
+import type { AnswerStore } from './answers';
 import type { OperationBudget } from './budget';
 import type { CooldownStore } from './cooldown';
 
@@ -29,6 +30,13 @@ export interface UpstreamRequest {
   idempotent?: boolean;
   /** Statuses that are answers rather than errors for this call (a lookup's 404, say). */
   acceptStatus?: readonly number[];
+  /**
+   * The upstream resource this request reads or writes, for the answer cache (answers.ts): the account
+   * it belongs to, named the same way by its reads and its writes (`user:<id>`). A write with a resource
+   * invalidates the cached reads of that resource and every cached read without one (lists, searches,
+   * lookups by another key); a write without one invalidates everything cached of its upstream.
+   */
+  resource?: string;
   /** Per-request context: request id, cancellation, call accounting, the operation's budget. */
   call?: CallOptions;
 }
@@ -53,6 +61,14 @@ export interface CallEvent {
   attempt: number;
 }
 
+/** A read answered without a call of its own: from the answer cache, or by joining the same call in flight. */
+export interface SharedEvent {
+  upstream: UpstreamName;
+  method: HttpMethod;
+  route: string;
+  source: 'cache' | 'coalesced';
+}
+
 /** What a GraphQL request passes down to every upstream call it causes. */
 export interface CallOptions {
   /** Propagated as `X-Request-Id`. */
@@ -63,6 +79,8 @@ export interface CallOptions {
    * for a call the budget refuses, which reached no upstream.
    */
   onCall?: (event: CallEvent) => void;
+  /** Called for every read answered without a call of its own (`SharedEvent`); such reads cost the budget nothing. */
+  onShared?: (event: SharedEvent) => void;
   /** The operation's calls, deadline and response bytes (budget.ts); without one a call is bounded only by its own timeouts. */
   budget?: OperationBudget;
 }
@@ -126,6 +144,10 @@ export interface UpstreamClientOptions {
   maxResponseBytes?: number;
   /** Where 429 cooldowns are kept; shared by every client of the process (and replicas, with Redis). Default: a memory store of this client's own. */
   cooldowns?: CooldownStore;
+  /** Where 2xx answers of reads are cached (answers.ts); shared by every client of the process. Used only when `cacheTtlMs` > 0. */
+  answers?: AnswerStore;
+  /** How long this upstream's answers are cached, ms (`CACHE_TTL_<UPSTREAM>_S`). Default 0: not at all. */
+  cacheTtlMs?: number;
   /** Reads an upstream error body into safe words; the connector of that upstream provides it. */
   describeError?: (status: number, body: unknown) => ErrorDescription;
 }
