@@ -5,6 +5,7 @@
  * hangs. The stores keep their own memory and decide what to do without Redis; this module only says
  * whether Redis may be asked now.
  */
+import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 
 /** Where a store reports trouble (the gateway passes its logger's `warn`). */
@@ -112,4 +113,17 @@ export async function closeRedis(redis: Redis): Promise<void> {
   } else {
     redis.disconnect();
   }
+}
+
+/** Runs a Lua script by its SHA-1 (EVALSHA), sending the whole script only when Redis does not know it yet. */
+export function luaScript(lua: string): (redis: Redis, keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown> {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return async (redis, keys, args) => {
+    try {
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return redis.eval(lua, keys.length, ...keys, ...args);
+      throw err;
+    }
+  };
 }

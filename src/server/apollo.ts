@@ -194,6 +194,11 @@ const errorLogPlugin: ApolloServerPlugin<GraphContext> = {
 const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
   async requestDidStart() {
     return {
+      // A mutation decides on what the upstreams hold now (is this email free? does this account exist?):
+      // none of its reads is answered from the answer cache.
+      async didResolveOperation({ operation, contextValue }) {
+        if (operation?.operation === 'mutation') contextValue.call.freshReads = true;
+      },
       async willSendResponse({ contextValue, response }) {
         if (!contextValue.calls.report || response.body.kind !== 'single') return;
         const result = response.body.singleResult;

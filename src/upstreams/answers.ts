@@ -27,7 +27,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { UpstreamName } from '../errors';
-import { RedisHealth, bounded, closeRedis, connectRedis, whenReady, type RedisLog } from '../lib/redis-link';
+import { RedisHealth, bounded, closeRedis, connectRedis, luaScript, whenReady, type RedisLog } from '../lib/redis-link';
 import { recordCacheStoreError } from './metrics';
 
 export interface CachedAnswer {
@@ -214,18 +214,18 @@ export interface RedisAnswerStore extends AnswerStore {
 const VERSION_MARGIN_MS = 15 * 60 * 1000;
 
 /** KEYS: epoch, scope version, entry. Answers the stamp of the current versions, and the entry when it was stored under them. */
-const GET_SCRIPT = `
+const getScript = luaScript(`
 local stamp = (redis.call('GET', KEYS[1]) or '0') .. '|' .. (redis.call('GET', KEYS[2]) or '0') .. '|'
 local value = redis.call('GET', KEYS[3])
 if value and string.sub(value, 1, #stamp) == stamp then return {stamp, string.sub(value, #stamp + 1)} end
-return {stamp}`;
+return {stamp}`);
 
 /** KEYS: epoch, scope version, entry; ARGV: stamp, value, ttl ms. Stores only if the versions are still those of the stamp. */
-const PUT_SCRIPT = `
+const putScript = luaScript(`
 local stamp = (redis.call('GET', KEYS[1]) or '0') .. '|' .. (redis.call('GET', KEYS[2]) or '0') .. '|'
 if stamp ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[3], ARGV[1] .. ARGV[2], 'PX', ARGV[3])
-return 1`;
+return 1`);
 
 export function createRedisAnswers(options: RedisAnswerOptions): RedisAnswerStore {
   const prefix = options.keyPrefix ?? 'usergraph:answer:';
@@ -283,7 +283,7 @@ export function createRedisAnswers(options: RedisAnswerOptions): RedisAnswerStor
       if (!usable('get')) return {};
       let reply: unknown;
       try {
-        reply = await bounded(redis.eval(GET_SCRIPT, 3, epochKey(upstream), scopeKey(upstream, scope), entryKey(upstream, key)), timeoutMs);
+        reply = await bounded(getScript(redis, [epochKey(upstream), scopeKey(upstream, scope), entryKey(upstream, key)], []), timeoutMs);
       } catch (err) {
         failed('get', err);
         return {};
@@ -298,7 +298,7 @@ export function createRedisAnswers(options: RedisAnswerOptions): RedisAnswerStor
     put(upstream, key, scope, ticket, answer, ttlMs) {
       if (!(ttlMs > 0) || answer.raw.length > MAX_CACHED_BODY_BYTES || !usable('put')) return;
       const value = encode(answer);
-      redis.eval(PUT_SCRIPT, 3, epochKey(upstream), scopeKey(upstream, scope), entryKey(upstream, key), ticket, value, Math.ceil(ttlMs)).catch((err: unknown) => failed('put', err));
+      putScript(redis, [epochKey(upstream), scopeKey(upstream, scope), entryKey(upstream, key)], [ticket, value, Math.ceil(ttlMs)]).catch((err: unknown) => failed('put', err));
     },
     async invalidate(upstream, resource) {
       if (!usable('invalidate')) {

@@ -39,6 +39,7 @@
  *   that finds nobody usually comes before the create that makes it wrong). When a write ends, however
  *   it ends, the calls in flight it may affect take no more waiters and the cache entries it may have
  *   changed are invalidated (`UpstreamRequest.resource`) before its caller hears the outcome.
+ * - `call.freshReads` (mutations) skips the cache lookup; the answer is still stored.
  * - `call.onShared` hears of every read answered without a call of its own (cache or coalesced); it is
  *   what `extensions.upstreamCacheHits` and `extensions.upstreamCoalesced` count.
  * - A value handed to more than one caller (coalesced, or cached in memory) is deep-frozen.
@@ -421,12 +422,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let ticket: AnswerTicket | undefined;
     if (answers) {
       const found = await answers.get(upstream, key, scope);
-      if (found.answer) {
+      if (found.answer && !call.freshReads) {
         recordCacheLookup(upstream, 'hit');
         call.onShared?.({ upstream, method: req.method, route: req.route, source: 'cache' });
         return found.answer as UpstreamResponse<T>;
       }
-      recordCacheLookup(upstream, found.ticket === undefined ? 'unavailable' : 'miss');
+      if (!call.freshReads) recordCacheLookup(upstream, found.ticket === undefined ? 'unavailable' : 'miss');
       ticket = found.ticket;
     }
     const answer = await flights.run(

@@ -79,6 +79,11 @@ export interface CallOptions {
    * for a call the budget refuses, which reached no upstream.
    */
   onCall?: (event: CallEvent) => void;
+  /**
+   * Reads skip the answer cache (their answers are still stored): set for mutations, whose checks and
+   * create-or-link decisions must see the upstreams as they are, not as they were up to a TTL ago.
+   */
+  freshReads?: boolean;
   /** Called for every read answered without a call of its own (`SharedEvent`); such reads cost the budget nothing. */
   onShared?: (event: SharedEvent) => void;
   /** The operation's calls, deadline and response bytes (budget.ts); without one a call is bounded only by its own timeouts. */

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
+import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { UPSTREAM_NAMES, type UpstreamName } from '../../src/errors';
 import type { DemoPerson } from '../../src/emulators/population';
 import { createLogger } from '../../src/lib/logger';
@@ -107,6 +108,29 @@ describe('the answer cache in memory', () => {
     // The rename wrote identity, timesheet and podero (which hold names): those are read again; ev.energy was not written.
     expect(t.totals().identity).toBe(1);
     expect(t.totals().evenergy).toBe(0);
+  });
+
+  it('reads the upstreams afresh for a mutation\'s checks: an email taken outside the gateway since it was cached is refused', async () => {
+    // Without an identity account, so that the email may change.
+    const created = await t.query<{ createUser: { user: { personId: string } } }>(
+      `mutation($input: CreateUserInput!) { createUser(input: $input) { user { personId } } }`,
+      { variables: { input: { email: `mover.${randomUUID().slice(0, 8)}@example.com`, firstName: 'Temp', lastName: 'Person', upstreams: ['EVENERGY', 'TIMESHEET'] } } },
+    );
+    const person = dataOf(created).createUser.user;
+    const wanted = `taken.${randomUUID().slice(0, 8)}@example.com`;
+    // Asked once through the gateway: every upstream's answer "nobody has it" is now cached.
+    expect(dataOf(await t.query<{ userByEmail: null }>(PERSON, { variables: { e: wanted } })).userByEmail).toBeNull();
+    const outside = await fetch(`${t.emulators.urls.evenergy}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${DEV_TOKENS.evenergy}` },
+      body: JSON.stringify({ email: wanted }),
+    });
+    expect(outside.status).toBe(201);
+    const res = await t.query(`mutation($id: ID!, $e: EmailAddress!) { updateUser(id: $id, input: { email: $e }) { user { email } } }`, {
+      variables: { id: person.personId, e: wanted },
+    });
+    expect(res.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(res.errors?.[0]?.extensions?.fieldErrors).toEqual([{ path: ['input', 'email'], message: 'already held by another evenergy account' }]);
   });
 });
 
