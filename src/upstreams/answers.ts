@@ -29,38 +29,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { UpstreamName } from '../errors';
 import { RedisHealth, bounded, closeRedis, connectRedis, luaScript, whenReady, type RedisLog } from '../lib/redis-link';
 import { recordCacheStoreError } from './metrics';
+import type { AnswerStore, CachedAnswer, FreshAnswer } from './types';
 
-export interface CachedAnswer {
-  status: number;
-  /** Lower-case names. */
-  headers: Readonly<Record<string, string>>;
-  body: unknown;
-}
-
-/** What the client offers the store: the answer and its body as received. */
-export interface FreshAnswer extends CachedAnswer {
-  raw: Buffer;
-}
-
-/** The versions an entry is read under; opaque outside this module. */
-export type AnswerTicket = string;
-
-export interface AnswerLookup {
-  answer?: CachedAnswer;
-  /** Present when an answer may be stored afterwards (absent while Redis is unreachable). */
-  ticket?: AnswerTicket;
-}
-
-export interface AnswerStore {
-  readonly kind: 'memory' | 'redis';
-  /** The entry `key` of `upstream` in `scope` (a resource, or undefined for the queries). Never rejects. */
-  get(upstream: UpstreamName, key: string, scope: string | undefined): Promise<AnswerLookup>;
-  /** Stores the answer unless the scope was invalidated since `ticket` was issued. Never throws. */
-  put(upstream: UpstreamName, key: string, scope: string | undefined, ticket: AnswerTicket, answer: FreshAnswer, ttlMs: number): void;
-  /** After a write: `resource` and the upstream's queries, or everything of the upstream when undefined. Never rejects. */
-  invalidate(upstream: UpstreamName, resource: string | undefined): Promise<void>;
-  close(): Promise<void>;
-}
+export type { AnswerLookup, AnswerStore, AnswerTicket, CachedAnswer, FreshAnswer } from './types';
 
 /** Answers larger than this are not cached: one would crowd out thousands of others. */
 export const MAX_CACHED_BODY_BYTES = 1024 * 1024;

@@ -4,7 +4,6 @@
  * turns every failure into a `GatewayError` (src/errors.ts).
  */
 import type { FieldError, UpstreamName } from '../errors';
-import type { AnswerStore } from './answers';
 import type { OperationBudget } from './budget';
 import type { CooldownStore } from './cooldown';
 
@@ -155,4 +154,38 @@ export interface UpstreamClientOptions {
   cacheTtlMs?: number;
   /** Reads an upstream error body into safe words; the connector of that upstream provides it. */
   describeError?: (status: number, body: unknown) => ErrorDescription;
+}
+
+// The answer cache's contract with the client (answers.ts holds the stores and the invalidation rules).
+
+export interface CachedAnswer {
+  status: number;
+  /** Lower-case names. */
+  headers: Readonly<Record<string, string>>;
+  body: unknown;
+}
+
+/** What the client offers the store: the answer and its body as received. */
+export interface FreshAnswer extends CachedAnswer {
+  raw: Buffer;
+}
+
+/** The versions an entry is read under; opaque outside the store that issued it. */
+export type AnswerTicket = string;
+
+export interface AnswerLookup {
+  answer?: CachedAnswer;
+  /** Present when an answer may be stored afterwards (absent while Redis is unreachable). */
+  ticket?: AnswerTicket;
+}
+
+export interface AnswerStore {
+  readonly kind: 'memory' | 'redis';
+  /** The entry `key` of `upstream` in `scope` (a resource, or undefined for the queries). Never rejects. */
+  get(upstream: UpstreamName, key: string, scope: string | undefined): Promise<AnswerLookup>;
+  /** Stores the answer unless the scope was invalidated since `ticket` was issued. Never throws. */
+  put(upstream: UpstreamName, key: string, scope: string | undefined, ticket: AnswerTicket, answer: FreshAnswer, ttlMs: number): void;
+  /** After a write: `resource` and the upstream's queries, or everything of the upstream when undefined. Never rejects. */
+  invalidate(upstream: UpstreamName, resource: string | undefined): Promise<void>;
+  close(): Promise<void>;
 }
