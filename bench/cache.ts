@@ -336,7 +336,7 @@ async function redisReachable(url: string): Promise<boolean> {
 }
 
 function row(label: string, cells: string[]): string {
-  return label.padEnd(14) + cells.map((c, i) => c.padStart(i === cells.length - 1 ? 14 : 11)).join('');
+  return label.padEnd(14) + cells.map((c, i) => c.padStart(i === cells.length - 1 ? 16 : 11)).join('');
 }
 
 async function main(): Promise<void> {
