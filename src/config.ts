@@ -72,6 +72,11 @@ export interface Config {
   rediscoverIntervalS: number;
   /** An email no upstream knows is not asked again for this many seconds (0: never remembered). */
   discoveryMissTtlS: number;
+  /**
+   * The opt-in answer cache of upstream GETs: seconds each upstream's answers are kept (0: not cached),
+   * and the bounds of the in-process store (with `redisUrl` the answers live in Redis instead).
+   */
+  cache: { ttlS: Record<UpstreamName, number>; maxEntries: number; maxMb: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -93,6 +98,15 @@ const URL_ENV: Record<UpstreamName, string> = {
 };
 
 export const UPSTREAM_URL_ENV = URL_ENV;
+
+/** `CACHE_TTL_IDENTITY_S` … : how long each upstream's answers are cached. */
+export const CACHE_TTL_ENV: Record<UpstreamName, string> = {
+  evenergy: 'CACHE_TTL_EVENERGY_S',
+  vrm: 'CACHE_TTL_VRM_S',
+  identity: 'CACHE_TTL_IDENTITY_S',
+  podero: 'CACHE_TTL_PODERO_S',
+  timesheet: 'CACHE_TTL_TIMESHEET_S',
+};
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -259,6 +273,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdown: { delayMs: int(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 600_000), graceMs: int(env, 'SHUTDOWN_GRACE_MS', 15_000, 0, 600_000) },
     rediscoverIntervalS: int(env, 'REDISCOVER_INTERVAL_S', 300, 0, 86_400),
     discoveryMissTtlS: int(env, 'DISCOVERY_MISS_TTL_S', 60, 0, 86_400),
+    cache: {
+      ttlS: Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, int(env, CACHE_TTL_ENV[u], 0, 0, 86_400)])) as Record<UpstreamName, number>,
+      maxEntries: int(env, 'CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+      maxMb: int(env, 'CACHE_MAX_MB', 64, 1, 65_536),
+    },
     logLevel,
   };
 }

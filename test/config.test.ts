@@ -41,6 +41,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MAX_ENTITIES: '20000' })).toThrow(ConfigError);
   });
 
+  it('reads the answer cache per upstream, off unless a CACHE_TTL_<UPSTREAM>_S is set, and refuses values out of range', () => {
+    expect(loadConfig({}).cache).toEqual({ ttlS: { evenergy: 0, vrm: 0, identity: 0, podero: 0, timesheet: 0 }, maxEntries: 10_000, maxMb: 64 });
+    const c = loadConfig({ CACHE_TTL_IDENTITY_S: '30', CACHE_TTL_PODERO_S: '5', CACHE_TTL_VRM_S: '0', CACHE_MAX_ENTRIES: '500', CACHE_MAX_MB: '8' });
+    expect(c.cache).toEqual({ ttlS: { evenergy: 0, vrm: 0, identity: 30, podero: 5, timesheet: 0 }, maxEntries: 500, maxMb: 8 });
+    expect(() => loadConfig({ CACHE_TTL_TIMESHEET_S: '-1' })).toThrow('CACHE_TTL_TIMESHEET_S must be an integer from 0 to 86400, but got: "-1"');
+    expect(() => loadConfig({ CACHE_TTL_EVENERGY_S: '1.5' })).toThrow('CACHE_TTL_EVENERGY_S must be an integer from 0 to 86400, but got: "1.5"');
+    expect(() => loadConfig({ CACHE_TTL_IDENTITY_S: '90000' })).toThrow(/CACHE_TTL_IDENTITY_S/);
+    expect(() => loadConfig({ CACHE_TTL_VRM_S: 'soon' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CACHE_MAX_ENTRIES: '0' })).toThrow('CACHE_MAX_ENTRIES must be an integer from 1 to 10000000, but got: "0"');
+    expect(() => loadConfig({ CACHE_MAX_MB: '100000' })).toThrow('CACHE_MAX_MB must be an integer from 1 to 65536, but got: "100000"');
+  });
+
   it('accepts batches of MAX_BATCH operations, 10 unless set, and refuses a MAX_BATCH below 1', () => {
     expect(loadConfig({}).maxBatch).toBe(10);
     expect(loadConfig({ MAX_BATCH: '3' }).maxBatch).toBe(3);

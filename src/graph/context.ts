@@ -15,7 +15,7 @@ import type { Person, Registry } from '../registry/types';
 import type { Logger } from '../lib/logger';
 import type { Upstreams } from '../upstreams';
 import { OperationBudget, type BudgetLimits } from '../upstreams/budget';
-import type { CallEvent, CallOptions } from '../upstreams/types';
+import type { CallEvent, CallOptions, SharedEvent } from '../upstreams/types';
 import type { VrmCredential } from '../upstreams/vrm/connector';
 import { createLoaders, type Loaders } from './loaders';
 import { isUuid } from '../lib/ids';
@@ -32,22 +32,37 @@ export interface GatewayDeps {
   budget: BudgetLimits;
 }
 
-/** Counts the upstream calls one operation caused, by upstream. */
+/**
+ * Counts the upstream calls one operation caused, by upstream, and apart from them the reads it had
+ * answered without a call of its own: from the answer cache, or by joining another request's call.
+ */
 export interface CallStats {
   /** Whether the client asked for `extensions.upstreamCalls`. */
   report: boolean;
   record(event: CallEvent): void;
+  recordShared(event: SharedEvent): void;
+  /** Calls sent (attempts), by upstream: `extensions.upstreamCalls`. */
   snapshot(): Record<UpstreamName, number>;
+  /** Reads answered from the cache (`extensions.upstreamCacheHits`) and by joining a call in flight (`extensions.upstreamCoalesced`). */
+  shared(): { cache: Record<UpstreamName, number>; coalesced: Record<UpstreamName, number> };
 }
 
+const zeroes = (): Record<UpstreamName, number> => Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, 0])) as Record<UpstreamName, number>;
+
 export function createCallStats(report: boolean): CallStats {
-  const counts = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, 0])) as Record<UpstreamName, number>;
+  const counts = zeroes();
+  const cache = zeroes();
+  const coalesced = zeroes();
   return {
     report,
     record(event) {
       counts[event.upstream]++;
     },
+    recordShared(event) {
+      (event.source === 'cache' ? cache : coalesced)[event.upstream]++;
+    },
     snapshot: () => ({ ...counts }),
+    shared: () => ({ cache: { ...cache }, coalesced: { ...coalesced } }),
   };
 }
 
@@ -100,7 +115,7 @@ export function createContextFactory(deps: GatewayDeps) {
     }
     const reportHeader = headers['x-upstream-calls'];
     const calls = createCallStats(typeof reportHeader === 'string' && /^(1|true)$/i.test(reportHeader));
-    const call: CallOptions = { requestId, onCall: (e) => calls.record(e), budget: new OperationBudget(deps.budget) };
+    const call: CallOptions = { requestId, onCall: (e) => calls.record(e), onShared: (e) => calls.recordShared(e), budget: new OperationBudget(deps.budget) };
     const vrmCredential = parseVrmCredential(headers['x-vrm-authorization']);
     const loaders = createLoaders(deps, call);
     let viewerPersonPromise: Promise<Person | null> | undefined;

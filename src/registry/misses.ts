@@ -11,7 +11,7 @@
  * requests never fail, and never wait for Redis longer than `timeoutMs`.
  */
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
+import { RedisHealth, bounded, closeRedis, connectRedis, whenReady, type RedisLog } from '../lib/redis-link';
 
 export interface MissStore {
   /** One slot per email (lower-cased by the caller): true when it was a miss within the TTL. */
@@ -22,7 +22,7 @@ export interface MissStore {
 }
 
 /** Where the Redis store reports trouble (the gateway passes its logger's `warn`). */
-export type MissLog = (message: string, fields: Record<string, unknown>) => void;
+export type MissLog = RedisLog;
 
 export interface MemoryMissOptions {
   ttlMs: number;
@@ -84,48 +84,22 @@ export interface RedisMissStore extends MissStore {
 export function createRedisMisses(options: RedisMissOptions): RedisMissStore {
   const prefix = options.keyPrefix ?? 'usergraph:miss:';
   const key = (email: string): string => `${prefix}${createHash('sha256').update(email).digest('hex')}`;
-  const log: MissLog = options.log ?? (() => undefined);
   const timeoutMs = options.timeoutMs ?? 250;
   const memory = createMemoryMisses(options);
-  // No offline queue: while Redis is away, commands fail at once instead of piling up behind requests.
-  const redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 200, retryStrategy: (n: number) => Math.min(n * 250, 5000) });
-  let healthy = true;
-  let closed = false;
-
-  const trouble = (what: string, err: unknown): void => {
-    if (!healthy || closed) return;
-    healthy = false;
-    log('redis unavailable: discovery misses are kept in this process only until it is back', { what, error: err instanceof Error ? err.message : String(err) });
-  };
-  redis.on('error', (err) => trouble('connection', err));
-  redis.on('ready', () => {
-    if (!healthy) log('redis is back: discovery misses are shared again', {});
-    healthy = true;
-  });
-
-  /** The command's answer, or a rejection after `timeoutMs`. */
-  const bounded = <T>(command: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    return Promise.race([command, late]).finally(() => clearTimeout(timer));
-  };
+  const redis = connectRedis(options.url);
+  const health = new RedisHealth({ log: options.log, down: 'discovery misses are kept in this process only until it is back', back: 'discovery misses are shared again' });
+  health.watch(redis, 'connection');
 
   return {
     async has(emails) {
       const known = await memory.has(emails);
       const ask = emails.filter((_, i) => !known[i]);
-      if (ask.length === 0 || closed) return known;
-      if (redis.status !== 'ready') {
-        trouble('read', new Error(`connection is ${redis.status}`));
-        return known;
-      }
+      if (ask.length === 0 || !health.usable(redis, 'read')) return known;
       let answers: (string | null)[];
       try {
-        answers = await bounded(redis.mget(ask.map(key)));
+        answers = await bounded(redis.mget(ask.map(key)), timeoutMs);
       } catch (err) {
-        trouble('read', err);
+        health.trouble('read', err);
         return known;
       }
       let k = 0;
@@ -133,37 +107,20 @@ export function createRedisMisses(options: RedisMissOptions): RedisMissStore {
     },
     async add(emails) {
       await memory.add(emails);
-      if (emails.length === 0 || !(options.ttlMs > 0) || closed) return;
-      if (redis.status !== 'ready') {
-        trouble('write', new Error(`connection is ${redis.status}`));
-        return;
-      }
+      if (emails.length === 0 || !(options.ttlMs > 0) || !health.usable(redis, 'write')) return;
       const pipeline = redis.pipeline();
       for (const email of emails) pipeline.set(key(email), '1', 'PX', Math.ceil(options.ttlMs));
       try {
-        await bounded(pipeline.exec());
+        await bounded(pipeline.exec(), timeoutMs);
       } catch (err) {
-        trouble('write', err);
+        health.trouble('write', err);
       }
     },
-    ready(wait = 2000) {
-      if (redis.status === 'ready') return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          redis.off('ready', onReady);
-          resolve(false);
-        }, wait);
-        const onReady = (): void => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        redis.once('ready', onReady);
-      });
-    },
+    ready: (wait = 2000) => whenReady(redis, wait),
     async close() {
-      if (closed) return;
-      closed = true;
-      await (redis.status === 'ready' ? redis.quit().then(() => undefined, () => redis.disconnect()) : Promise.resolve(redis.disconnect()));
+      if (health.closed) return;
+      health.closed = true;
+      await closeRedis(redis);
       await memory.close();
     },
   };

@@ -186,14 +186,29 @@ const errorLogPlugin: ApolloServerPlugin<GraphContext> = {
   },
 };
 
-/** Adds `extensions.upstreamCalls` when the request asked for it (header `X-Upstream-Calls: true`). */
+/**
+ * Adds `extensions.upstreamCalls` (calls sent, by upstream), `upstreamCacheHits` and `upstreamCoalesced`
+ * (reads answered from the answer cache, and by joining another request's call in flight, which are not
+ * calls) when the request asked for it (header `X-Upstream-Calls: true`).
+ */
 const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
   async requestDidStart() {
     return {
+      // A mutation decides on what the upstreams hold now (is this email free? does this account exist?):
+      // none of its reads is answered from the answer cache.
+      async didResolveOperation({ operation, contextValue }) {
+        if (operation?.operation === 'mutation') contextValue.call.freshReads = true;
+      },
       async willSendResponse({ contextValue, response }) {
         if (!contextValue.calls.report || response.body.kind !== 'single') return;
         const result = response.body.singleResult;
-        result.extensions = { ...(result.extensions ?? {}), upstreamCalls: contextValue.calls.snapshot() };
+        const shared = contextValue.calls.shared();
+        result.extensions = {
+          ...(result.extensions ?? {}),
+          upstreamCalls: contextValue.calls.snapshot(),
+          upstreamCacheHits: shared.cache,
+          upstreamCoalesced: shared.coalesced,
+        };
       },
     };
   },

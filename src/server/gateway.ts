@@ -11,6 +11,7 @@ import { createLinker } from '../registry/linker';
 import { createMemoryMisses, createRedisMisses, type MissStore } from '../registry/misses';
 import type { Registry } from '../registry/types';
 import { createUpstreams, type Upstreams } from '../upstreams';
+import { createMemoryAnswers, createRedisAnswers, type AnswerStore } from '../upstreams/answers';
 import { DEFAULT_BUDGET, type BudgetLimits } from '../upstreams/budget';
 import { createMemoryCooldowns, createRedisCooldowns, type CooldownStore } from '../upstreams/cooldown';
 import { metricsRegistry } from '../upstreams/metrics';
@@ -31,7 +32,7 @@ export interface GatewayOptions {
   /** FEDERATION: `subgraph` serves the schema as an Apollo Federation subgraph too; default `off`. */
   federation?: FederationMode;
   concurrency?: number;
-  client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError' | 'cooldowns'>;
+  client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError' | 'cooldowns' | 'answers' | 'cacheTtlMs'>;
   /** Each operation's upstream calls, deadline and response bytes; defaults `DEFAULT_BUDGET`. */
   budget?: Partial<BudgetLimits>;
   /** Shares 429 cooldowns with every replica when set (`REDIS_URL`); otherwise they live in this process. */
@@ -40,6 +41,14 @@ export interface GatewayOptions {
   cooldowns?: CooldownStore;
   /** Where discovery misses are kept, instead of the store `redisUrl` chooses (tests). The caller closes it. */
   misses?: MissStore;
+  /**
+   * The opt-in answer cache: each upstream's TTL in ms (CACHE_TTL_<UPSTREAM>_S; absent or 0: not cached)
+   * and the bounds of the memory store (CACHE_MAX_ENTRIES, CACHE_MAX_MB). With `redisUrl` the answers
+   * live in Redis, shared by every replica. Off when no TTL is above 0.
+   */
+  cache?: { ttlMs?: Partial<Record<UpstreamName, number>>; maxEntries?: number; maxBytes?: number };
+  /** Where answers are cached, instead of the store `redisUrl` chooses (tests, benchmarks). The caller closes it. */
+  answers?: AnswerStore;
   /** How long an email no upstream knows is remembered (DISCOVERY_MISS_TTL_S); default 60 s, 0 never. */
   discoveryMissTtlMs?: number;
   /** A known person's unlinked upstreams are asked again at most once per this (REDISCOVER_INTERVAL_S); default 5 min. */
@@ -79,7 +88,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const cooldowns: CooldownStore =
     options.cooldowns ??
     (options.redisUrl ? createRedisCooldowns({ url: options.redisUrl, log: (message, fields) => logger.warn(fields ?? {}, message) }) : createMemoryCooldowns());
-  const upstreams = createUpstreams({ urls: options.urls, tokens: options.tokens, poderoOrgId: options.poderoOrgId, client: { ...options.client, cooldowns } });
+  const ttlMs = options.cache?.ttlMs ?? {};
+  const maxTtlMs = Math.max(0, ...Object.values(ttlMs).map((ms) => ms ?? 0));
+  const answers: AnswerStore | undefined =
+    maxTtlMs <= 0
+      ? undefined
+      : (options.answers ??
+        (options.redisUrl
+          ? createRedisAnswers({ url: options.redisUrl, maxTtlMs, log: (message, fields) => logger.warn(fields, message) })
+          : createMemoryAnswers({ maxEntries: options.cache?.maxEntries, maxBytes: options.cache?.maxBytes })));
+  const upstreams = createUpstreams({
+    urls: options.urls,
+    tokens: options.tokens,
+    poderoOrgId: options.poderoOrgId,
+    client: { ...options.client, cooldowns },
+    cache: answers ? { store: answers, ttlMs } : undefined,
+  });
   const concurrency = options.concurrency ?? 8;
   // Emails no upstream knows, remembered for a short TTL: shared by every replica with Redis.
   const missTtlMs = options.discoveryMissTtlMs ?? 60_000;
@@ -157,6 +181,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await upstreams.close();
       if (cooldowns !== options.cooldowns) await cooldowns.close();
       if (misses !== options.misses) await misses.close();
+      if (answers && answers !== options.answers) await answers.close();
     },
   };
 }

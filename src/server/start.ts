@@ -88,6 +88,11 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<void>
     budget: { maxCalls: config.maxUpstreamCalls, timeoutMs: config.operationTimeoutMs, maxBytes: config.maxResponseBytes },
     redisUrl: config.redisUrl,
     discoveryMissTtlMs: config.discoveryMissTtlS * 1000,
+    cache: {
+      ttlMs: Object.fromEntries(Object.entries(config.cache.ttlS).map(([u, s]) => [u, s * 1000])),
+      maxEntries: config.cache.maxEntries,
+      maxBytes: config.cache.maxMb * 1024 * 1024,
+    },
     rediscoverIntervalMs: config.rediscoverIntervalS * 1000,
     graphiql: config.graphiql
       ? await createGraphiqlAssets({

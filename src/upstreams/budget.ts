@@ -34,6 +34,12 @@ export const DEFAULT_BUDGET: BudgetLimits = { maxCalls: 1000, timeoutMs: 10_000,
 
 export type BudgetPart = 'calls' | 'deadline' | 'bytes';
 
+/**
+ * What the HTTP client asks of a budget while it sends: an operation's own, or that of a call shared by
+ * several operations (flights.ts), which charges whoever still waits for it.
+ */
+export type CallBudget = Pick<OperationBudget, 'takeCall' | 'remainingMs' | 'remainingBytes' | 'addBytes' | 'exceeded'>;
+
 export class OperationBudget {
   readonly limits: BudgetLimits;
   private readonly now: () => number;
@@ -87,15 +93,24 @@ export class OperationBudget {
     this.bytesRead += n;
   }
 
+  /** Whether another call may still be sent: calls, time and bytes are all left. */
+  hasRoom(): boolean {
+    return this.remainingMs() > 0 && this.callsSent < this.limits.maxCalls && this.remainingBytes() > 0;
+  }
+
   /** The error for a call that ran past `part` of the budget: the gateway's own words, with the limit. */
   exceeded(part: BudgetPart, upstream: UpstreamName): GatewayError {
-    const { maxCalls, timeoutMs, maxBytes } = this.limits;
-    const why =
-      part === 'calls'
-        ? `its budget of ${maxCalls} upstream calls is spent`
-        : part === 'deadline'
-          ? `its deadline of ${timeoutMs} ms has passed`
-          : `its cap of ${maxBytes} response bytes is reached`;
-    return new GatewayError(ErrorCode.BUDGET_EXCEEDED, `The operation stopped calling ${upstream}: ${why}`, { upstream });
+    return budgetExceeded(part, upstream, this.limits);
   }
+}
+
+/** BUDGET_EXCEEDED for `part`, naming the limit when it is known. */
+export function budgetExceeded(part: BudgetPart, upstream: UpstreamName, limits?: BudgetLimits): GatewayError {
+  const why =
+    part === 'calls'
+      ? `its budget of ${limits ? `${limits.maxCalls} ` : ''}upstream calls is spent`
+      : part === 'deadline'
+        ? `its deadline${limits ? ` of ${limits.timeoutMs} ms` : ''} has passed`
+        : `its cap of ${limits ? `${limits.maxBytes} ` : ''}response bytes is reached`;
+  return new GatewayError(ErrorCode.BUDGET_EXCEEDED, `The operation stopped calling ${upstream}: ${why}`, { upstream });
 }

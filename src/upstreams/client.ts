@@ -28,7 +28,23 @@
  *   admitted the call, and the error of the last real attempt is thrown.
  * - Cancellation (`call.signal`) rejects with UPSTREAM_UNAVAILABLE, is never retried and is not held
  *   against the upstream.
+ * - Reads are GETs not marked `idempotent: false`; everything else is a write (a POST marked idempotent,
+ *   a pure lookup, is neither cached nor coalesced, and invalidates nothing). Reads in flight are
+ *   coalesced across requests (flights.ts): the same method, URL, accepted statuses and sent headers
+ *   (the credential among them; never the request id or trace headers) cost one call while one is in
+ *   flight, and each caller's cancellation and deadline end only its own wait.
+ * - With an answer cache (`answers`, `cacheTtlMs` > 0; answers.ts) a read is first looked up there; a
+ *   hit is answered without a call, the breaker or a cooldown (a cached answer is still an answer while
+ *   the upstream is away). Only 2xx answers are stored: never an error, never an accepted 404 (a lookup
+ *   that finds nobody usually comes before the create that makes it wrong). When a write ends, however
+ *   it ends, the calls in flight it may affect take no more waiters and the cache entries it may have
+ *   changed are invalidated (`UpstreamRequest.resource`) before its caller hears the outcome.
+ * - `call.freshReads` (mutations) skips the cache lookup; the answer is still stored.
+ * - `call.onShared` hears of every read answered without a call of its own (cache or coalesced); it is
+ *   what `extensions.upstreamCacheHits` and `extensions.upstreamCoalesced` count.
+ * - A value handed to more than one caller (coalesced, or cached in memory) is deep-frozen.
  */
+import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -37,10 +53,13 @@ import type { Dispatcher } from 'undici';
 import packageJson from '../../package.json';
 import { ErrorCode, GatewayError, codeForUpstreamStatus, upstreamFailureMessage, type UpstreamName } from '../errors';
 import { BREAKER_DEFAULTS, CircuitBreaker, type BreakerOutcome } from './breaker';
-import type { OperationBudget } from './budget';
+import { deepFreeze, type AnswerTicket } from './answers';
+import type { CallBudget } from './budget';
 import { createMemoryCooldowns } from './cooldown';
-import { recordUpstreamAttempt, trackBreaker, type UpstreamFailureKind } from './metrics';
+import { Flights } from './flights';
+import { recordCacheLookup, recordCoalesced, recordInvalidation, recordUpstreamAttempt, trackBreaker, type UpstreamFailureKind } from './metrics';
 import type {
+  CallEvent,
   CallOptions,
   ErrorDescription,
   HttpMethod,
@@ -75,9 +94,26 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 type Settings = { -readonly [K in keyof typeof DEFAULTS]: number };
 
+/** An answer and its body as received (what the answer cache stores). */
+interface Answer {
+  response: UpstreamResponse<unknown>;
+  raw: Buffer;
+}
+
+/** What one call is sent with: a caller's own options, or a shared call's (flights.ts). */
+interface Sending {
+  requestId?: string;
+  signal?: AbortSignal;
+  onCall?: (event: CallEvent) => void;
+  budget?: CallBudget;
+}
+
+/** Headers that differ per request without changing the answer: left out of the coalescing and cache key. */
+const PER_REQUEST_HEADERS: ReadonlySet<string> = new Set(['x-request-id', 'traceparent', 'tracestate', 'baggage']);
+
 /** How one attempt ended: an answer for the caller, or an error with what to do about it. */
 type Attempt =
-  | { kind: 'answer'; response: UpstreamResponse<unknown> }
+  | { kind: 'answer'; response: UpstreamResponse<unknown>; raw: Buffer }
   | { kind: 'failed'; error: GatewayError; retryable: boolean; retryAfterMs?: number };
 
 /** What one attempt tells the breaker, `onCall` and metrics besides its result. */
@@ -114,6 +150,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     probes: settings.breakerProbes,
   });
   const cooldowns = options.cooldowns ?? createMemoryCooldowns();
+  const cacheTtlMs = options.cacheTtlMs ?? 0;
+  if (!Number.isFinite(cacheTtlMs) || cacheTtlMs < 0) {
+    throw new RangeError(`${upstream} client option cacheTtlMs must be a number of at least 0, but got: ${String(cacheTtlMs)}`);
+  }
+  const answers = cacheTtlMs > 0 ? options.answers : undefined;
+  const flights = new Flights<Answer>({ upstream, cancelled: (signal) => cancelled(signal), share: (answer) => deepFreeze(answer.response) });
   const untrackBreaker = trackBreaker(upstream, () => breaker.state());
   let closed = false;
 
@@ -123,20 +165,20 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       cause: signal.reason,
     });
 
-  const report = (req: UpstreamRequest, attempt: number, eventStatus: number, metricStatus: number | UpstreamFailureKind, durationMs: number): void => {
+  const report = (req: UpstreamRequest, sending: Sending, attempt: number, eventStatus: number, metricStatus: number | UpstreamFailureKind, durationMs: number): void => {
     recordUpstreamAttempt({ upstream, method: req.method, route: req.route, status: metricStatus }, durationMs);
-    req.call?.onCall?.({ upstream, method: req.method, route: req.route, status: eventStatus, durationMs, attempt });
+    sending.onCall?.({ upstream, method: req.method, route: req.route, status: eventStatus, durationMs, attempt });
   };
 
   /** Sends the request once and reads the whole (bounded) answer. Never throws. */
   const send = async (
     req: UpstreamRequest,
+    callSignal: AbortSignal | undefined,
     path: string,
     headers: Record<string, string>,
     payload: string | undefined,
-    budget: OperationBudget | undefined,
+    budget: CallBudget | undefined,
   ): Promise<AttemptReport> => {
-    const callSignal = req.call?.signal;
     const deadline = new AttemptDeadline(callSignal, budget?.remainingMs());
     // The operation's remaining bytes cap this body when they are fewer than the client's own limit.
     const byteLimit = Math.min(settings.maxResponseBytes, budget?.remainingBytes() ?? Infinity);
@@ -165,7 +207,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           return { attempt: { kind: 'failed', error, retryable: false }, eventStatus: status, metricStatus: 'malformed', breaker: 'ignored' };
         }
         return {
-          attempt: { kind: 'answer', response: { status, headers: resHeaders, body: parsed.value } },
+          attempt: { kind: 'answer', response: { status, headers: resHeaders, body: parsed.value }, raw },
           eventStatus: status,
           metricStatus: status,
           breaker: breakerOutcome,
@@ -203,7 +245,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   };
 
-  const tooLarge = (status: number, budget: OperationBudget | undefined): AttemptReport => {
+  const tooLarge = (status: number, budget: CallBudget | undefined): AttemptReport => {
     if (budget) {
       return { attempt: { kind: 'failed', error: budget.exceeded('bytes', upstream), retryable: false }, eventStatus: status, metricStatus: 'too_large', breaker: 'ignored' };
     }
@@ -262,10 +304,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
    */
   const tracedSend = (
     req: UpstreamRequest,
+    callSignal: AbortSignal | undefined,
     path: string,
     headers: Record<string, string>,
     payload: string | undefined,
-    budget: OperationBudget | undefined,
+    budget: CallBudget | undefined,
     attempt: number,
   ): Promise<AttemptReport> =>
     inSpan(
@@ -274,7 +317,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       async (span) => {
         const traced = { ...headers };
         injectTraceHeaders(traced);
-        const result = await send(req, path, traced, payload, budget);
+        const result = await send(req, callSignal, path, traced, payload, budget);
         span.setAttribute('http.response.status_code', result.eventStatus);
         if (result.attempt.kind === 'failed') span.setAttribute('usergraph.error_code', result.attempt.error.code);
         return result;
@@ -282,25 +325,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       SpanKind.CLIENT,
     );
 
-  const request = async <T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
-    if (!req.path.startsWith('/') || req.path.includes('?') || req.path.includes('#')) {
-      throw new TypeError(`${upstream} request path must start with "/" and carry no query (use \`query\`), but got: ${JSON.stringify(req.route)}`);
-    }
-    const call: CallOptions = req.call ?? {};
-    if (closed) {
-      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${upstream} client is closed`, { upstream });
-    }
+  /** Sends one call (its retries included) and answers, or throws its GatewayError. */
+  const execute = async (req: UpstreamRequest, sending: Sending, path: string, headers: Record<string, string>, payload: string | undefined): Promise<Answer> => {
     const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method);
-    const path = base.path + req.path + queryString(req.query);
-    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const headers: Record<string, string> = { ...defaultHeaders, ...lowerCaseKeys(req.headers ?? {}) };
-    if (call.requestId) headers['x-request-id'] = call.requestId;
-    if (payload !== undefined) headers['content-type'] = 'application/json';
-
-    const budget = call.budget;
+    const budget = sending.budget;
+    const signal = sending.signal;
     const cooling = cooldowns.remainingMs(upstream);
     if (cooling > 0) {
-      report(req, 1, 0, 'cooling_down', 0);
+      report(req, sending, 1, 0, 'cooling_down', 0);
       throw new GatewayError(ErrorCode.RATE_LIMITED, `${upstream} asked the gateway to slow down; calls to it resume in ${Math.ceil(cooling / 1000)} s`, {
         upstream,
         retryAfter: Math.ceil(cooling / 1000),
@@ -308,7 +340,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
     const permit = breaker.tryAcquire();
     if (!permit) {
-      report(req, 1, 0, 'breaker_open', 0);
+      report(req, sending, 1, 0, 'breaker_open', 0);
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${upstream} is unavailable: its circuit breaker is open after repeated failures`, { upstream });
     }
     // The call's outcome for the breaker: the last attempt that said something about the upstream's health.
@@ -316,20 +348,19 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let lastError: GatewayError | undefined;
     try {
       for (let attempt = 1; ; attempt++) {
-        if (call.signal?.aborted) throw cancelled(call.signal);
+        if (signal?.aborted) throw cancelled(signal);
         const spent = budget?.takeCall();
         if (spent) {
           recordUpstreamAttempt({ upstream, method: req.method, route: req.route, status: 'budget_exceeded' }, 0);
           throw lastError ?? budget!.exceeded(spent, upstream);
         }
         const started = performance.now();
-        const result = tracingEnabled() ? await tracedSend(req, path, headers, payload, budget, attempt) : await send(req, path, headers, payload, budget);
+        const result = tracingEnabled() ? await tracedSend(req, signal, path, headers, payload, budget, attempt) : await send(req, signal, path, headers, payload, budget);
         if (result.breaker !== 'ignored') health = result.breaker;
-        report(req, attempt, result.eventStatus, result.metricStatus, performance.now() - started);
+        report(req, sending, attempt, result.eventStatus, result.metricStatus, performance.now() - started);
 
         const outcome = result.attempt;
-        // The body is JSON the connector validates and maps; T is its claim about the shape.
-        if (outcome.kind === 'answer') return outcome.response as UpstreamResponse<T>;
+        if (outcome.kind === 'answer') return { response: outcome.response, raw: outcome.raw };
         lastError = outcome.error;
         if (outcome.error.code === ErrorCode.RATE_LIMITED && outcome.retryAfterMs !== undefined) cooldowns.start(upstream, outcome.retryAfterMs);
         if (!outcome.retryable || !idempotent || attempt > settings.maxRetries) throw outcome.error;
@@ -339,9 +370,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         // A retry whose backoff would end past the deadline is not started.
         if (budget && wait >= budget.remainingMs()) throw outcome.error;
         try {
-          await delay(wait, undefined, { signal: call.signal });
+          await delay(wait, undefined, { signal });
         } catch {
-          if (call.signal?.aborted) throw cancelled(call.signal);
+          if (signal?.aborted) throw cancelled(signal);
           throw outcome.error;
         }
         if (!breaker.admits(permit)) throw outcome.error;
@@ -349,6 +380,72 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     } finally {
       breaker.record(permit, health);
     }
+  };
+
+  /** After a write, however it ended: no read started later may get an answer from before it. */
+  const invalidate = async (resource: string | undefined): Promise<void> => {
+    flights.forget(resource ?? 'all');
+    if (!answers) return;
+    recordInvalidation(upstream, resource === undefined ? 'upstream' : 'resource');
+    await answers.invalidate(upstream, resource);
+  };
+
+  const request = async <T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> => {
+    if (!req.path.startsWith('/') || req.path.includes('?') || req.path.includes('#')) {
+      throw new TypeError(`${upstream} request path must start with "/" and carry no query (use \`query\`), but got: ${JSON.stringify(req.route)}`);
+    }
+    const call: CallOptions = req.call ?? {};
+    if (closed) {
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${upstream} client is closed`, { upstream });
+    }
+    const path = base.path + req.path + queryString(req.query);
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const headers: Record<string, string> = { ...defaultHeaders, ...lowerCaseKeys(req.headers ?? {}) };
+    const read = req.method === 'GET' && req.idempotent !== false;
+    // The key is taken before the request id joins the headers: it names the answer, not the request.
+    const key = read ? answerKey(req.method, path, headers, req.acceptStatus) : '';
+    if (call.requestId) headers['x-request-id'] = call.requestId;
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+
+    if (!read) {
+      const lookup = req.method === 'POST' && req.idempotent === true;
+      try {
+        // The response body is JSON the connector validates and maps; T is its claim about the shape.
+        return (await execute(req, call, path, headers, payload)).response as UpstreamResponse<T>;
+      } finally {
+        if (!lookup) await invalidate(req.resource?.toLowerCase());
+      }
+    }
+
+    // Lower-cased: two spellings of one id must not escape each other's invalidation (merging two is harmless).
+    const scope = req.resource?.toLowerCase();
+    let ticket: AnswerTicket | undefined;
+    if (answers) {
+      const found = await answers.get(upstream, key, scope);
+      if (found.answer && !call.freshReads) {
+        recordCacheLookup(upstream, 'hit');
+        call.onShared?.({ upstream, method: req.method, route: req.route, source: 'cache' });
+        return found.answer as UpstreamResponse<T>;
+      }
+      if (!call.freshReads) recordCacheLookup(upstream, found.ticket === undefined ? 'unavailable' : 'miss');
+      ticket = found.ticket;
+    }
+    const answer = await flights.run(
+      key,
+      scope,
+      call,
+      async (flight) => {
+        const fresh = await execute(req, flight, path, headers, undefined);
+        const { status } = fresh.response;
+        if (answers && ticket !== undefined && status >= 200 && status < 300) answers.put(upstream, key, scope, ticket, { ...fresh.response, raw: fresh.raw }, cacheTtlMs);
+        return fresh;
+      },
+      () => {
+        recordCoalesced(upstream);
+        call.onShared?.({ upstream, method: req.method, route: req.route, source: 'coalesced' });
+      },
+    );
+    return answer.response as UpstreamResponse<T>;
   };
 
   return {
@@ -418,6 +515,19 @@ export function queryString(query: Record<string, QueryValue> | undefined): stri
   return text ? `?${text}` : '';
 }
 
+/**
+ * What names one read's answer: method, URL, accepted statuses and every header sent but the per-request
+ * ones, hashed (so a credential among them never appears in a key, in memory or in Redis).
+ */
+function answerKey(method: HttpMethod, path: string, headers: Record<string, string>, acceptStatus: readonly number[] | undefined): string {
+  const hash = createHash('sha256').update(`${method} ${path}\n`);
+  for (const name of Object.keys(headers).sort()) {
+    if (!PER_REQUEST_HEADERS.has(name)) hash.update(`${name}:${headers[name]}\n`);
+  }
+  hash.update(`accept-status:${[...(acceptStatus ?? [])].sort((a, b) => a - b).join(',')}`);
+  return hash.digest('base64url');
+}
+
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
@@ -452,7 +562,8 @@ class AttemptDeadline {
     if (callSignal?.aborted) follow();
     callSignal?.addEventListener('abort', follow, { once: true });
     this.detach = () => callSignal?.removeEventListener('abort', follow);
-    if (deadlineMs !== undefined) this.deadlineTimer = setTimeout(() => this.fire('deadline'), deadlineMs);
+    // A shared call none of whose callers has a deadline has an infinite one: no timer.
+    if (deadlineMs !== undefined && Number.isFinite(deadlineMs)) this.deadlineTimer = setTimeout(() => this.fire('deadline'), deadlineMs);
   }
 
   get signal(): AbortSignal {

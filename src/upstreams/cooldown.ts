@@ -13,7 +13,7 @@
  * for Redis.
  */
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
+import { RedisHealth, closeRedis, connectRedis, type RedisLog } from '../lib/redis-link';
 import { UPSTREAM_NAMES, isUpstreamName, type UpstreamName } from '../errors';
 
 export interface CooldownStore {
@@ -25,7 +25,7 @@ export interface CooldownStore {
 }
 
 /** Where the Redis store reports trouble (the gateway passes its logger's `warn`). */
-export type CooldownLog = (message: string, fields: Record<string, unknown>) => void;
+export type CooldownLog = RedisLog;
 
 export function createMemoryCooldowns(now: () => number = Date.now): CooldownStore {
   const until = new Map<UpstreamName, number>();
@@ -75,22 +75,14 @@ export function createRedisCooldowns(options: RedisCooldownOptions): RedisCooldo
   const prefix = options.keyPrefix ?? 'usergraph:cooldown:';
   const channel = `${prefix}events`;
   const key = (upstream: UpstreamName): string => `${prefix}${upstream}`;
-  const log: CooldownLog = options.log ?? (() => undefined);
   const memory = createMemoryCooldowns(options.now);
   const self = randomUUID();
-  // No offline queue: while Redis is away, commands fail at once instead of piling up behind requests.
-  const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, disconnectTimeout: 200, retryStrategy: (n: number) => Math.min(n * 250, 5000) };
-  const commands = new Redis(options.url, redisOptions);
-  const events = new Redis(options.url, redisOptions);
-  let healthy = true;
-  let closed = false;
-
-  const trouble = (what: string, err: unknown): void => {
-    if (!healthy || closed) return;
-    healthy = false;
-    log('redis unavailable: cooldowns are kept in this process only until it is back', { what, error: err instanceof Error ? err.message : String(err) });
-  };
-  commands.on('error', (err) => trouble('commands', err));
+  const commands = connectRedis(options.url);
+  const events = connectRedis(options.url);
+  const health = new RedisHealth({ log: options.log, down: 'cooldowns are kept in this process only until it is back', back: 'cooldowns are shared again' });
+  const trouble = (what: string, err: unknown): void => health.trouble(what, err);
+  // The command connection says when Redis is back; the subscription's errors are trouble too.
+  health.watch(commands, 'commands');
   events.on('error', (err) => trouble('subscription', err));
 
   /** Copies the cooldowns Redis holds (started elsewhere, perhaps before this replica started). */
@@ -119,8 +111,6 @@ export function createRedisCooldowns(options: RedisCooldownOptions): RedisCooldo
     );
   });
   commands.on('ready', () => {
-    if (!healthy) log('redis is back: cooldowns are shared again', {});
-    healthy = true;
     load().then(
       () => {
         loaded = true;
@@ -147,11 +137,7 @@ export function createRedisCooldowns(options: RedisCooldownOptions): RedisCooldo
     start(upstream, durationMs) {
       memory.start(upstream, durationMs);
       const ms = Math.ceil(durationMs);
-      if (!(ms > 0) || closed) return;
-      if (commands.status !== 'ready') {
-        trouble('start', new Error(`connection is ${commands.status}`));
-        return;
-      }
+      if (!(ms > 0) || !health.usable(commands, 'start')) return;
       commands.eval(START_SCRIPT, 2, key(upstream), channel, ms, JSON.stringify({ upstream, ms, from: self })).catch((err: unknown) => trouble('start', err));
     },
     ready(timeoutMs = 2000) {
@@ -165,9 +151,9 @@ export function createRedisCooldowns(options: RedisCooldownOptions): RedisCooldo
       });
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all([commands, events].map((r) => (r.status === 'ready' ? r.quit().then(() => undefined, () => r.disconnect()) : r.disconnect())));
+      if (health.closed) return;
+      health.closed = true;
+      await Promise.all([commands, events].map(closeRedis));
       await memory.close();
     },
   };

@@ -3,6 +3,7 @@
  * upstream, shared by every request of the process.
  */
 import { UPSTREAM_NAMES, type UpstreamName } from '../errors';
+import type { AnswerStore } from './answers';
 import { createUpstreamClient } from './client';
 import type { UpstreamClient, UpstreamClientOptions } from './types';
 import { createEvenergyConnector, describeEvenergyError } from './evenergy/connector';
@@ -16,7 +17,9 @@ export interface UpstreamSettings {
   tokens: Record<UpstreamName, string>;
   poderoOrgId: string;
   /** Applied to every client (timeouts, pool size, retries, breaker). */
-  client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError'>;
+  client?: Omit<UpstreamClientOptions, 'upstream' | 'baseUrl' | 'describeError' | 'answers' | 'cacheTtlMs'>;
+  /** The answer cache shared by the five clients, and each upstream's TTL in ms (absent or 0: not cached). */
+  cache?: { store: AnswerStore; ttlMs: Partial<Record<UpstreamName, number>> };
 }
 
 export interface Upstreams {
@@ -40,7 +43,14 @@ const DESCRIBE: Record<UpstreamName, UpstreamClientOptions['describeError']> = {
 export function createUpstreams(settings: UpstreamSettings): Upstreams {
   const clients = {} as Record<UpstreamName, UpstreamClient>;
   for (const upstream of UPSTREAM_NAMES) {
-    clients[upstream] = createUpstreamClient({ ...settings.client, upstream, baseUrl: settings.urls[upstream], describeError: DESCRIBE[upstream] });
+    clients[upstream] = createUpstreamClient({
+      ...settings.client,
+      upstream,
+      baseUrl: settings.urls[upstream],
+      describeError: DESCRIBE[upstream],
+      answers: settings.cache?.store,
+      cacheTtlMs: settings.cache?.ttlMs[upstream] ?? 0,
+    });
   }
   return {
     clients,

@@ -7,6 +7,15 @@
  *   the HTTP status, or what went wrong instead (`UpstreamCallStatus`).
  * - `usergraph_upstream_request_duration_seconds{upstream, method, route}`: attempt durations.
  * - `usergraph_upstream_breaker_state{upstream}`: 0 closed, 1 half-open, 2 open, read at scrape time.
+ *
+ * And of the GETs answered without a call of their own (answers.ts, flights.ts):
+ * - `usergraph_upstream_cache_lookups_total{upstream, result}`: `hit`, `miss`, or `unavailable` (the
+ *   store could not be asked: Redis down or slow, so the upstream was called).
+ * - `usergraph_upstream_coalesced_total{upstream}`: GETs that joined the same call already in flight.
+ * - `usergraph_upstream_cache_invalidations_total{upstream, scope}`: writes that invalidated a `resource`
+ *   and the queries, or the whole `upstream`.
+ * - `usergraph_upstream_cache_store_errors_total{operation}`: Redis commands of the answer cache that
+ *   failed or timed out (`get`, `put`, `invalidate`).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamName } from '../errors';
@@ -48,6 +57,34 @@ const durations = new Histogram({
   help: 'Duration of upstream HTTP attempts, from sending to the end of the body, in seconds.',
   labelNames: ['upstream', 'method', 'route'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+const cacheLookups = new Counter({
+  name: 'usergraph_upstream_cache_lookups_total',
+  help: 'Answer cache lookups of upstream GETs, by upstream and result (hit, miss, unavailable).',
+  labelNames: ['upstream', 'result'] as const,
+  registers: [registry],
+});
+
+const coalesced = new Counter({
+  name: 'usergraph_upstream_coalesced_total',
+  help: 'Upstream GETs answered by joining the same call another request already had in flight.',
+  labelNames: ['upstream'] as const,
+  registers: [registry],
+});
+
+const invalidations = new Counter({
+  name: 'usergraph_upstream_cache_invalidations_total',
+  help: 'Writes that invalidated cached answers, by upstream and scope (resource: one resource and the queries; upstream: everything of it).',
+  labelNames: ['upstream', 'scope'] as const,
+  registers: [registry],
+});
+
+const cacheStoreErrors = new Counter({
+  name: 'usergraph_upstream_cache_store_errors_total',
+  help: 'Answer cache commands to Redis that failed or timed out, by operation (get, put, invalidate).',
+  labelNames: ['operation'] as const,
   registers: [registry],
 });
 
@@ -100,4 +137,20 @@ export function trackBreaker(upstream: UpstreamName, read: () => BreakerState): 
     if (index >= 0) list.splice(index, 1);
     if (list.length === 0) breakers.delete(upstream);
   };
+}
+
+export function recordCacheLookup(upstream: UpstreamName, result: 'hit' | 'miss' | 'unavailable'): void {
+  cacheLookups.inc({ upstream, result });
+}
+
+export function recordCoalesced(upstream: UpstreamName): void {
+  coalesced.inc({ upstream });
+}
+
+export function recordInvalidation(upstream: UpstreamName, scope: 'resource' | 'upstream'): void {
+  invalidations.inc({ upstream, scope });
+}
+
+export function recordCacheStoreError(operation: 'get' | 'put' | 'invalidate'): void {
+  cacheStoreErrors.inc({ operation });
 }

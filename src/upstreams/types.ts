@@ -29,6 +29,13 @@ export interface UpstreamRequest {
   idempotent?: boolean;
   /** Statuses that are answers rather than errors for this call (a lookup's 404, say). */
   acceptStatus?: readonly number[];
+  /**
+   * The upstream resource this request reads or writes, for the answer cache (answers.ts): the account
+   * it belongs to, named the same way by its reads and its writes (`user:<id>`). A write with a resource
+   * invalidates the cached reads of that resource and every cached read without one (lists, searches,
+   * lookups by another key); a write without one invalidates everything cached of its upstream.
+   */
+  resource?: string;
   /** Per-request context: request id, cancellation, call accounting, the operation's budget. */
   call?: CallOptions;
 }
@@ -53,6 +60,14 @@ export interface CallEvent {
   attempt: number;
 }
 
+/** A read answered without a call of its own: from the answer cache, or by joining the same call in flight. */
+export interface SharedEvent {
+  upstream: UpstreamName;
+  method: HttpMethod;
+  route: string;
+  source: 'cache' | 'coalesced';
+}
+
 /** What a GraphQL request passes down to every upstream call it causes. */
 export interface CallOptions {
   /** Propagated as `X-Request-Id`. */
@@ -63,6 +78,13 @@ export interface CallOptions {
    * for a call the budget refuses, which reached no upstream.
    */
   onCall?: (event: CallEvent) => void;
+  /**
+   * Reads skip the answer cache (their answers are still stored): set for mutations, whose checks and
+   * create-or-link decisions must see the upstreams as they are, not as they were up to a TTL ago.
+   */
+  freshReads?: boolean;
+  /** Called for every read answered without a call of its own (`SharedEvent`); such reads cost the budget nothing. */
+  onShared?: (event: SharedEvent) => void;
   /** The operation's calls, deadline and response bytes (budget.ts); without one a call is bounded only by its own timeouts. */
   budget?: OperationBudget;
 }
@@ -126,6 +148,44 @@ export interface UpstreamClientOptions {
   maxResponseBytes?: number;
   /** Where 429 cooldowns are kept; shared by every client of the process (and replicas, with Redis). Default: a memory store of this client's own. */
   cooldowns?: CooldownStore;
+  /** Where 2xx answers of reads are cached (answers.ts); shared by every client of the process. Used only when `cacheTtlMs` > 0. */
+  answers?: AnswerStore;
+  /** How long this upstream's answers are cached, ms (`CACHE_TTL_<UPSTREAM>_S`). Default 0: not at all. */
+  cacheTtlMs?: number;
   /** Reads an upstream error body into safe words; the connector of that upstream provides it. */
   describeError?: (status: number, body: unknown) => ErrorDescription;
+}
+
+// The answer cache's contract with the client (answers.ts holds the stores and the invalidation rules).
+
+export interface CachedAnswer {
+  status: number;
+  /** Lower-case names. */
+  headers: Readonly<Record<string, string>>;
+  body: unknown;
+}
+
+/** What the client offers the store: the answer and its body as received. */
+export interface FreshAnswer extends CachedAnswer {
+  raw: Buffer;
+}
+
+/** The versions an entry is read under; opaque outside the store that issued it. */
+export type AnswerTicket = string;
+
+export interface AnswerLookup {
+  answer?: CachedAnswer;
+  /** Present when an answer may be stored afterwards (absent while Redis is unreachable). */
+  ticket?: AnswerTicket;
+}
+
+export interface AnswerStore {
+  readonly kind: 'memory' | 'redis';
+  /** The entry `key` of `upstream` in `scope` (a resource, or undefined for the queries). Never rejects. */
+  get(upstream: UpstreamName, key: string, scope: string | undefined): Promise<AnswerLookup>;
+  /** Stores the answer unless the scope was invalidated since `ticket` was issued. Never throws. */
+  put(upstream: UpstreamName, key: string, scope: string | undefined, ticket: AnswerTicket, answer: FreshAnswer, ttlMs: number): void;
+  /** After a write: `resource` and the upstream's queries, or everything of the upstream when undefined. Never rejects. */
+  invalidate(upstream: UpstreamName, resource: string | undefined): Promise<void>;
+  close(): Promise<void>;
 }

@@ -68,6 +68,10 @@ export interface GraphQLResult<TData> {
   extensions?: {
     /** Calls per upstream this operation cost, when asked for with `x-upstream-calls: true`. */
     upstreamCalls?: Partial<Record<string, number>>;
+    /** Reads answered from the answer cache, by upstream (asked for the same way). */
+    upstreamCacheHits?: Partial<Record<string, number>>;
+    /** Reads answered by joining another request's call in flight, by upstream. */
+    upstreamCoalesced?: Partial<Record<string, number>>;
     [key: string]: unknown;
   };
 }
@@ -101,7 +105,7 @@ export async function startTestGateway(
     corsOrigins?: GatewayOptions['corsOrigins'];
     /** Where the gateway calls each upstream instead of its emulator (a fake server in front of it, say). */
     urlFor?: (upstream: UpstreamName, emulatorUrl: string) => string | Promise<string>;
-  } & Pick<GatewayOptions, 'misses' | 'discoveryMissTtlMs' | 'rediscoverIntervalMs' | 'federation' | 'introspection' | 'limits'> = {},
+  } & Pick<GatewayOptions, 'misses' | 'discoveryMissTtlMs' | 'rediscoverIntervalMs' | 'federation' | 'introspection' | 'limits' | 'cache' | 'answers' | 'redisUrl'> = {},
 ): Promise<TestGateway> {
   const population = buildPopulation({ people: options.people ?? 60 });
   const emulators = await startEmulators({ population, ports: 'ephemeral' });
@@ -128,6 +132,9 @@ export async function startTestGateway(
     federation: options.federation,
     introspection: options.introspection,
     limits: options.limits,
+    cache: options.cache,
+    answers: options.answers,
+    redisUrl: options.redisUrl,
   });
   const url = await gateway.listen(0);
   const adminToken = await signToken(TEST_JWT_SECRET, { sub: 'test-admin', email: 'admin@usergraph.test', roles: ['admin'] });

@@ -36,6 +36,14 @@ function userPath(identifier: string): string {
   return `/users/${encodeURIComponent(identifier)}`;
 }
 
+/**
+ * The cache resource of a user (UpstreamRequest.resource): its id. A user addressed by email is a lookup
+ * by another key, which the cache files with the queries, so that every write to identity invalidates it.
+ */
+function resourceOf(identifier: string): string | undefined {
+  return identifier.includes('@') ? undefined : `user:${identifier}`;
+}
+
 export function createIdentityConnector(options: IdentityConnectorOptions): IdentityConnector {
   const { client } = options;
   // The auth header goes with each request, not into the client's defaults, which carry nothing secret.
@@ -44,7 +52,7 @@ export function createIdentityConnector(options: IdentityConnectorOptions): Iden
   return {
     async getUser(identifier, call) {
       const path = userPath(identifier);
-      const res = await client.request({ method: 'GET', path, route: USER_ROUTE, headers: headers(), acceptStatus: [404], call });
+      const res = await client.request({ method: 'GET', path, route: USER_ROUTE, resource: resourceOf(identifier), headers: headers(), acceptStatus: [404], call });
       if (res.status === 404) {
         // Only the API's own "not found" means the user is missing; a 404 page from elsewhere (a wrong
         // base URL, a proxy) must not make every user look absent.
@@ -71,13 +79,13 @@ export function createIdentityConnector(options: IdentityConnectorOptions): Iden
         // The API requires at least one field; refused here without a call.
         throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'An identity user update needs at least one of firstName, lastName, but got neither');
       }
-      const res = await client.request({ method: 'PATCH', path, route: USER_ROUTE, headers: headers(), body, call });
+      const res = await client.request({ method: 'PATCH', path, route: USER_ROUTE, resource: resourceOf(identifier), headers: headers(), body, call });
       return readUserAnswer('answer to PATCH /users/:identifier', res.body);
     },
 
     async deleteUser(identifier, call) {
       const path = userPath(identifier);
-      const res = await client.request({ method: 'DELETE', path, route: USER_ROUTE, headers: headers(), call });
+      const res = await client.request({ method: 'DELETE', path, route: USER_ROUTE, resource: resourceOf(identifier), headers: headers(), call });
       readEmptyAnswer('answer to DELETE /users/:identifier', res.body);
     },
   };

@@ -165,6 +165,11 @@ function inverterBody(patch: InverterPatch): WireInverterUpdateBody {
   return body;
 }
 
+/** The cache resource (UpstreamRequest.resource) of one user and everything below it: its devices. */
+function userResource(userId: string): string {
+  return `user:${userId}`;
+}
+
 const USERS_ROUTE = '/org/:org_id/users';
 const USER_ROUTE = '/org/:org_id/users/:user_id';
 const BY_EXT_ROUTE = '/org/:org_id/users/by-ext-id/:external_id';
@@ -184,8 +189,8 @@ export function createPoderoConnector(options: PoderoConnectorOptions): PoderoCo
   const query = (o: ListPoderoOptions | undefined) => (o?.includeDeleted ? { include_deleted: true } : undefined);
 
   /** A GET that may miss: `null` only for the API's own 404 body, not for a proxy's or a wrong base URL's. */
-  const lookup = async <T>(path: string, route: string, o: ListPoderoOptions | undefined, call: CallOptions | undefined, read: (body: unknown) => T): Promise<T | null> => {
-    const res = await client.request({ method: 'GET', path, route, query: query(o), headers: headers(), acceptStatus: [404], call });
+  const lookup = async <T>(path: string, route: string, resource: string | undefined, o: ListPoderoOptions | undefined, call: CallOptions | undefined, read: (body: unknown) => T): Promise<T | null> => {
+    const res = await client.request({ method: 'GET', path, route, resource, query: query(o), headers: headers(), acceptStatus: [404], call });
     if (res.status === 404) {
       if (isDetailBody(res.body)) return null;
       throw malformed(`answer to GET ${route}`, 'the API’s {"detail"} body with status 404', 'another body', 404);
@@ -193,13 +198,13 @@ export function createPoderoConnector(options: PoderoConnectorOptions): PoderoCo
     return read(res.body);
   };
 
-  const list = async <T>(path: string, route: string, o: ListPoderoOptions | undefined, call: CallOptions | undefined, read: (answer: string, item: unknown, path: string) => T): Promise<T[]> => {
-    const res = await client.request({ method: 'GET', path, route, query: query(o), headers: headers(), call });
+  const list = async <T>(path: string, route: string, resource: string | undefined, o: ListPoderoOptions | undefined, call: CallOptions | undefined, read: (answer: string, item: unknown, path: string) => T): Promise<T[]> => {
+    const res = await client.request({ method: 'GET', path, route, resource, query: query(o), headers: headers(), call });
     return readList(`answer to GET ${route}`, res.body, read);
   };
 
-  const write = async <T>(method: 'POST' | 'PUT', path: string, route: string, body: object, call: CallOptions | undefined, read: (answer: string, value: unknown) => T): Promise<T> => {
-    const res = await client.request({ method, path, route, headers: headers(), body, call });
+  const write = async <T>(method: 'POST' | 'PUT', path: string, route: string, resource: string | undefined, body: object, call: CallOptions | undefined, read: (answer: string, value: unknown) => T): Promise<T> => {
+    const res = await client.request({ method, path, route, resource, headers: headers(), body, call });
     return read(`answer to ${method} ${route}`, res.body);
   };
 
@@ -210,10 +215,11 @@ export function createPoderoConnector(options: PoderoConnectorOptions): PoderoCo
     const listPath = (userId: string) => `${org}/${segment('userId', userId)}/${kind.collection}`;
     const onePath = (userId: string, id: string) => `${listPath(userId)}/${segment('deviceId', id)}`;
     return {
-      list: async (userId: string, o?: ListPoderoOptions, call?: CallOptions) => list(listPath(userId), listRoute, o, call, kind.read),
+      list: async (userId: string, o?: ListPoderoOptions, call?: CallOptions) => list(listPath(userId), listRoute, userResource(userId), o, call, kind.read),
       get: async (userId: string, id: string, o?: ListPoderoOptions, call?: CallOptions) =>
-        lookup(onePath(userId, id), oneRoute, o, call, (body) => kind.read(`answer to GET ${oneRoute}`, body)),
-      update: async (userId: string, id: string, patch: P, call?: CallOptions) => write('PUT', onePath(userId, id), oneRoute, toBody(patch), call, kind.read),
+        lookup(onePath(userId, id), oneRoute, userResource(userId), o, call, (body) => kind.read(`answer to GET ${oneRoute}`, body)),
+      update: async (userId: string, id: string, patch: P, call?: CallOptions) =>
+        write('PUT', onePath(userId, id), oneRoute, userResource(userId), toBody(patch), call, kind.read),
     };
   };
 
@@ -222,13 +228,14 @@ export function createPoderoConnector(options: PoderoConnectorOptions): PoderoCo
   const inverters = devices({ collection: 'inverters', param: 'inverter_id', read: readInverter }, inverterBody);
 
   return {
-    listUsers: async (o, call) => list(org, USERS_ROUTE, o, call, readUser),
+    listUsers: async (o, call) => list(org, USERS_ROUTE, undefined, o, call, readUser),
 
     getUser: async (userId, o, call) =>
-      lookup(`${org}/${segment('userId', userId)}`, USER_ROUTE, o, call, (body) => readUser(`answer to GET ${USER_ROUTE}`, body)),
+      lookup(`${org}/${segment('userId', userId)}`, USER_ROUTE, userResource(userId), o, call, (body) => readUser(`answer to GET ${USER_ROUTE}`, body)),
 
+    // By another key than the user's id: filed with the queries, so that every write invalidates it.
     getUserByExternalId: async (externalId, o, call) =>
-      lookup(`${org}/by-ext-id/${segment('externalId', externalId)}`, BY_EXT_ROUTE, o, call, (body) => readUser(`answer to GET ${BY_EXT_ROUTE}`, body)),
+      lookup(`${org}/by-ext-id/${segment('externalId', externalId)}`, BY_EXT_ROUTE, undefined, o, call, (body) => readUser(`answer to GET ${BY_EXT_ROUTE}`, body)),
 
     async createUser(input, call) {
       const body: WireCreateUserBody = { role: ROLES[input.role ?? 'USER'], email: input.email };
@@ -236,7 +243,7 @@ export function createPoderoConnector(options: PoderoConnectorOptions): PoderoCo
       put(body, 'first_name', input.firstName);
       put(body, 'last_name', input.lastName);
       addressBody(body, input.address);
-      return write('POST', org, USERS_ROUTE, body, call, readUser);
+      return write('POST', org, USERS_ROUTE, undefined, body, call, readUser);
     },
 
     async updateUser(userId, patch, call) {
@@ -247,7 +254,7 @@ export function createPoderoConnector(options: PoderoConnectorOptions): PoderoCo
       put(body, 'first_name', patch.firstName);
       put(body, 'last_name', patch.lastName);
       addressBody(body, patch.address);
-      return write('PUT', `${org}/${segment('userId', userId)}`, USER_ROUTE, body, call, readUser);
+      return write('PUT', `${org}/${segment('userId', userId)}`, USER_ROUTE, userResource(userId), body, call, readUser);
     },
 
     listHeatPumps: heatPumps.list,

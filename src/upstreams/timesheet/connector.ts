@@ -226,17 +226,18 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
     nextQuery?: Record<string, string>;
   }
 
-  const readPage = async <T>(path: string, route: string, query: Query, read: (answer: string, body: unknown) => T[], call?: CallOptions): Promise<ListRead<T>> => {
-    const res = await client.request({ method: 'GET', path, route, query, headers: headers(), call });
+  /** `resource`: the user a list belongs to (UpstreamRequest.resource); none for the user list and searches. */
+  const readPage = async <T>(path: string, route: string, resource: string | undefined, query: Query, read: (answer: string, body: unknown) => T[], call?: CallOptions): Promise<ListRead<T>> => {
+    const res = await client.request({ method: 'GET', path, route, resource, query, headers: headers(), call });
     const requested = typeof query.page === 'number' ? query.page : Number(query.page ?? 1);
     return { items: read(`answer to GET ${route}`, res.body), ...pagination(res, requested) };
   };
 
-  async function* allPages<T>(path: string, route: string, first: Query, read: (answer: string, body: unknown) => T[], call?: CallOptions): AsyncGenerator<T> {
+  async function* allPages<T>(path: string, route: string, resource: string | undefined, first: Query, read: (answer: string, body: unknown) => T[], call?: CallOptions): AsyncGenerator<T> {
     let query: Query = first;
     let page = 1;
     for (;;) {
-      const result = await readPage(path, route, query, read, call);
+      const result = await readPage(path, route, resource, query, read, call);
       yield* result.items;
       if (!result.nextQuery) return;
       // A next link that does not move forward would loop for ever.
@@ -250,18 +251,18 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
 
   const action = async (id: string, name: string, call?: CallOptions, body?: WireProjectAccessBody): Promise<void> => {
     const route = `/users/:id/${name}`;
-    const res = await client.request({ method: 'PUT', path: userPath(id, `/${name}`), route, headers: headers(), body, idempotent: false, call });
+    const res = await client.request({ method: 'PUT', path: userPath(id, `/${name}`), route, resource: `user:${id}`, headers: headers(), body, idempotent: false, call });
     readEmptyAnswer(`answer to PUT ${route}`, res.body);
   };
 
   const connector: TimesheetConnector = {
     async listUsers(opts = {}, call) {
-      const page = await readPage('/users', '/users', { ...userQuery(opts), ...pageQuery(opts) }, readUserList, call);
+      const page = await readPage('/users', '/users', undefined, { ...userQuery(opts), ...pageQuery(opts) }, readUserList, call);
       return { users: page.items, nextPage: page.nextPage, lastPage: page.lastPage };
     },
 
     allUsers(filter = {}, call) {
-      return allPages('/users', '/users', { ...userQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readUserList, call);
+      return allPages('/users', '/users', undefined, { ...userQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readUserList, call);
     },
 
     async findUsersByEmail(email, call) {
@@ -274,7 +275,7 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
     },
 
     async getUser(id, call) {
-      const res = await client.request({ method: 'GET', path: userPath(id), route: '/users/:id', headers: headers(), acceptStatus: [404], call });
+      const res = await client.request({ method: 'GET', path: userPath(id), route: '/users/:id', resource: `user:${id}`, headers: headers(), acceptStatus: [404], call });
       if (res.status === 404) {
         // The API's "no such user" has no body (a JSON error object is tolerated); a 404 page of
         // something else (a wrong base URL, a proxy's HTML) must not make every user look absent.
@@ -302,12 +303,12 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
       if (input.firstName !== undefined) body.first_name = input.firstName;
       if (input.lastName !== undefined) body.last_name = input.lastName;
       if (input.role !== undefined) body.role = WIRE_ROLE[input.role];
-      const res = await client.request({ method: 'PATCH', path, route: '/users/:id', headers: headers(), body, call });
+      const res = await client.request({ method: 'PATCH', path, route: '/users/:id', resource: `user:${id}`, headers: headers(), body, call });
       return readUser('answer to PATCH /users/:id', res.body);
     },
 
     async deleteUser(id, call) {
-      const res = await client.request({ method: 'DELETE', path: userPath(id), route: '/users/:id', headers: headers(), idempotent: false, call });
+      const res = await client.request({ method: 'DELETE', path: userPath(id), route: '/users/:id', resource: `user:${id}`, headers: headers(), idempotent: false, call });
       readEmptyAnswer('answer to DELETE /users/:id', res.body);
     },
 
@@ -318,29 +319,29 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
     revokeAccessToProjects: async (id, projectIds, call) => action(id, 'revoke_access_to_projects', call, projectIdsBody(projectIds)),
 
     async listEntries(userId, opts = {}, call) {
-      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/entries'), '/users/:id/entries', { ...entryQuery(opts), ...pageQuery(opts) }, readEntryList, call);
+      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/entries'), '/users/:id/entries', `user:${userId}`, { ...entryQuery(opts), ...pageQuery(opts) }, readEntryList, call);
       return page;
     },
     allEntries(userId, filter = {}, call) {
-      return allPages(userPath(userId, '/entries'), '/users/:id/entries', { ...entryQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readEntryList, call);
+      return allPages(userPath(userId, '/entries'), '/users/:id/entries', `user:${userId}`, { ...entryQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readEntryList, call);
     },
 
     async listExpenses(userId, opts = {}, call) {
-      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/expenses'), '/users/:id/expenses', { ...expenseQuery(opts), ...pageQuery(opts) }, readExpenseList, call);
+      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/expenses'), '/users/:id/expenses', `user:${userId}`, { ...expenseQuery(opts), ...pageQuery(opts) }, readExpenseList, call);
       return page;
     },
     allExpenses(userId, filter = {}, call) {
-      return allPages(userPath(userId, '/expenses'), '/users/:id/expenses', { ...expenseQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readExpenseList, call);
+      return allPages(userPath(userId, '/expenses'), '/users/:id/expenses', `user:${userId}`, { ...expenseQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readExpenseList, call);
     },
 
     async listParticipatingProjects(userId, opts = {}, call) {
       const route = '/users/:id/participating_projects';
-      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/participating_projects'), route, { ...projectQuery(opts), ...pageQuery(opts) }, readProjectList, call);
+      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/participating_projects'), route, `user:${userId}`, { ...projectQuery(opts), ...pageQuery(opts) }, readProjectList, call);
       return page;
     },
     allParticipatingProjects(userId, filter = {}, call) {
       const route = '/users/:id/participating_projects';
-      return allPages(userPath(userId, '/participating_projects'), route, { ...projectQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readProjectList, call);
+      return allPages(userPath(userId, '/participating_projects'), route, `user:${userId}`, { ...projectQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readProjectList, call);
     },
   };
   return connector;

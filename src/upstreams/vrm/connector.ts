@@ -8,6 +8,11 @@
  * person's failure (UNAUTHENTICATED / FORBIDDEN), not the gateway's (UPSTREAM_AUTH_FAILED).
  *
  * VRM does not paginate the Users endpoints: lists come whole, so there is no "all pages" helper.
+ *
+ * No request names a cache resource (`UpstreamRequest.resource`): the access-token endpoints answer for
+ * the credential's own user whatever `idUser` says, so every VRM write (a token created or revoked, a
+ * site added) invalidates everything cached of VRM. Reads with a person's own token are cached under
+ * that token alone (the client keys answers by the headers it sends).
  */
 import { ErrorCode, GatewayError, badInput, type FieldError } from '../../errors';
 import type { CallOptions, ErrorDescription, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../types';
