@@ -24,6 +24,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { serviceToken } from '../src/contracts/dev-defaults';
+import { acceptProfilerCommands } from './lib';
 
 export type FanoutUpstream = 'identity' | 'evenergy' | 'timesheet';
 
@@ -264,7 +265,7 @@ async function runAsChild(): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.stdin.on('end', stop);
-  process.stdin.resume();
+  acceptProfilerCommands(process.stdin);
 }
 
 if (require.main === module) {

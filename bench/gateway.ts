@@ -21,15 +21,17 @@
  * warm-up and finish before the end count.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { createDevSecret, signToken } from '../src/auth/dev';
 import { UPSTREAM_NAMES, type UpstreamName } from '../src/errors';
 import { DEV_PODERO_ORG_ID, serviceToken } from '../src/contracts/dev-defaults';
 import { buildPopulation } from '../src/emulators/population';
-import { isRecord, parseNumberFlags, percentile, startChild, stopChild } from './lib';
+import { formatSummary, mergeProfiles, parseProfile, summariseProfile } from './cpuprofile';
+import { acceptProfilerCommands, isRecord, parseNumberFlags, percentile, profileWindow, startChild, stopChild } from './lib';
 
 interface BenchOptions {
   seconds: number;
@@ -39,9 +41,11 @@ interface BenchOptions {
   rounds: number;
   seed: number;
   people: number;
+  /** Profile both servers over their measured windows (`--profile`): a directory for the .cpuprofile files. */
+  profileDir?: string;
 }
 
-const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup N] [--connections N] [--rounds N] [--seed N] [--people N]
+const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup N] [--connections N] [--rounds N] [--seed N] [--people N] [--profile]
 
   --seconds N      measured duration per target and round (default 5)
   --concurrency N  requests in flight, one connection each (default 16)
@@ -50,6 +54,9 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup
   --rounds N       measure both targets N times, alternating which goes first (default 1)
   --seed N         demo population seed the emulators serve (default 1)
   --people N       demo population size (default 200)
+  --profile        CPU-profile both servers over their measured windows: writes .cpuprofile files to a new
+                   temporary directory and prints where each one's CPU went (the sampling costs some CPU,
+                   so compare the numbers of a profiled run only with each other)
 `;
 
 /** The one question both targets answer. */
@@ -64,9 +71,10 @@ const JWT_SECRET_ENV = 'USERGRAPH_BENCH_JWT_SECRET';
 
 
 function parseOptions(argv: string[]): BenchOptions {
-  const defaults: BenchOptions = { seconds: 5, warmupSeconds: 1, concurrency: 16, connections: 16, rounds: 1, seed: 1, people: 200 };
-  return parseNumberFlags(
-    argv,
+  const defaults: Omit<BenchOptions, 'profileDir'> = { seconds: 5, warmupSeconds: 1, concurrency: 16, connections: 16, rounds: 1, seed: 1, people: 200 };
+  const profile = argv.includes('--profile');
+  const numbers = parseNumberFlags(
+    argv.filter((a) => a !== '--profile'),
     defaults,
     {
       seconds: { key: 'seconds', min: 0.1, max: 3600, integer: false },
@@ -79,6 +87,7 @@ function parseOptions(argv: string[]): BenchOptions {
     },
     USAGE,
   );
+  return profile ? { ...numbers, profileDir: mkdtempSync(path.join(os.tmpdir(), 'usergraph-bench-profile-')) } : numbers;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -150,7 +159,7 @@ async function serveGateway(raw: string | undefined): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.stdin.on('end', stop);
-  process.stdin.resume();
+  acceptProfilerCommands(process.stdin);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -159,7 +168,8 @@ async function serveGateway(raw: string | undefined): Promise<void> {
 /** One server under load: how to ask it about an email and how to read its answer. */
 interface Target {
   name: 'gateway' | 'baseline';
-  /** The server's process, whose CPU time is sampled around each measurement. */
+  /** The server's process, whose CPU time is sampled around each measurement (and which `--profile` profiles). */
+  child: ChildProcess;
   pid: number;
   readonly pool: Pool;
   /** Undici request options for one email (built once, before timing). */
@@ -169,9 +179,10 @@ interface Target {
 }
 
 /** One connection per concurrent worker, as a fleet of clients would hold. */
-function gatewayTarget(url: string, pid: number, connections: number, token: string, emails: string[]): Target {
+function gatewayTarget(url: string, child: ChildProcess, pid: number, connections: number, token: string, emails: string[]): Target {
   return {
     name: 'gateway',
+    child,
     pid,
     pool: new Pool(url, { connections }),
     requests: emails.map((e) => ({
@@ -191,9 +202,10 @@ function gatewayTarget(url: string, pid: number, connections: number, token: str
   };
 }
 
-function baselineTarget(url: string, pid: number, connections: number, emails: string[]): Target {
+function baselineTarget(url: string, child: ChildProcess, pid: number, connections: number, emails: string[]): Target {
   return {
     name: 'baseline',
+    child,
     pid,
     pool: new Pool(url, { connections }),
     requests: emails.map((e) => ({ method: 'GET', path: `/person?${new URLSearchParams({ email: e })}`, headers: { accept: 'application/json' } })),
@@ -297,6 +309,8 @@ interface RunResult {
   /** CPU the server and the emulators used during the measured window, ms. */
   serverCpuMs?: number;
   emulatorsCpuMs?: number;
+  /** The server's CPU profile of the measured window, with `--profile`. */
+  profileFile?: string;
 }
 
 /** CPU of each pid between two samples, or undefined when a sample is missing. */
@@ -311,7 +325,7 @@ function cpuBetween(before: (number | undefined)[], after: (number | undefined)[
  * Runs `concurrency` back-to-back workers for warm-up plus measurement; records measured requests only,
  * and samples the CPU time of the server and the emulators when the measured window opens and closes.
  */
-async function load(target: Target, emulatorsPid: number, options: BenchOptions): Promise<RunResult> {
+async function load(target: Target, emulatorsPid: number, options: BenchOptions, profileFile?: string): Promise<RunResult> {
   const latenciesMs: number[] = [];
   let errors = 0;
   let firstProblem: string | undefined;
@@ -321,7 +335,11 @@ async function load(target: Target, emulatorsPid: number, options: BenchOptions)
   const pids = [target.pid, emulatorsPid];
   let cpuAtStart: (number | undefined)[] = pids.map(() => undefined);
   let cpuAtEnd: (number | undefined)[] = pids.map(() => undefined);
-  const startTimer = setTimeout(() => (cpuAtStart = pids.map(cpuMs)), measureFrom - performance.now());
+  let profiling: ReturnType<typeof profileWindow> | undefined;
+  const startTimer = setTimeout(() => {
+    cpuAtStart = pids.map(cpuMs);
+    if (profileFile) profiling = profileWindow(target.child, profileFile);
+  }, measureFrom - performance.now());
   const endTimer = setTimeout(() => (cpuAtEnd = pids.map(cpuMs)), until - performance.now());
   const worker = async (): Promise<void> => {
     while (performance.now() < until) {
@@ -343,7 +361,8 @@ async function load(target: Target, emulatorsPid: number, options: BenchOptions)
   clearTimeout(startTimer);
   clearTimeout(endTimer);
   const [serverCpuMs, emulatorsCpuMs] = cpuBetween(cpuAtStart, cpuAtEnd);
-  return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom, serverCpuMs, emulatorsCpuMs };
+  const written = profiling ? await profiling.stop() : undefined;
+  return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom, serverCpuMs, emulatorsCpuMs, profileFile: written };
 }
 
 interface Summary {
@@ -431,8 +450,8 @@ async function main(): Promise<void> {
       if (child.pid === undefined) throw new Error(`expected a pid for the ${name} process, but it has none`);
       return child.pid;
     };
-    const gateway = gatewayTarget(childUrl(gatewayChild.line, 'gateway'), pidOf(gatewayChild.child, 'gateway'), options.concurrency, token, emails);
-    const baseline = baselineTarget(childUrl(baselineChild.line, 'baseline'), pidOf(baselineChild.child, 'baseline'), options.concurrency, emails);
+    const gateway = gatewayTarget(childUrl(gatewayChild.line, 'gateway'), gatewayChild.child, pidOf(gatewayChild.child, 'gateway'), options.concurrency, token, emails);
+    const baseline = baselineTarget(childUrl(baselineChild.line, 'baseline'), baselineChild.child, pidOf(baselineChild.child, 'baseline'), options.concurrency, emails);
     const emulatorsPid = pidOf(emulators.child, 'emulators');
     pools.push(gateway.pool, baseline.pool);
 
@@ -444,7 +463,8 @@ async function main(): Promise<void> {
       const order = round % 2 === 0 ? [baseline, gateway] : [gateway, baseline];
       for (const target of order) {
         process.stderr.write(`bench: round ${round + 1}/${options.rounds}, ${target.name}…\n`);
-        runs[target.name].push(await load(target, emulatorsPid, options));
+        const profileFile = options.profileDir ? path.join(options.profileDir, `${target.name}-round${round + 1}.cpuprofile`) : undefined;
+        runs[target.name].push(await load(target, emulatorsPid, options, profileFile));
       }
     }
     const g = summarise(runs.gateway);
@@ -475,6 +495,14 @@ async function main(): Promise<void> {
     ];
     for (const [name, s] of [['gateway', g], ['baseline', b]] as const) {
       if (s.firstProblem) lines.push(`first ${name} error: ${s.firstProblem}`);
+    }
+    if (options.profileDir) {
+      lines.push('', `CPU profiles of the measured windows (profiling costs CPU: compare these numbers only with each other), in ${options.profileDir}:`);
+      for (const name of ['gateway', 'baseline'] as const) {
+        const files = runs[name].flatMap((r) => (r.profileFile ? [r.profileFile] : []));
+        const merged = mergeProfiles(files.map((f) => parseProfile(readFileSync(f, 'utf8'), f)));
+        lines.push('', formatSummary(name, summariseProfile(merged)));
+      }
     }
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
