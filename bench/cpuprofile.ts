@@ -141,14 +141,18 @@ export function mergeProfiles(profiles: CpuProfile[]): CpuProfile {
   return { nodes, samples, timeDeltas, startTime: 0, endTime: wall };
 }
 
-export function formatSummary(title: string, s: ProfileSummary): string {
+/** The summary as text; with `requests` (answered in the profiled time), self time per request too. */
+export function formatSummary(title: string, s: ProfileSummary, requests?: number): string {
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`.padStart(7);
+  const perRequest = requests !== undefined && requests > 0 ? (ms: number): string => `${((ms * 1000) / requests).toFixed(0)}`.padStart(7) : undefined;
+  const us = (r: ProfileRow): string => (perRequest ? `${perRequest(r.selfMs)}  ` : '');
+  const usHead = perRequest ? ' µs/req ' : '';
   const lines = [
-    `${title}: ${s.busyMs.toFixed(0)} ms busy of ${s.wallMs.toFixed(0)} ms profiled`,
-    `  self    on stack   area`,
-    ...s.areas.map((r) => `  ${pct(r.selfShare)}  ${pct(r.stackShare ?? 0)}   ${r.name}`),
-    `  self    function`,
-    ...s.functions.map((r) => `  ${pct(r.selfShare)}   ${r.name}`),
+    `${title}: ${s.busyMs.toFixed(0)} ms busy of ${s.wallMs.toFixed(0)} ms profiled${perRequest ? `, ${requests} requests, ${perRequest(s.busyMs).trim()} µs busy per request` : ''}`,
+    `  ${usHead}  self  on stack   area`,
+    ...s.areas.map((r) => `  ${us(r)}${pct(r.selfShare)}  ${pct(r.stackShare ?? 0)}   ${r.name}`),
+    `  ${usHead}  self   function`,
+    ...s.functions.map((r) => `  ${us(r)}${pct(r.selfShare)}   ${r.name}`),
   ];
   return lines.join('\n');
 }

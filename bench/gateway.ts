@@ -665,9 +665,10 @@ async function main(): Promise<void> {
       lines.push('', `CPU profiles of the measured windows (profiling costs CPU: compare these numbers only with each other), in ${options.profileDir}:`);
       for (const q of questions) {
         for (const name of ['gateway', 'baseline'] as const) {
-          const files = runs.get(q.name)![name].flatMap((r) => (r.profileFile ? [r.profileFile] : []));
-          const merged = mergeProfiles(files.map((f) => parseProfile(readFileSync(f, 'utf8'), f)));
-          lines.push('', formatSummary(`${q.name} ${name}`, summariseProfile(merged)));
+          const profiled = runs.get(q.name)![name].filter((r) => r.profileFile);
+          const merged = mergeProfiles(profiled.map((r) => parseProfile(readFileSync(r.profileFile!, 'utf8'), r.profileFile!)));
+          const requests = profiled.reduce((n, r) => n + r.latenciesMs.length, 0);
+          lines.push('', formatSummary(`${q.name} ${name}`, summariseProfile(merged), requests));
         }
       }
     }

@@ -110,20 +110,20 @@ export function percentile(sorted: number[], p: number): number {
  */
 export function acceptProfilerCommands(stdin: NodeJS.ReadableStream): void {
   let session: Session | undefined;
-  const post = <T>(method: string, params?: object): Promise<T> =>
-    new Promise((resolve, reject) => session!.post(method, params, (err, result) => (err ? reject(err) : resolve(result as T))));
+  const post = <T>(on: Session, method: string, params?: object): Promise<T> =>
+    new Promise((resolve, reject) => on.post(method, params, (err, result) => (err ? reject(err) : resolve(result as T))));
   const lines = readline.createInterface({ input: stdin });
   lines.on('line', (line) => {
     const [command, file] = line.trim().split(/\s+/, 2);
     if (command === 'profile-start') {
-      session ??= new Session();
-      session.connect();
-      post('Profiler.enable')
-        .then(() => post('Profiler.start'))
+      const started = (session ??= new Session());
+      started.connect();
+      post(started, 'Profiler.enable')
+        .then(() => post(started, 'Profiler.start'))
         .catch((err: unknown) => process.stderr.write(`profiler: could not start: ${String(err)}\n`));
     } else if (command === 'profile-stop' && file && session) {
       const done = session;
-      post<{ profile: unknown }>('Profiler.stop')
+      post<{ profile: unknown }>(done, 'Profiler.stop')
         .then(({ profile }) => {
           writeFileSync(`${file}.partial`, JSON.stringify(withSourcePositions(profile)));
           renameSync(`${file}.partial`, file);

@@ -104,11 +104,15 @@ export function createContextFactory(deps: GatewayDeps) {
     const vrmCredential = parseVrmCredential(headers['x-vrm-authorization']);
     const loaders = createLoaders(deps, call);
     let viewerPersonPromise: Promise<Person | null> | undefined;
+    let logger: Logger | undefined;
     const ctx: GraphContext = {
       deps,
       viewer,
       requestId,
-      logger: deps.logger.child({ requestId }),
+      // Made when first written to: most requests log nothing of their own.
+      get logger() {
+        return (logger ??= deps.logger.child({ requestId }));
+      },
       call,
       calls,
       loaders,

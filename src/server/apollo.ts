@@ -3,11 +3,11 @@
  * `extensions.upstreamCalls` report, and the operation limits (./limits.ts, ./cost.ts).
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { GatewayError } from '../errors';
 import type { GraphContext } from '../graph/context';
-import { estimateCost } from './cost';
+import { estimateCostOf } from './cost';
 import { operationPlugin } from './operation-plugin';
 import { DEFAULT_LIMITS, limitErrorOf, limitRules, operationTooComplex, tokenLimitError, type OperationLimits } from './limits';
 import type { Logger } from '../lib/logger';
@@ -200,16 +200,39 @@ const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
 };
 
 /**
+ * Every answer says `Cache-Control: no-store`: answers are per viewer and read live from the upstreams.
+ * Apollo's cache-control plugin said the same (the schema has no cache hints), but it computed a hint on
+ * every resolved field to get there, and wrapping every resolver for it cost more CPU than executing them.
+ */
+const noStorePlugin: ApolloServerPlugin<GraphContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
+
+/**
  * Refuses an operation whose estimated upstream calls exceed `max`, once its variables are known and
  * before anything runs (a `first: $n` counts as `$n`).
  */
 function costLimitPlugin(max: number): ApolloServerPlugin<GraphContext> {
+  // Apollo's document cache hands back the same parsed operation for the same query text, so an estimate
+  // that read no variable is made once per operation, not once per request.
+  const fixed = new WeakMap<OperationDefinitionNode, number>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
-          const cost = estimateCost(schema, document, operation, request.variables);
+          let cost = fixed.get(operation);
+          if (cost === undefined) {
+            const estimate = estimateCostOf(schema, document, operation, request.variables);
+            cost = estimate.cost;
+            if (!estimate.dependsOnVariables) fixed.set(operation, cost);
+          }
           if (cost > max) throw operationTooComplex('cost', cost, max);
         },
       };
@@ -232,7 +255,16 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     parseOptions: { maxTokens: limits.tokens },
     validationRules: limitRules(limits),
     // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.
-    plugins: [upstreamCallsPlugin, errorLogPlugin, operationPlugin, costLimitPlugin(limits.cost), ApolloServerPluginLandingPageDisabled()],
+    // No cache hints are used, so the cache-control plugin's per-field work is off (`noStorePlugin`).
+    plugins: [
+      upstreamCallsPlugin,
+      errorLogPlugin,
+      operationPlugin,
+      costLimitPlugin(limits.cost),
+      noStorePlugin,
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
     logger: {
       debug: (m) => options.logger.debug(String(m)),
       info: (m) => options.logger.info(String(m)),

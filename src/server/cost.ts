@@ -24,6 +24,7 @@ import {
   Kind,
   print,
   type DocumentNode,
+  type ValueNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
@@ -170,9 +171,30 @@ export function estimateCost(
   rawVariables: Record<string, unknown> | undefined,
   options: CostOptions = {},
 ): number {
+  return estimateCostOf(schema, document, operation, rawVariables, options).cost;
+}
+
+/**
+ * `estimateCost`, and whether the estimate read a variable (a `first: $n`). One that did not is the same
+ * for every request of the operation, whatever its variables, and can be kept with the parsed document.
+ */
+export function estimateCostOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown> | undefined,
+  options: CostOptions = {},
+): { cost: number; dependsOnVariables: boolean } {
   const table = options.table ?? FIELD_COSTS;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
-  const variables = coerced.coerced ?? {};
+  let dependsOnVariables = false;
+  let variables: Record<string, unknown> | undefined;
+  // Coerced only when an argument names a variable: most operations' list sizes are literals or defaults.
+  const variablesFor = (node: FieldNode): Record<string, unknown> => {
+    if (!node.arguments?.some((a) => hasVariable(a.value))) return {};
+    dependsOnVariables = true;
+    variables ??= getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}).coerced ?? {};
+    return variables;
+  };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const memo = new Map<string, Part | 'visiting'>();
@@ -189,7 +211,7 @@ export function estimateCost(
 
   const argumentsOf = (def: GraphQLField<unknown, unknown>, node: FieldNode): Record<string, unknown> => {
     try {
-      return getArgumentValues(def, node, variables);
+      return getArgumentValues(def, node, variablesFor(node));
     } catch {
       return {};
     }
@@ -249,6 +271,21 @@ export function estimateCost(
   };
 
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-  if (!root) return 0;
-  return (options.base ?? OPERATION_BASE_COST) + total(partOf(operation.selectionSet, root));
+  if (!root) return { cost: 0, dependsOnVariables: false };
+  const cost = (options.base ?? OPERATION_BASE_COST) + total(partOf(operation.selectionSet, root));
+  return { cost, dependsOnVariables };
+}
+
+/** Whether a value (an object or list literal, at any depth) holds a variable. */
+function hasVariable(value: ValueNode): boolean {
+  switch (value.kind) {
+    case Kind.VARIABLE:
+      return true;
+    case Kind.LIST:
+      return value.values.some(hasVariable);
+    case Kind.OBJECT:
+      return value.fields.some((f) => hasVariable(f.value));
+    default:
+      return false;
+  }
 }

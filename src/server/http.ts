@@ -346,12 +346,15 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     }
   };
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, log: Logger): Promise<void> => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, log: () => Logger): Promise<void> => {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://gateway');
-    res.on('finish', () => {
-      log.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http request');
-    });
+    // Nothing to build when the line would not be written (LOG_LEVEL above info).
+    if (logger.isLevelEnabled('info')) {
+      res.on('finish', () => {
+        log().info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http request');
+      });
+    }
 
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
@@ -390,8 +393,8 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     return sendBody(req, res, 200, { 'content-type': m.contentType }, m.body);
   };
 
-  const failed = (res: http.ServerResponse, log: Logger = logger) => (err: unknown) => {
-    log.error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled request failure');
+  const failed = (res: http.ServerResponse, log: () => Logger = () => logger) => (err: unknown) => {
+    log().error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled request failure');
     if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     else res.destroy();
   };
@@ -418,8 +421,9 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     track(res);
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    // Every line logged for this request carries its id.
-    const log = logger.child({ requestId });
+    // Every line logged for this request carries its id; the child logger is made for the first line.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= logger.child({ requestId }));
     handle(req, res, requestId, log).catch(failed(res, log));
   });
   server.keepAliveTimeout = 65_000;
