@@ -134,7 +134,11 @@ export function mergeProfiles(profiles: CpuProfile[]): CpuProfile {
     const maxId = p.nodes.reduce((m, n) => Math.max(m, n.id), 0);
     for (const n of p.nodes) nodes.push({ ...n, id: n.id + offset, children: n.children?.map((c) => c + offset) });
     for (const s of p.samples) samples.push(s + offset);
-    timeDeltas.push(...p.timeDeltas);
+    // A profile's first delta is the wait from its start to its first sample; after the previous
+    // profile's last sample it would count as that sample's time, so it becomes an ordinary gap.
+    const gaps = p.timeDeltas.slice(1);
+    const mean = gaps.length > 0 ? gaps.reduce((a, d) => a + d, 0) / gaps.length : 0;
+    timeDeltas.push(...(timeDeltas.length > 0 && p.timeDeltas.length > 0 ? [mean, ...gaps] : p.timeDeltas));
     wall += p.endTime - p.startTime;
     offset += maxId + 1;
   }
