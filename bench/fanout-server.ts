@@ -1,39 +1,64 @@
 /**
  * The baseline of `npm run bench`: what a hand-written backend-for-frontend would do to answer the same
- * three-upstream question the gateway answers for `userByEmail { firstName lastName status
- * notificationGroups { chargingFlow chargingIssues } role state }`, and nothing more.
+ * questions the gateway answers, and nothing more.
  *
- * `GET /person?email=<email>` calls, concurrently:
+ * `GET /person?email=<email>` answers what the gateway does for `userByEmail { firstName lastName status
+ * notificationGroups { chargingFlow chargingIssues } role state }`, calling, concurrently:
  * - identity  `GET /api/v1/users/<email>` (the identifier may be an email; 404 = no identity user);
  * - ev.energy `GET /v2/users?email=<email>` (case-insensitive exact filter), then
  *   `GET /v2/users/<id>/notification_preferences` for the match (two matches are ambiguous: none taken);
- * - timesheet `GET /v2/users?email=<email>` (a substring filter, so the exact match is picked afterwards);
- * each with its upstream's service credential, over one keep-alive undici Pool per upstream with the
- * gateway client's defaults (connection cap, header and body timeouts). It answers 200 with
- * `{ firstName, lastName, status, notificationGroups, role, state }` in the gateway's vocabulary
- * (UPPER_SNAKE enums, null where the person has no account), 404 when no upstream knows the email, 400
- * without an email, and 502 `{ error }` naming the upstream and status when an upstream fails. It has no
- * registry, no retries, no breaker, no auth of its own and no GraphQL: the point of the comparison.
+ * - timesheet `GET /v2/users?email=<email>` (a substring filter, so the exact match is picked afterwards).
+ * It answers 200 with `{ firstName, lastName, status, notificationGroups, role, state }`, 404 when no
+ * upstream knows the email, 400 without an email.
+ *
+ * `GET /page?n=<index>` answers what the gateway does for page n of `users(first: 20) { nodes { email
+ * firstName lastName status notificationGroups { … } sites { siteId name } address { town country } role
+ * state } }`, from its own user table (the pages and each person's account ids, as the gateway's registry
+ * lists them: `pagesFile`, read once at start). For every person on the page it calls at once, by account
+ * id, each upstream that holds an account of theirs: identity `GET /users/<id>`, ev.energy
+ * `GET /users/<id>/notification_preferences`, VRM `GET /users/<id>/installations`, podero
+ * `GET /org/<org>/users/<id>` and timesheet `GET /users/<id>`: one call per person and upstream, the way
+ * a hand-written fan-out does it (no batching). It answers 200 with `{ nodes: [...] }`, 404 for a page it
+ * does not have.
+ *
+ * Every call carries its upstream's service credential, over one keep-alive undici Pool per upstream with
+ * the gateway client's defaults (connection cap, header and body timeouts). Answers are in the gateway's
+ * vocabulary (UPPER_SNAKE enums, null where the person has no account); an upstream failure is a 502
+ * `{ error }` naming the upstream and status. It has no registry, no retries, no breaker, no auth of its
+ * own and no GraphQL: the point of the comparison.
  *
  * Run as a child of `bench/gateway.ts`: `node --import tsx bench/fanout-server.ts '<json>'` where the JSON
- * argument is `{ "urls": { identity, evenergy, timesheet }, "connections": 16 }` (origin plus base path,
- * as `usergraph emulators --json` prints them). It prints one JSON line `{ "url": <origin> }` when
- * listening and exits when its stdin closes or on SIGTERM, so it never outlives the harness.
+ * argument is `{ "urls": { identity, evenergy, vrm, podero, timesheet }, "connections": 16, "pagesFile"? }`
+ * (origin plus base path, as `usergraph emulators --json` prints them). It prints one JSON line
+ * `{ "url": <origin> }` when listening and exits when its stdin closes or on SIGTERM, so it never outlives
+ * the harness.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
-import { serviceToken } from '../src/contracts/dev-defaults';
+import { readFileSync } from 'node:fs';
+import { DEV_PODERO_ORG_ID, serviceToken } from '../src/contracts/dev-defaults';
+import { acceptProfilerCommands } from './lib';
 
-export type FanoutUpstream = 'identity' | 'evenergy' | 'timesheet';
+export type FanoutUpstream = 'identity' | 'evenergy' | 'vrm' | 'podero' | 'timesheet';
 
-export const FANOUT_UPSTREAMS: readonly FanoutUpstream[] = ['identity', 'evenergy', 'timesheet'];
+export const FANOUT_UPSTREAMS: readonly FanoutUpstream[] = ['identity', 'evenergy', 'vrm', 'podero', 'timesheet'];
+
+/** One page of the baseline's user table: the cursor the gateway is asked it with, and its people. */
+export interface BaselinePage {
+  after: string | null;
+  people: { email: string; accounts: Partial<Record<FanoutUpstream, string>> }[];
+}
 
 export interface FanoutServerOptions {
   /** Origin plus base path of each upstream, e.g. `http://127.0.0.1:4103/api/v1`. */
   urls: Record<FanoutUpstream, string>;
   /** Service credential of each upstream. Default: `serviceToken(upstream)` (environment or dev token). */
   tokens?: Partial<Record<FanoutUpstream, string>>;
+  /** The podero organization (`PODERO_ORG_ID`, else the development default). */
+  poderoOrgId?: string;
+  /** The pages `GET /page?n=` serves; none without. */
+  pages?: readonly BaselinePage[];
   /** Keep-alive connections per upstream; the gateway's client default is 16. */
   connections?: number;
   /** Time to response headers and between body chunks, ms; the gateway client's defaults. */
@@ -47,6 +72,19 @@ export interface PersonView {
   lastName: string | null;
   status: string | null;
   notificationGroups: { chargingFlow: boolean | null; chargingIssues: boolean | null } | null;
+  role: string | null;
+  state: string | null;
+}
+
+/** One person of `GET /page`, field for field what the gateway's page selection returns. */
+export interface PagePersonView {
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  status: string | null;
+  notificationGroups: PersonView['notificationGroups'];
+  sites: { siteId: number | null; name: string | null }[] | null;
+  address: { town: string | null; country: string | null } | null;
   role: string | null;
   state: string | null;
 }
@@ -98,7 +136,10 @@ function authHeaders(upstream: FanoutUpstream, token: string): Record<string, st
   switch (upstream) {
     case 'identity':
     case 'evenergy':
+    case 'podero':
       return { authorization: `Bearer ${token}` };
+    case 'vrm':
+      return { 'x-authorization': `Token ${token}` };
     case 'timesheet':
       return { 'x-freckletoken': token };
     default: {
@@ -169,6 +210,54 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
     return match ? { role: upper(match.role), state: upper(match.state) } : undefined;
   };
 
+  const poderoUsers = `/org/${encodeURIComponent(options.poderoOrgId ?? DEV_PODERO_ORG_ID)}/users`;
+  const segment = encodeURIComponent;
+
+  /** One person of a page: every upstream that holds an account of theirs, asked at once by account id. */
+  const pagePerson = async ({ email, accounts }: BaselinePage['people'][number]): Promise<PagePersonView> => {
+    const ask = <T>(upstream: FanoutUpstream, path: (id: string) => string, read: (body: unknown) => T): Promise<T | null> => {
+      const id = accounts[upstream];
+      if (id === undefined) return Promise.resolve(null);
+      return get(upstream, path(segment(id)), true).then((body) => (body === undefined ? null : read(body)));
+    };
+    const [who, groups, sites, address, team] = await Promise.all([
+      ask('identity', (id) => `/users/${id}`, (body) => {
+        const user = isRecord(body) && isRecord(body.data) && isRecord(body.data.user) ? body.data.user : undefined;
+        if (!user) throw new UpstreamFailure('identity', 'answered 200 without data.user');
+        return { firstName: text(user.first_name), lastName: text(user.last_name), status: upper(user.status) };
+      }),
+      ask('evenergy', (id) => `/users/${id}/notification_preferences`, (body) => {
+        const g = isRecord(body) && isRecord(body.groups) ? body.groups : undefined;
+        if (!g) throw new UpstreamFailure('evenergy', 'answered 200 without groups');
+        return { chargingFlow: flag(g.charging_flow), chargingIssues: flag(g.charging_issues) };
+      }),
+      ask('vrm', (id) => `/users/${id}/installations`, (body) => {
+        const records = isRecord(body) && Array.isArray(body.records) ? body.records : undefined;
+        if (!records) throw new UpstreamFailure('vrm', 'answered 200 without records');
+        return records.map((r: unknown) => ({ siteId: isRecord(r) && typeof r.idSite === 'number' ? r.idSite : null, name: isRecord(r) ? text(r.name) : null }));
+      }),
+      ask('podero', (id) => `${poderoUsers}/${id}`, (body) => {
+        if (!isRecord(body)) throw new UpstreamFailure('podero', 'answered 200 with a body that is not an object');
+        return { town: text(body.town), country: text(body.country) };
+      }),
+      ask('timesheet', (id) => `/users/${id}`, (body) => {
+        if (!isRecord(body)) throw new UpstreamFailure('timesheet', 'answered 200 with a body that is not an object');
+        return { role: upper(body.role), state: upper(body.state) };
+      }),
+    ]);
+    return {
+      email,
+      firstName: who?.firstName ?? null,
+      lastName: who?.lastName ?? null,
+      status: who?.status ?? null,
+      notificationGroups: groups,
+      sites,
+      address,
+      role: team?.role ?? null,
+      state: team?.state ?? null,
+    };
+  };
+
   const person = async (email: string): Promise<PersonView | undefined> => {
     const [who, groups, team] = await Promise.all([identity(email), evenergy(email), timesheet(email)]);
     if (!who && !groups && !team) return undefined;
@@ -190,8 +279,18 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fanout.invalid');
-    if (url.pathname !== '/person') return send(res, 404, { error: `expected GET /person?email=…, but got ${req.method} ${url.pathname}` });
-    if (req.method !== 'GET') return send(res, 405, { error: `expected GET on /person, but got ${req.method}` });
+    if (url.pathname !== '/person' && url.pathname !== '/page') return send(res, 404, { error: `expected GET /person?email=… or /page?n=…, but got ${req.method} ${url.pathname}` });
+    if (req.method !== 'GET') return send(res, 405, { error: `expected GET on ${url.pathname}, but got ${req.method}` });
+    if (url.pathname === '/page') {
+      const page = options.pages?.[Number(url.searchParams.get('n') ?? '')];
+      if (!page) return send(res, 404, { error: `expected n from 0 to ${(options.pages?.length ?? 0) - 1}, but got ${JSON.stringify(url.searchParams.get('n'))}` });
+      try {
+        return send(res, 200, { nodes: await Promise.all(page.people.map(pagePerson)) });
+      } catch (err) {
+        if (err instanceof UpstreamFailure) return send(res, 502, { error: err.message });
+        throw err;
+      }
+    }
     const email = url.searchParams.get('email');
     if (!email) return send(res, 400, { error: 'expected an email query parameter, but got none' });
     try {
@@ -233,7 +332,7 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
   };
 }
 
-/** Reads the child's one JSON argument: `{ urls: { identity, evenergy, timesheet }, connections? }`. */
+/** Reads the child's one JSON argument: `{ urls: { identity, evenergy, vrm, podero, timesheet }, connections?, pagesFile? }`. */
 function parseChildArgument(raw: string | undefined): FanoutServerOptions {
   let parsed: unknown;
   try {
@@ -246,12 +345,15 @@ function parseChildArgument(raw: string | undefined): FanoutServerOptions {
   for (const upstream of FANOUT_UPSTREAMS) {
     const value = urls?.[upstream];
     if (typeof value !== 'string') {
-      throw new Error(`expected one JSON argument {"urls":{"identity","evenergy","timesheet"},"connections"?}, but got: ${String(raw).slice(0, 200)}`);
+      throw new Error(`expected one JSON argument {"urls":{"identity","evenergy","vrm","podero","timesheet"},"connections"?,"pagesFile"?}, but got: ${String(raw).slice(0, 200)}`);
     }
     picked[upstream] = value;
   }
   const connections = isRecord(parsed) && typeof parsed.connections === 'number' ? parsed.connections : undefined;
-  return { urls: picked, connections };
+  const pagesFile = isRecord(parsed) && typeof parsed.pagesFile === 'string' ? parsed.pagesFile : undefined;
+  // Written by the harness from the gateway's own answers just before this process starts.
+  const pages = pagesFile === undefined ? undefined : (JSON.parse(readFileSync(pagesFile, 'utf8')) as BaselinePage[]);
+  return { urls: picked, connections, pages, poderoOrgId: process.env.PODERO_ORG_ID || undefined };
 }
 
 async function runAsChild(): Promise<void> {
@@ -264,7 +366,7 @@ async function runAsChild(): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.stdin.on('end', stop);
-  process.stdin.resume();
+  acceptProfilerCommands(process.stdin);
 }
 
 if (require.main === module) {

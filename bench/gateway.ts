@@ -1,35 +1,48 @@
 /**
  * `npm run bench`: the gateway against a hand-written undici fan-out server (bench/fanout-server.ts), both
- * answering the same three-upstream question about one person (identity names and status, ev.energy
- * notification groups, timesheet role and state), side by side in one run. A benchmark, not a test: it
- * prints requests/s, p50, p99 and errors for both and the ratios gateway/baseline, and fails only when it
+ * answering the same questions side by side in one run. A benchmark, not a test: it prints requests/s,
+ * p50, p99, CPU per request and errors for both and the ratios gateway/baseline, and fails only when it
  * cannot run or when the two do not answer the same.
+ *
+ * Two questions, each measured on its own:
+ * - `person`: one person by email, with identity's names and status, ev.energy's notification groups and
+ *   timesheet's role and state (three upstreams, one or two calls each);
+ * - `page`: a page of 20 people (`users(first: 20, after:)`, the pages taken in turn) with fields of all
+ *   five upstreams: identity's names and status, ev.energy's notification groups, VRM's sites, podero's
+ *   address and timesheet's role and state. This is where the gateway's batching shows.
  *
  * Four processes, so that no two of the measured parts share an event loop:
  * - the emulators (`usergraph emulators --ephemeral --json`);
  * - the gateway: `createGateway` over the emulators, an in-memory SQLite registry warmed by `sync` (so
  *   every lookup is a registry hit), a JWT secret this harness generates, silent logs. It runs this same
- *   file with `serve-gateway <json>`, because the harness owns no other file to put it in;
- * - the baseline: `bench/fanout-server.ts`, with the same connection cap per upstream as the gateway;
+ *   file with `serve-gateway <json>`, because the harness owns no other file to put it in. Sync cannot
+ *   link VRM accounts (VRM has no user list), so before anything is measured every VRM member of the
+ *   population links their own once, as a user would: `me { sites }` with their own VRM token;
+ * - the baseline: `bench/fanout-server.ts`, with the same connection cap per upstream as the gateway, and
+ *   for `page` the pages as the gateway's registry lists them (its own user table, in memory);
  * - this process, the load generator: one undici Pool per target with one connection per concurrent
  *   worker; each worker sends its next request as soon as the previous answer is read and checked.
  *
- * Before timing, every email is asked of both targets once and the answers must be equal (the comparison
- * is only fair if both do the same work), and the upstream calls one request costs on each side are
- * counted from the emulators' counters. Then each round measures both targets, one after the other (the
- * order alternates between rounds), each after its own warm-up; only requests that start after the
- * warm-up and finish before the end count.
+ * Before timing, every request of every question is asked of both targets once and the answers must be
+ * equal (the comparison is only fair if both do the same work), and the upstream calls one request costs
+ * on each side are counted from the emulators' counters. Then each round measures, question by question,
+ * both targets one after the other (the order alternates between rounds), each after its own warm-up; only
+ * requests that start after the warm-up and finish before the end count.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { createDevSecret, signToken } from '../src/auth/dev';
 import { UPSTREAM_NAMES, type UpstreamName } from '../src/errors';
 import { DEV_PODERO_ORG_ID, serviceToken } from '../src/contracts/dev-defaults';
-import { buildPopulation } from '../src/emulators/population';
-import { isRecord, parseNumberFlags, percentile, startChild, stopChild } from './lib';
+import { buildPopulation, type Population } from '../src/emulators/population';
+import { personalTokenFor } from '../src/emulators/vrm/seed';
+import { formatSummary, mergeProfiles, parseProfile, summariseProfile } from './cpuprofile';
+import type { BaselinePage } from './fanout-server';
+import { acceptProfilerCommands, isRecord, parseNumberFlags, percentile, profileWindow, startChild, stopChild } from './lib';
 
 interface BenchOptions {
   seconds: number;
@@ -39,9 +52,16 @@ interface BenchOptions {
   rounds: number;
   seed: number;
   people: number;
+  /** Profile both servers over their measured windows (`--profile`): a directory for the .cpuprofile files. */
+  profileDir?: string;
+  /** The questions to measure (`--question`); default all. */
+  questions: readonly QuestionName[];
 }
 
-const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup N] [--connections N] [--rounds N] [--seed N] [--people N]
+const QUESTIONS = ['person', 'page'] as const;
+type QuestionName = (typeof QUESTIONS)[number];
+
+const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup N] [--connections N] [--rounds N] [--seed N] [--people N] [--question person|page] [--profile]
 
   --seconds N      measured duration per target and round (default 5)
   --concurrency N  requests in flight, one connection each (default 16)
@@ -50,13 +70,25 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup
   --rounds N       measure both targets N times, alternating which goes first (default 1)
   --seed N         demo population seed the emulators serve (default 1)
   --people N       demo population size (default 200)
+  --question Q     measure only this question: person (one person by email) or page (20 people, five
+                   upstreams); default both
+  --profile        CPU-profile both servers over their measured windows: writes .cpuprofile files to a new
+                   temporary directory and prints where each one's CPU went (the sampling costs some CPU,
+                   so compare the numbers of a profiled run only with each other)
 `;
 
-/** The one question both targets answer. */
-const QUERY = `query($e: EmailAddress!) { userByEmail(email: $e) { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state } }`;
+/** `person`: one person by email, three upstreams. */
+const PERSON_QUERY = `query($e: EmailAddress!) { userByEmail(email: $e) { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state } }`;
 
-/** Upstreams the question touches; the others must see no calls. */
-const ASKED: readonly UpstreamName[] = ['identity', 'evenergy', 'timesheet'];
+/** `page`: 20 people of the registry's list, fields of all five upstreams. */
+const PAGE_SIZE = 20;
+const PAGE_QUERY = `query($after: String) { users(first: ${PAGE_SIZE}, after: $after) { nodes { email firstName lastName status notificationGroups { chargingFlow chargingIssues } sites { siteId name } address { town country } role state } } }`;
+
+/** What the harness reads of each page before timing, for the baseline's user table. */
+const PAGE_SETUP_QUERY = `query($after: String) { users(first: ${PAGE_SIZE}, after: $after) { nodes { email accounts { upstream accountId } } pageInfo { hasNextPage endCursor } } }`;
+
+/** How a VRM member links their VRM account, as a user would: their own person, their own VRM token. */
+const LINK_VRM_QUERY = `{ me { sites { siteId } } }`;
 
 /** First argument that makes this file serve the gateway instead of running the harness. */
 const SERVE_GATEWAY = 'serve-gateway';
@@ -64,9 +96,25 @@ const JWT_SECRET_ENV = 'USERGRAPH_BENCH_JWT_SECRET';
 
 
 function parseOptions(argv: string[]): BenchOptions {
-  const defaults: BenchOptions = { seconds: 5, warmupSeconds: 1, concurrency: 16, connections: 16, rounds: 1, seed: 1, people: 200 };
-  return parseNumberFlags(
-    argv,
+  const defaults: Omit<BenchOptions, 'profileDir' | 'questions'> = { seconds: 5, warmupSeconds: 1, concurrency: 16, connections: 16, rounds: 1, seed: 1, people: 200 };
+  const profile = argv.includes('--profile');
+  let questions: readonly QuestionName[] = QUESTIONS;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--profile') continue;
+    const named = /^--question(?:=(.*))?$/.exec(arg);
+    if (!named) {
+      rest.push(arg);
+      continue;
+    }
+    const value = named[1] ?? argv[++i];
+    const question = QUESTIONS.find((q) => q === value);
+    if (!question) throw new Error(`--question must be one of ${QUESTIONS.join(', ')}, but got: ${JSON.stringify(value)}`);
+    questions = [question];
+  }
+  const numbers = parseNumberFlags(
+    rest,
     defaults,
     {
       seconds: { key: 'seconds', min: 0.1, max: 3600, integer: false },
@@ -79,6 +127,7 @@ function parseOptions(argv: string[]): BenchOptions {
     },
     USAGE,
   );
+  return { ...numbers, questions, ...(profile ? { profileDir: mkdtempSync(path.join(os.tmpdir(), 'usergraph-bench-profile-')) } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -150,66 +199,110 @@ async function serveGateway(raw: string | undefined): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.stdin.on('end', stop);
-  process.stdin.resume();
+  acceptProfilerCommands(process.stdin);
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Targets and load
+// Servers, questions and load
 
-/** One server under load: how to ask it about an email and how to read its answer. */
-interface Target {
+/** One server under load. */
+interface Server {
   name: 'gateway' | 'baseline';
-  /** The server's process, whose CPU time is sampled around each measurement. */
+  /** The server's process, whose CPU time is sampled around each measurement (and which `--profile` profiles). */
+  child: ChildProcess;
   pid: number;
   readonly pool: Pool;
-  /** Undici request options for one email (built once, before timing). */
-  requests: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string }[];
-  /** The person view from a 200 answer, or a description of what was wrong. */
-  read(status: number, body: unknown): { ok: true; view: unknown } | { ok: false; problem: string };
 }
 
-/** One connection per concurrent worker, as a fleet of clients would hold. */
-function gatewayTarget(url: string, pid: number, connections: number, token: string, emails: string[]): Target {
+type Read = { ok: true; view: unknown } | { ok: false; problem: string };
+
+/** How to ask one server one question: its requests (built once, before timing) and how to read an answer. */
+interface Asking {
+  requests: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string }[];
+  read(status: number, body: unknown): Read;
+}
+
+/** One question, as each server is asked it; request i of the gateway and of the baseline ask the same. */
+interface Question {
+  name: QuestionName;
+  /** What is asked, for the report. */
+  title: string;
+  /** Upstreams the question touches; the others must see no calls. */
+  asked: readonly UpstreamName[];
+  gateway: Asking;
+  baseline: Asking;
+}
+
+function server(name: Server['name'], url: string, child: ChildProcess, connections: number): Server {
+  if (child.pid === undefined) throw new Error(`expected a pid for the ${name} process, but it has none`);
+  // One connection per concurrent worker, as a fleet of clients would hold.
+  return { name, child, pid: child.pid, pool: new Pool(url, { connections }) };
+}
+
+function graphqlRequest(token: string, query: string, variables: Record<string, unknown>): Asking['requests'][number] {
   return {
-    name: 'gateway',
-    pid,
-    pool: new Pool(url, { connections }),
-    requests: emails.map((e) => ({
-      method: 'POST',
-      path: '/graphql',
-      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: QUERY, variables: { e } }),
-    })),
-    read(status, body) {
-      if (status !== 200) return { ok: false, problem: `status ${status}: ${JSON.stringify(body).slice(0, 300)}` };
-      if (!isRecord(body)) return { ok: false, problem: `a body that is not a JSON object: ${JSON.stringify(body).slice(0, 300)}` };
-      if (body.errors !== undefined) return { ok: false, problem: `errors: ${JSON.stringify(body.errors).slice(0, 300)}` };
-      const view = isRecord(body.data) ? body.data.userByEmail : undefined;
-      if (!isRecord(view)) return { ok: false, problem: `no data.userByEmail: ${JSON.stringify(body).slice(0, 300)}` };
-      return { ok: true, view };
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  };
+}
+
+/** A GraphQL answer's `data.<field>`, picked by `pick`, when it came without errors. */
+function readGraphql(pick: (data: Record<string, unknown>) => unknown, what: string) {
+  return (status: number, body: unknown): Read => {
+    if (status !== 200) return { ok: false, problem: `status ${status}: ${JSON.stringify(body).slice(0, 300)}` };
+    if (!isRecord(body)) return { ok: false, problem: `a body that is not a JSON object: ${JSON.stringify(body).slice(0, 300)}` };
+    if (body.errors !== undefined) return { ok: false, problem: `errors: ${JSON.stringify(body.errors).slice(0, 300)}` };
+    const view = isRecord(body.data) ? pick(body.data) : undefined;
+    if (view === undefined || view === null) return { ok: false, problem: `no ${what}: ${JSON.stringify(body).slice(0, 300)}` };
+    return { ok: true, view };
+  };
+}
+
+function readBaseline(status: number, body: unknown): Read {
+  if (status !== 200) return { ok: false, problem: `status ${status}: ${JSON.stringify(body).slice(0, 300)}` };
+  if (!isRecord(body)) return { ok: false, problem: `a body that is not a JSON object: ${JSON.stringify(body).slice(0, 300)}` };
+  return { ok: true, view: body };
+}
+
+function personQuestion(token: string, emails: string[]): Question {
+  return {
+    name: 'person',
+    title: 'userByEmail { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state }; baseline GET /person?email=',
+    asked: ['identity', 'evenergy', 'timesheet'],
+    gateway: {
+      requests: emails.map((e) => graphqlRequest(token, PERSON_QUERY, { e })),
+      read: readGraphql((data) => (isRecord(data.userByEmail) ? data.userByEmail : undefined), 'data.userByEmail'),
+    },
+    baseline: {
+      requests: emails.map((e) => ({ method: 'GET', path: `/person?${new URLSearchParams({ email: e })}`, headers: { accept: 'application/json' } })),
+      read: readBaseline,
     },
   };
 }
 
-function baselineTarget(url: string, pid: number, connections: number, emails: string[]): Target {
+function pageQuestion(token: string, pages: BaselinePage[]): Question {
   return {
-    name: 'baseline',
-    pid,
-    pool: new Pool(url, { connections }),
-    requests: emails.map((e) => ({ method: 'GET', path: `/person?${new URLSearchParams({ email: e })}`, headers: { accept: 'application/json' } })),
-    read(status, body) {
-      if (status !== 200) return { ok: false, problem: `status ${status}: ${JSON.stringify(body).slice(0, 300)}` };
-      if (!isRecord(body)) return { ok: false, problem: `a body that is not a JSON object: ${JSON.stringify(body).slice(0, 300)}` };
-      return { ok: true, view: body };
+    name: 'page',
+    title: `users(first: ${PAGE_SIZE}) { nodes { email firstName lastName status notificationGroups { … } sites { siteId name } address { town country } role state } }, ${pages.length} pages in turn; baseline GET /page?n=`,
+    asked: UPSTREAM_NAMES,
+    gateway: {
+      requests: pages.map((p) => graphqlRequest(token, PAGE_QUERY, { after: p.after })),
+      read: readGraphql((data) => (isRecord(data.users) && Array.isArray(data.users.nodes) ? { nodes: data.users.nodes } : undefined), 'data.users.nodes'),
+    },
+    baseline: {
+      requests: pages.map((_, n) => ({ method: 'GET', path: `/page?n=${n}`, headers: { accept: 'application/json' } })),
+      read: readBaseline,
     },
   };
 }
 
 /** Sends one request and reads its answer; a transport failure is a problem like any other. */
-async function ask(target: Target, index: number): Promise<ReturnType<Target['read']>> {
-  const req = target.requests[index % target.requests.length]!;
+async function ask(server: Server, asking: Asking, index: number): Promise<Read> {
+  const req = asking.requests[index % asking.requests.length]!;
   try {
-    const res = await target.pool.request(req);
+    const res = await server.pool.request(req);
     const text = await res.body.text();
     let body: unknown;
     try {
@@ -217,36 +310,39 @@ async function ask(target: Target, index: number): Promise<ReturnType<Target['re
     } catch {
       body = text;
     }
-    return target.read(res.statusCode, body);
+    return asking.read(res.statusCode, body);
   } catch (err) {
     return { ok: false, problem: `request failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
 
-/** Asks both targets about every email, sequentially, and fails unless they answer alike. */
-async function checkSameAnswers(gateway: Target, baseline: Target, emails: string[]): Promise<void> {
-  for (let i = 0; i < emails.length; i++) {
-    const [g, b] = [await ask(gateway, i), await ask(baseline, i)];
-    if (!g.ok) throw new Error(`expected the gateway to answer for ${emails[i]}, but got ${g.problem}`);
-    if (!b.ok) throw new Error(`expected the baseline to answer for ${emails[i]}, but got ${b.problem}`);
+/** Asks both servers every request of the question, sequentially, and fails unless they answer alike. */
+async function checkSameAnswers(question: Question, gateway: Server, baseline: Server): Promise<void> {
+  const n = question.gateway.requests.length;
+  if (question.baseline.requests.length !== n) throw new Error(`expected as many baseline requests as gateway requests for ${question.name}, but got ${question.baseline.requests.length} and ${n}`);
+  for (let i = 0; i < n; i++) {
+    const [g, b] = [await ask(gateway, question.gateway, i), await ask(baseline, question.baseline, i)];
+    if (!g.ok) throw new Error(`expected the gateway to answer ${question.name} request ${i}, but got ${g.problem}`);
+    if (!b.ok) throw new Error(`expected the baseline to answer ${question.name} request ${i}, but got ${b.problem}`);
     const gv = JSON.stringify(g.view);
     const bv = JSON.stringify(b.view);
-    if (gv !== bv) throw new Error(`expected the gateway and the baseline to answer alike for ${emails[i]}, but the gateway said ${gv} and the baseline ${bv}`);
+    if (gv !== bv) throw new Error(`expected the gateway and the baseline to answer ${question.name} request ${i} alike, but the gateway said ${gv.slice(0, 2000)} and the baseline ${bv.slice(0, 2000)}`);
   }
 }
 
 type CallsPerRequest = Record<UpstreamName, { total: number; byRoute: Record<string, number> }>;
 
-/** Upstream calls per request for one target: counters reset, every email asked once, counters read. */
-async function countCalls(target: Target, emulatorOrigins: Record<UpstreamName, string>, emails: string[]): Promise<CallsPerRequest> {
+/** Upstream calls per request for one server: counters reset, every request asked once, counters read. */
+async function countCalls(server: Server, asking: Asking, emulatorOrigins: Record<UpstreamName, string>): Promise<CallsPerRequest> {
   await Promise.all(UPSTREAM_NAMES.map(async (u) => {
     const res = await fetch(`${emulatorOrigins[u]}/__emulator/reset`, { method: 'POST' });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`expected 200 from the ${u} emulator's reset, but got ${res.status}`);
   }));
-  for (let i = 0; i < emails.length; i++) {
-    const answer = await ask(target, i);
-    if (!answer.ok) throw new Error(`expected the ${target.name} to answer for ${emails[i]}, but got ${answer.problem}`);
+  const n = asking.requests.length;
+  for (let i = 0; i < n; i++) {
+    const answer = await ask(server, asking, i);
+    if (!answer.ok) throw new Error(`expected the ${server.name} to answer request ${i}, but got ${answer.problem}`);
   }
   const out = {} as CallsPerRequest;
   for (const u of UPSTREAM_NAMES) {
@@ -256,10 +352,69 @@ async function countCalls(target: Target, emulatorOrigins: Record<UpstreamName, 
     const byRoute = isRecord(body) && isRecord(body.byRoute) ? body.byRoute : undefined;
     if (typeof total !== 'number' || !byRoute) throw new Error(`expected {total, byRoute} from the ${u} emulator's counters, but got: ${JSON.stringify(body).slice(0, 200)}`);
     const routes: Record<string, number> = {};
-    for (const [route, n] of Object.entries(byRoute)) if (typeof n === 'number') routes[route] = n / emails.length;
-    out[u] = { total: total / emails.length, byRoute: routes };
+    for (const [route, calls] of Object.entries(byRoute)) if (typeof calls === 'number') routes[route] = calls / n;
+    out[u] = { total: total / n, byRoute: routes };
   }
   return out;
+}
+
+/** Posts one GraphQL operation to the gateway before timing; its data, or a failure that says what came. */
+async function gatewaySetup(pool: Pool, headers: Record<string, string>, query: string, variables: Record<string, unknown>, what: string): Promise<Record<string, unknown>> {
+  const res = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const text = await res.body.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  if (res.statusCode !== 200 || !isRecord(body) || body.errors !== undefined || !isRecord(body.data)) {
+    throw new Error(`expected the gateway to answer ${what} with data and no errors, but got status ${res.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
+  }
+  return body.data;
+}
+
+/**
+ * Links every VRM member's VRM account the way a person does (sync cannot: VRM has no user list): their
+ * own gateway token, their own VRM token, `me { sites }`. Returns how many were linked.
+ */
+async function linkVrmAccounts(pool: Pool, secret: string, population: Population): Promise<number> {
+  let linked = 0;
+  for (const person of population.people.filter((p) => p.in.vrm)) {
+    const token = await signToken(secret, { sub: `bench-vrm-owner-${person.index}`, email: person.email, expiresIn: '1h' });
+    const headers = { authorization: `Bearer ${token}`, 'x-vrm-authorization': `Token ${personalTokenFor(population.seed, person.index)}` };
+    const data = await gatewaySetup(pool, headers, LINK_VRM_QUERY, {}, `${LINK_VRM_QUERY} for ${person.email}`);
+    if (isRecord(data.me) && Array.isArray(data.me.sites)) linked++;
+  }
+  return linked;
+}
+
+/** Every page of `users(first: PAGE_SIZE)` as the registry lists them: the cursor that asks for it, and its people's accounts. */
+async function readPages(pool: Pool, token: string): Promise<BaselinePage[]> {
+  const pages: BaselinePage[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const data = await gatewaySetup(pool, { authorization: `Bearer ${token}` }, PAGE_SETUP_QUERY, { after }, `page ${pages.length + 1} of users`);
+    const users = isRecord(data.users) ? data.users : {};
+    const nodes = Array.isArray(users.nodes) ? users.nodes : [];
+    const people = nodes.map((node: unknown) => {
+      const email = isRecord(node) && typeof node.email === 'string' ? node.email : undefined;
+      const accounts: BaselinePage['people'][number]['accounts'] = {};
+      for (const a of isRecord(node) && Array.isArray(node.accounts) ? node.accounts : []) {
+        const upstream = isRecord(a) && typeof a.upstream === 'string' ? UPSTREAM_NAMES.find((u) => u.toUpperCase() === a.upstream) : undefined;
+        if (upstream && isRecord(a) && typeof a.accountId === 'string') accounts[upstream] = a.accountId;
+      }
+      if (!email) throw new Error(`expected every listed user to have an email, but got: ${JSON.stringify(node).slice(0, 200)}`);
+      return { email, accounts };
+    });
+    if (people.length === 0) break;
+    pages.push({ after, people });
+    const info = isRecord(users.pageInfo) ? users.pageInfo : {};
+    if (info.hasNextPage !== true || typeof info.endCursor !== 'string') break;
+    after = info.endCursor;
+  }
+  if (pages.length === 0) throw new Error('expected the registry to list at least one person after sync, but it lists none');
+  return pages;
 }
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ); 100 on every common Linux. */
@@ -297,6 +452,8 @@ interface RunResult {
   /** CPU the server and the emulators used during the measured window, ms. */
   serverCpuMs?: number;
   emulatorsCpuMs?: number;
+  /** The server's CPU profile of the measured window, with `--profile`. */
+  profileFile?: string;
 }
 
 /** CPU of each pid between two samples, or undefined when a sample is missing. */
@@ -311,7 +468,7 @@ function cpuBetween(before: (number | undefined)[], after: (number | undefined)[
  * Runs `concurrency` back-to-back workers for warm-up plus measurement; records measured requests only,
  * and samples the CPU time of the server and the emulators when the measured window opens and closes.
  */
-async function load(target: Target, emulatorsPid: number, options: BenchOptions): Promise<RunResult> {
+async function load(target: Server, asking: Asking, emulatorsPid: number, options: BenchOptions, profileFile?: string): Promise<RunResult> {
   const latenciesMs: number[] = [];
   let errors = 0;
   let firstProblem: string | undefined;
@@ -321,13 +478,17 @@ async function load(target: Target, emulatorsPid: number, options: BenchOptions)
   const pids = [target.pid, emulatorsPid];
   let cpuAtStart: (number | undefined)[] = pids.map(() => undefined);
   let cpuAtEnd: (number | undefined)[] = pids.map(() => undefined);
-  const startTimer = setTimeout(() => (cpuAtStart = pids.map(cpuMs)), measureFrom - performance.now());
+  let profiling: ReturnType<typeof profileWindow> | undefined;
+  const startTimer = setTimeout(() => {
+    cpuAtStart = pids.map(cpuMs);
+    if (profileFile) profiling = profileWindow(target.child, profileFile);
+  }, measureFrom - performance.now());
   const endTimer = setTimeout(() => (cpuAtEnd = pids.map(cpuMs)), until - performance.now());
   const worker = async (): Promise<void> => {
     while (performance.now() < until) {
       const index = next++;
       const started = performance.now();
-      const answer = await ask(target, index);
+      const answer = await ask(target, asking, index);
       const ended = performance.now();
       if (started < measureFrom || ended > until) continue;
       latenciesMs.push(ended - started);
@@ -343,7 +504,8 @@ async function load(target: Target, emulatorsPid: number, options: BenchOptions)
   clearTimeout(startTimer);
   clearTimeout(endTimer);
   const [serverCpuMs, emulatorsCpuMs] = cpuBetween(cpuAtStart, cpuAtEnd);
-  return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom, serverCpuMs, emulatorsCpuMs };
+  const written = profiling ? await profiling.stop() : undefined;
+  return { latenciesMs, errors, firstProblem, elapsedMs: until - measureFrom, serverCpuMs, emulatorsCpuMs, profileFile: written };
 }
 
 interface Summary {
@@ -377,12 +539,12 @@ function summarise(runs: RunResult[]): Summary {
   };
 }
 
-function formatCalls(calls: CallsPerRequest): string {
-  const parts = ASKED.map((u) => {
+function formatCalls(calls: CallsPerRequest, asked: readonly UpstreamName[]): string {
+  const parts = asked.map((u) => {
     const routes = Object.entries(calls[u].byRoute).map(([route, n]) => `${route} ×${+n.toFixed(2)}`);
     return `${u} ${+calls[u].total.toFixed(2)} (${routes.join(', ') || 'none'})`;
   });
-  const others = UPSTREAM_NAMES.filter((u) => !ASKED.includes(u) && calls[u].total > 0).map((u) => `${u} ${+calls[u].total.toFixed(2)}`);
+  const others = UPSTREAM_NAMES.filter((u) => !asked.includes(u) && calls[u].total > 0).map((u) => `${u} ${+calls[u].total.toFixed(2)}`);
   const total = UPSTREAM_NAMES.reduce((sum, u) => sum + calls[u].total, 0);
   return `${+total.toFixed(2)} = ${[...parts, ...others].join(', ')}`;
 }
@@ -408,6 +570,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const pools: Pool[] = [];
+  let setupDir: string | undefined;
   try {
     const emulators = await startChild('emulators', ['src/main.ts', 'emulators', '--ephemeral', '--json', '--seed', String(options.seed), '--people', String(options.people)], { stdin: 'ignore' });
     children.push(emulators.child);
@@ -415,66 +578,99 @@ async function main(): Promise<void> {
     const emulatorOrigins = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, new URL(urls[u]).origin])) as Record<UpstreamName, string>;
 
     const secret = createDevSecret();
-    const childArgument = JSON.stringify({ urls, connections: options.connections });
-    const [gatewayChild, baselineChild] = await Promise.all([
-      startChild('gateway', ['bench/gateway.ts', SERVE_GATEWAY, childArgument], { stdin: 'pipe', env: { ...process.env, [JWT_SECRET_ENV]: secret } }).then((c) => (children.push(c.child), c)),
-      startChild('baseline', ['bench/fanout-server.ts', childArgument], { stdin: 'pipe' }).then((c) => (children.push(c.child), c)),
-    ]);
+    const gatewayChild = await startChild('gateway', ['bench/gateway.ts', SERVE_GATEWAY, JSON.stringify({ urls, connections: options.connections })], {
+      stdin: 'pipe',
+      env: { ...process.env, [JWT_SECRET_ENV]: secret },
+    });
+    children.push(gatewayChild.child);
     const syncLine = isRecord(gatewayChild.line) ? JSON.stringify(gatewayChild.line.sync) : '?';
+    const gateway = server('gateway', childUrl(gatewayChild.line, 'gateway'), gatewayChild.child, options.concurrency);
+    pools.push(gateway.pool);
 
     const population = buildPopulation({ seed: options.seed, people: options.people });
+    const token = await signToken(secret, { sub: 'bench-admin', email: 'admin@usergraph.bench', roles: ['admin'], expiresIn: '24h' });
+    // Before the baseline starts: the VRM links and the pages it serves from its own table.
+    const vrmLinked = await linkVrmAccounts(gateway.pool, secret, population);
+    const pages = await readPages(gateway.pool, token);
+    setupDir = mkdtempSync(path.join(os.tmpdir(), 'usergraph-bench-'));
+    const pagesFile = path.join(setupDir, 'pages.json');
+    writeFileSync(pagesFile, JSON.stringify(pages));
+    const baselineChild = await startChild('baseline', ['bench/fanout-server.ts', JSON.stringify({ urls, connections: options.connections, pagesFile })], { stdin: 'pipe' });
+    children.push(baselineChild.child);
+    const baseline = server('baseline', childUrl(baselineChild.line, 'baseline'), baselineChild.child, options.concurrency);
+    pools.push(baseline.pool);
+    const emulatorsPid = emulators.child.pid;
+    if (emulatorsPid === undefined) throw new Error('expected a pid for the emulators process, but it has none');
+
     const emails = population.people.filter((p) => p.in.identity && p.in.evenergy && p.in.timesheet).map((p) => p.email);
     if (emails.length === 0) throw new Error(`expected people in identity, evenergy and timesheet among ${options.people}, but there are none; raise --people`);
-    const token = await signToken(secret, { sub: 'bench-admin', email: 'admin@usergraph.bench', roles: ['admin'], expiresIn: '24h' });
+    const questions = [personQuestion(token, emails), pageQuestion(token, pages)].filter((q) => options.questions.includes(q.name));
 
-    const pidOf = (child: ChildProcess, name: string): number => {
-      if (child.pid === undefined) throw new Error(`expected a pid for the ${name} process, but it has none`);
-      return child.pid;
-    };
-    const gateway = gatewayTarget(childUrl(gatewayChild.line, 'gateway'), pidOf(gatewayChild.child, 'gateway'), options.concurrency, token, emails);
-    const baseline = baselineTarget(childUrl(baselineChild.line, 'baseline'), pidOf(baselineChild.child, 'baseline'), options.concurrency, emails);
-    const emulatorsPid = pidOf(emulators.child, 'emulators');
-    pools.push(gateway.pool, baseline.pool);
+    const calls = new Map<QuestionName, { gateway: CallsPerRequest; baseline: CallsPerRequest }>();
+    for (const q of questions) {
+      await checkSameAnswers(q, gateway, baseline);
+      calls.set(q.name, { gateway: await countCalls(gateway, q.gateway, emulatorOrigins), baseline: await countCalls(baseline, q.baseline, emulatorOrigins) });
+    }
 
-    await checkSameAnswers(gateway, baseline, emails);
-    const calls = { gateway: await countCalls(gateway, emulatorOrigins, emails), baseline: await countCalls(baseline, emulatorOrigins, emails) };
-
-    const runs: Record<Target['name'], RunResult[]> = { gateway: [], baseline: [] };
+    const runs = new Map(questions.map((q) => [q.name, { gateway: [] as RunResult[], baseline: [] as RunResult[] }]));
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? [baseline, gateway] : [gateway, baseline];
-      for (const target of order) {
-        process.stderr.write(`bench: round ${round + 1}/${options.rounds}, ${target.name}…\n`);
-        runs[target.name].push(await load(target, emulatorsPid, options));
+      for (const q of questions) {
+        for (const target of order) {
+          process.stderr.write(`bench: round ${round + 1}/${options.rounds}, ${q.name}, ${target.name}…\n`);
+          const profileFile = options.profileDir ? path.join(options.profileDir, `${q.name}-${target.name}-round${round + 1}.cpuprofile`) : undefined;
+          runs.get(q.name)![target.name].push(await load(target, q[target.name], emulatorsPid, options, profileFile));
+        }
       }
     }
-    const g = summarise(runs.gateway);
-    const b = summarise(runs.baseline);
 
     const cpu = (ms: number | undefined): string => (ms === undefined ? 'n/a' : ms.toFixed(3));
     const row = (name: string, s: Summary): string =>
-      `${name.padEnd(18)}${s.requestsPerSecond.toFixed(0).padStart(10)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}` +
+      `${name.padEnd(26)}${s.requestsPerSecond.toFixed(0).padStart(10)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}` +
       `${cpu(s.serverCpuPerRequest).padStart(14)}${cpu(s.emulatorsCpuPerRequest).padStart(14)}   ${s.errors} of ${s.total}`;
     const ratio = (a: number | undefined, c: number | undefined): string => (a === undefined || c === undefined ? 'n/a' : `${(a / c).toFixed(2)}x`);
     const lines = [
-      `usergraph bench: userByEmail { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state }`,
-      `  gateway  = createGateway, registry warmed by sync ${syncLine}`,
-      `  baseline = bench/fanout-server.ts, GET /person?email= (plain node:http + undici Pools)`,
+      `usergraph bench: each question asked of the gateway and of the hand-written baseline`,
+      ...questions.map((q) => `  ${q.name.padEnd(7)}${q.title}`),
+      `  gateway = createGateway, registry warmed by sync ${syncLine}, ${vrmLinked} VRM accounts linked by their owners`,
+      `  baseline = bench/fanout-server.ts (plain node:http + undici Pools; for page, the registry's pages in memory)`,
       `machine    ${machine()}, 1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after`,
-      `load       concurrency ${options.concurrency}, ${options.seconds} s measured after ${options.warmupSeconds} s warm-up per target, ${options.rounds} round(s), ${emails.length} emails (people in identity, evenergy and timesheet), ${options.connections} connections per upstream`,
-      `processes  load generator ${process.pid}, emulators ${emulators.child.pid}, gateway ${gatewayChild.child.pid}, baseline ${baselineChild.child.pid}`,
-      `upstream calls per request (emulator counters, one pass over the emails):`,
-      `  gateway  ${formatCalls(calls.gateway)}`,
-      `  baseline ${formatCalls(calls.baseline)}`,
+      `load       concurrency ${options.concurrency}, ${options.seconds} s measured after ${options.warmupSeconds} s warm-up per target and question, ${options.rounds} round(s), ${emails.length} emails (people in identity, evenergy and timesheet), ${pages.length} pages, ${options.connections} connections per upstream`,
+      `processes  load generator ${process.pid}, emulators ${emulatorsPid}, gateway ${gateway.pid}, baseline ${baseline.pid}`,
+      `upstream calls per request (emulator counters, one pass over the requests):`,
+      ...questions.flatMap((q) => [
+        `  ${q.name.padEnd(7)}gateway  ${formatCalls(calls.get(q.name)!.gateway, q.asked)}`,
+        `  ${''.padEnd(7)}baseline ${formatCalls(calls.get(q.name)!.baseline, q.asked)}`,
+      ]),
       ``,
-      `${''.padEnd(18)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'server CPU'.padStart(14)}${'emulator CPU'.padStart(14)}   errors`,
-      `${''.padEnd(48)}${'ms/req'.padStart(14)}${'ms/req'.padStart(14)}`,
-      row('gateway', g),
-      row('baseline', b),
-      `${'gateway/baseline'.padEnd(18)}${ratio(g.requestsPerSecond, b.requestsPerSecond).padStart(10)}${ratio(g.p50, b.p50).padStart(10)}${ratio(g.p99, b.p99).padStart(10)}` +
-        `${ratio(g.serverCpuPerRequest, b.serverCpuPerRequest).padStart(14)}${ratio(g.emulatorsCpuPerRequest, b.emulatorsCpuPerRequest).padStart(14)}`,
+      `${''.padEnd(26)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'server CPU'.padStart(14)}${'emulator CPU'.padStart(14)}   errors`,
+      `${''.padEnd(56)}${'ms/req'.padStart(14)}${'ms/req'.padStart(14)}`,
     ];
-    for (const [name, s] of [['gateway', g], ['baseline', b]] as const) {
-      if (s.firstProblem) lines.push(`first ${name} error: ${s.firstProblem}`);
+    const problems: string[] = [];
+    for (const q of questions) {
+      const g = summarise(runs.get(q.name)!.gateway);
+      const b = summarise(runs.get(q.name)!.baseline);
+      lines.push(
+        row(`${q.name.padEnd(7)}gateway`, g),
+        row(`${''.padEnd(7)}baseline`, b),
+        `${`${''.padEnd(7)}gateway/baseline`.padEnd(26)}${ratio(g.requestsPerSecond, b.requestsPerSecond).padStart(10)}${ratio(g.p50, b.p50).padStart(10)}${ratio(g.p99, b.p99).padStart(10)}` +
+          `${ratio(g.serverCpuPerRequest, b.serverCpuPerRequest).padStart(14)}${ratio(g.emulatorsCpuPerRequest, b.emulatorsCpuPerRequest).padStart(14)}`,
+      );
+      for (const [name, s] of [['gateway', g], ['baseline', b]] as const) {
+        if (s.firstProblem) problems.push(`first ${q.name} ${name} error: ${s.firstProblem}`);
+      }
+    }
+    lines.push(...problems);
+    if (options.profileDir) {
+      lines.push('', `CPU profiles of the measured windows (profiling costs CPU: compare these numbers only with each other), in ${options.profileDir}:`);
+      for (const q of questions) {
+        for (const name of ['gateway', 'baseline'] as const) {
+          const profiled = runs.get(q.name)![name].filter((r) => r.profileFile);
+          const merged = mergeProfiles(profiled.map((r) => parseProfile(readFileSync(r.profileFile!, 'utf8'), r.profileFile!)));
+          const requests = profiled.reduce((n, r) => n + r.latenciesMs.length, 0);
+          lines.push('', formatSummary(`${q.name} ${name}`, summariseProfile(merged), requests));
+        }
+      }
     }
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
@@ -482,6 +678,7 @@ async function main(): Promise<void> {
     process.off('SIGTERM', onSignal);
     await Promise.all(pools.map((p) => p.close()));
     await stopAll();
+    if (setupDir) rmSync(setupDir, { recursive: true, force: true });
   }
 }
 

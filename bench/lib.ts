@@ -1,8 +1,11 @@
 /**
- * What the two benchmarks share: strict numeric flags, child processes that announce themselves with one
- * line of JSON, and percentiles.
+ * What the benchmarks share: strict numeric flags, child processes that announce themselves with one
+ * line of JSON (and can be told to profile themselves), and percentiles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { findSourceMap } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -97,4 +100,73 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Lets the harness profile this child over chosen windows only (not its start-up): a stdin line
+ * `profile-start` starts V8's sampling profiler in this process, `profile-stop <path>` stops it and writes
+ * the profile to `<path>` (whole, by rename), with the positions of TypeScript files mapped back to their
+ * source lines (tsx compiles each module to one line). `profileWindow` is the harness's side.
+ */
+export function acceptProfilerCommands(stdin: NodeJS.ReadableStream): void {
+  let session: Session | undefined;
+  const post = <T>(on: Session, method: string, params?: object): Promise<T> =>
+    new Promise((resolve, reject) => on.post(method, params, (err, result) => (err ? reject(err) : resolve(result as T))));
+  const lines = readline.createInterface({ input: stdin });
+  lines.on('line', (line) => {
+    const [command, file] = line.trim().split(/\s+/, 2);
+    if (command === 'profile-start') {
+      const started = (session ??= new Session());
+      started.connect();
+      post(started, 'Profiler.enable')
+        .then(() => post(started, 'Profiler.start'))
+        .catch((err: unknown) => process.stderr.write(`profiler: could not start: ${String(err)}\n`));
+    } else if (command === 'profile-stop' && file && session) {
+      const done = session;
+      post<{ profile: unknown }>(done, 'Profiler.stop')
+        .then(({ profile }) => {
+          writeFileSync(`${file}.partial`, JSON.stringify(withSourcePositions(profile)));
+          renameSync(`${file}.partial`, file);
+        })
+        .catch((err: unknown) => process.stderr.write(`profiler: could not write ${file}: ${String(err)}\n`))
+        .finally(() => done.disconnect());
+      session = undefined;
+    }
+  });
+}
+
+/** The harness's side of `acceptProfilerCommands`: start now; `stop` resolves once the file is written. */
+export function profileWindow(child: ChildProcess, file: string): { stop(): Promise<string> } {
+  child.stdin?.write('profile-start\n');
+  return {
+    async stop() {
+      child.stdin?.write(`profile-stop ${file}\n`);
+      const until = Date.now() + 60_000;
+      while (!existsSync(file)) {
+        if (Date.now() > until) throw new Error(`expected a CPU profile at ${file} within 60 s, but none was written`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return file;
+    },
+  };
+}
+
+interface ProfileFrame {
+  callFrame: { url: string; lineNumber: number; columnNumber: number };
+}
+
+/** The profile with each frame's line and column those of the source its module was compiled from. */
+function withSourcePositions(profile: unknown): unknown {
+  const nodes: unknown = typeof profile === 'object' && profile !== null ? Reflect.get(profile, 'nodes') : undefined;
+  if (!Array.isArray(nodes)) return profile;
+  for (const node of nodes as ProfileFrame[]) {
+    const frame = node.callFrame;
+    if (!frame.url.startsWith('file://') || frame.url.includes('/node_modules/')) continue;
+    const entry = findSourceMap(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+    if (entry && 'originalLine' in entry) {
+      frame.lineNumber = entry.originalLine;
+      frame.columnNumber = entry.originalColumn;
+    }
+  }
+  return profile;
 }

@@ -104,6 +104,18 @@ export function parseVrmCredential(header: string | string[] | undefined): VrmCr
   return { kind: match[1]!.toLowerCase() === 'token' ? 'token' : 'bearer', value: match[2]! };
 }
 
+/**
+ * Where the context's request logger is made, on first use: on the prototype, because Apollo copies the
+ * context's own properties into a fresh object for every operation (`Object.assign`), which would call
+ * a getter of the context itself, and most requests write no line of their own.
+ */
+const lazyLogger = {
+  get logger(): Logger {
+    const ctx = this as unknown as GraphContext & { requestLogger?: Logger };
+    return (ctx.requestLogger ??= ctx.deps.logger.child({ requestId: ctx.requestId }));
+  },
+};
+
 export function createContextFactory(deps: GatewayDeps) {
   return async ({ headers, requestId }: { headers: IncomingHttpHeaders; requestId: string }): Promise<GraphContext> => {
     let viewer: Viewer;
@@ -119,11 +131,10 @@ export function createContextFactory(deps: GatewayDeps) {
     const vrmCredential = parseVrmCredential(headers['x-vrm-authorization']);
     const loaders = createLoaders(deps, call);
     let viewerPersonPromise: Promise<Person | null> | undefined;
-    const ctx: GraphContext = {
+    const fields: Omit<GraphContext, 'logger'> = {
       deps,
       viewer,
       requestId,
-      logger: deps.logger.child({ requestId }),
       call,
       calls,
       loaders,
@@ -145,6 +156,6 @@ export function createContextFactory(deps: GatewayDeps) {
         return viewerPersonPromise;
       },
     };
-    return ctx;
+    return Object.assign(Object.create(lazyLogger) as GraphContext, fields);
   };
 }

@@ -78,81 +78,162 @@ export interface Loaders {
   timesheetPages: { [L in TimesheetList]: DataLoader<PageKey, Page<TimesheetPageItems[L]>, string> };
 }
 
+/**
+ * The loaders of one request. Each is built on first use (a request asks for a few of the fifteen), so
+ * a request costs only the loaders it reads through.
+ */
 export function createLoaders(deps: LoaderDeps, call: CallOptions): Loaders {
-  const { registry, upstreams, linker } = deps;
-  const limit = deps.concurrency;
-  // One span per batch when tracing is on (src/server/telemetry.ts): `loader <name>` with its key count.
-  const loader = <K, V, C = K>(name: string, batch: DataLoader.BatchLoadFn<K, V>, options?: DataLoader.Options<K, V, C>): DataLoader<K, V, C> =>
-    new DataLoader<K, V, C>(
+  return new RequestLoaders(deps, call);
+}
+
+class RequestLoaders implements Loaders {
+  #person?: Loaders['person'];
+  #personByEmail?: Loaders['personByEmail'];
+  #links?: Loaders['links'];
+  #identityUser?: Loaders['identityUser'];
+  #notificationPreferences?: Loaders['notificationPreferences'];
+  #payoutMethod?: Loaders['payoutMethod'];
+  #sites?: Loaders['sites'];
+  #accessTokens?: Loaders['accessTokens'];
+  #vrmMe?: Loaders['vrmMe'];
+  #poderoUser?: Loaders['poderoUser'];
+  #devices?: Loaders['devices'];
+  #deviceDetail?: Loaders['deviceDetail'];
+  #timesheetUser?: Loaders['timesheetUser'];
+  #timesheetPages?: Loaders['timesheetPages'];
+
+  constructor(
+    private readonly deps: LoaderDeps,
+    private readonly call: CallOptions,
+  ) {}
+
+  /** A DataLoader with one span per batch when tracing is on (src/server/telemetry.ts): `loader <name>` with its key count. */
+  private loader<K, V, C = K>(name: string, batch: DataLoader.BatchLoadFn<K, V>, options?: DataLoader.Options<K, V, C>): DataLoader<K, V, C> {
+    return new DataLoader<K, V, C>(
       (keys) => (tracingEnabled() ? inSpan(`loader ${name}`, { 'usergraph.loader': name, 'usergraph.keys': keys.length }, () => Promise.resolve(batch(keys))) : batch(keys)),
       { name, ...options },
     );
-  const fanOut = <K, V>(fn: (key: K) => Promise<V>) => (keys: readonly K[]) => mapLimit(keys, limit, fn);
-  const pages = <T>(name: string, list: (key: PageKey) => Promise<Page<T>>): DataLoader<PageKey, Page<T>, string> =>
-    loader(
+  }
+
+  /** A batch function that calls `fn` per key, at most `concurrency` at a time. */
+  private fanOut<K, V>(fn: (key: K) => Promise<V>): (keys: readonly K[]) => Promise<(V | Error)[]> {
+    return (keys) => mapLimit(keys, this.deps.concurrency, fn);
+  }
+
+  private pages<T>(name: string, list: (key: PageKey) => Promise<Page<T>>): DataLoader<PageKey, Page<T>, string> {
+    return this.loader(
       name,
-      fanOut(async (key: PageKey): Promise<Page<T>> => {
+      this.fanOut(async (key: PageKey): Promise<Page<T>> => {
         const { items, nextPage, lastPage } = await list(key);
         return { items, nextPage, lastPage };
       }),
       { cacheKeyFn: (k) => JSON.stringify([k.accountId, k.page, k.perPage, k.from ?? null, k.to ?? null, k.billable ?? null]) },
     );
+  }
 
-  return {
-    person: loader('person', (ids) => registry.getPeople(ids)),
-    personByEmail: loader('personByEmail', (emails) => linker.findOrLinkByEmail(emails, call), { cacheKeyFn: (e) => e.toLowerCase() }),
-    links: loader('links', async (ids) => {
-      const map = await registry.linksFor(ids);
+  get person(): Loaders['person'] {
+    return (this.#person ??= this.loader('person', (ids) => this.deps.registry.getPeople(ids)));
+  }
+
+  get personByEmail(): Loaders['personByEmail'] {
+    return (this.#personByEmail ??= this.loader('personByEmail', (emails) => this.deps.linker.findOrLinkByEmail(emails, this.call), { cacheKeyFn: (e) => e.toLowerCase() }));
+  }
+
+  get links(): Loaders['links'] {
+    return (this.#links ??= this.loader('links', async (ids) => {
+      const map = await this.deps.registry.linksFor(ids);
       return ids.map((id) => map.get(id) ?? []);
-    }),
-    identityUser: loader('identityUser', fanOut((id: string) => upstreams.identity.getUser(id, call))),
-    notificationPreferences: loader('notificationPreferences', fanOut((id: string) => upstreams.evenergy.getNotificationPreferences(id, call))),
-    payoutMethod: loader('payoutMethod', fanOut((id: string) => upstreams.evenergy.getPayoutMethod(id, call))),
-    sites: loader('sites', 
-      fanOut((k: SitesKey) =>
-        upstreams.vrm.listInstallations(k.accountId, { extended: k.extended, siteId: k.siteId ?? undefined }, undefined, call),
-      ),
+    }));
+  }
+
+  get identityUser(): Loaders['identityUser'] {
+    return (this.#identityUser ??= this.loader('identityUser', this.fanOut((id: string) => this.deps.upstreams.identity.getUser(id, this.call))));
+  }
+
+  get notificationPreferences(): Loaders['notificationPreferences'] {
+    return (this.#notificationPreferences ??= this.loader(
+      'notificationPreferences',
+      this.fanOut((id: string) => this.deps.upstreams.evenergy.getNotificationPreferences(id, this.call)),
+    ));
+  }
+
+  get payoutMethod(): Loaders['payoutMethod'] {
+    return (this.#payoutMethod ??= this.loader('payoutMethod', this.fanOut((id: string) => this.deps.upstreams.evenergy.getPayoutMethod(id, this.call))));
+  }
+
+  get sites(): Loaders['sites'] {
+    return (this.#sites ??= this.loader(
+      'sites',
+      this.fanOut((k: SitesKey) => this.deps.upstreams.vrm.listInstallations(k.accountId, { extended: k.extended, siteId: k.siteId ?? undefined }, undefined, this.call)),
       { cacheKeyFn: (k) => `${k.accountId}|${k.extended}|${k.siteId ?? ''}` },
-    ),
-    accessTokens: loader('accessTokens', 
+    ));
+  }
+
+  get accessTokens(): Loaders['accessTokens'] {
+    return (this.#accessTokens ??= this.loader(
+      'accessTokens',
       // VRM lists the caller's own tokens whatever idUser says, so `me` saves a /users/me call.
-      fanOut((cred: VrmCredential) => upstreams.vrm.listAccessTokens('me', cred, call)),
+      this.fanOut((cred: VrmCredential) => this.deps.upstreams.vrm.listAccessTokens('me', cred, this.call)),
       { cacheKeyFn: (c) => `${c.kind}:${c.value}` },
-    ),
-    vrmMe: loader('vrmMe', fanOut((cred: VrmCredential) => upstreams.vrm.getMe(cred, call)), { cacheKeyFn: (c) => `${c.kind}:${c.value}` }),
-    poderoUser: loader('poderoUser', async (ids) => {
+    ));
+  }
+
+  get vrmMe(): Loaders['vrmMe'] {
+    return (this.#vrmMe ??= this.loader('vrmMe', this.fanOut((cred: VrmCredential) => this.deps.upstreams.vrm.getMe(cred, this.call)), { cacheKeyFn: (c) => `${c.kind}:${c.value}` }));
+  }
+
+  get poderoUser(): Loaders['poderoUser'] {
+    return (this.#poderoUser ??= this.loader('poderoUser', async (ids) => {
+      const podero = this.deps.upstreams.podero;
       // Podero's user list answers every user of the organization in one call: cheaper than n lookups
       // as soon as more than one user is wanted.
       if (ids.length === 1) {
         try {
-          return [await upstreams.podero.getUser(ids[0]!, {}, call)];
+          return [await podero.getUser(ids[0]!, {}, this.call)];
         } catch (err) {
           return [err instanceof Error ? err : new Error(String(err))];
         }
       }
-      const all = await upstreams.podero.listUsers({}, call);
+      const all = await podero.listUsers({}, this.call);
       const byId = new Map(all.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
-    devices: loader('devices', fanOut((id: string) => upstreams.podero.listDevices(id, {}, call))),
-    deviceDetail: loader('deviceDetail', 
-      fanOut(({ userId, kind, id }: { userId: string; kind: Device['kind']; id: string }): Promise<Device | null> => {
+    }));
+  }
+
+  get devices(): Loaders['devices'] {
+    return (this.#devices ??= this.loader('devices', this.fanOut((id: string) => this.deps.upstreams.podero.listDevices(id, {}, this.call))));
+  }
+
+  get deviceDetail(): Loaders['deviceDetail'] {
+    return (this.#deviceDetail ??= this.loader(
+      'deviceDetail',
+      this.fanOut(({ userId, kind, id }: { userId: string; kind: Device['kind']; id: string }): Promise<Device | null> => {
+        const podero = this.deps.upstreams.podero;
         switch (kind) {
           case 'HEAT_PUMP':
-            return upstreams.podero.getHeatPump(userId, id, {}, call);
+            return podero.getHeatPump(userId, id, {}, this.call);
           case 'ELECTRIC_VEHICLE':
-            return upstreams.podero.getElectricVehicle(userId, id, {}, call);
+            return podero.getElectricVehicle(userId, id, {}, this.call);
           case 'INVERTER':
-            return upstreams.podero.getInverter(userId, id, {}, call);
+            return podero.getInverter(userId, id, {}, this.call);
         }
       }),
       { cacheKeyFn: (k) => `${k.kind}:${k.userId}:${k.id}` },
-    ),
-    timesheetUser: loader('timesheetUser', fanOut((id: string) => upstreams.timesheet.getUser(id, call))),
-    timesheetPages: {
-      entries: pages('timesheetEntries', (k) => upstreams.timesheet.listEntries(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined, billable: k.billable ?? undefined }, call)),
-      expenses: pages('timesheetExpenses', (k) => upstreams.timesheet.listExpenses(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined }, call)),
-      projects: pages('timesheetProjects', (k) => upstreams.timesheet.listParticipatingProjects(k.accountId, { page: k.page, perPage: k.perPage }, call)),
-    },
-  };
+    ));
+  }
+
+  get timesheetUser(): Loaders['timesheetUser'] {
+    return (this.#timesheetUser ??= this.loader('timesheetUser', this.fanOut((id: string) => this.deps.upstreams.timesheet.getUser(id, this.call))));
+  }
+
+  get timesheetPages(): Loaders['timesheetPages'] {
+    const timesheet = this.deps.upstreams.timesheet;
+    return (this.#timesheetPages ??= {
+      entries: this.pages('timesheetEntries', (k) =>
+        timesheet.listEntries(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined, billable: k.billable ?? undefined }, this.call),
+      ),
+      expenses: this.pages('timesheetExpenses', (k) => timesheet.listExpenses(k.accountId, { page: k.page, perPage: k.perPage, from: k.from ?? undefined, to: k.to ?? undefined }, this.call)),
+      projects: this.pages('timesheetProjects', (k) => timesheet.listParticipatingProjects(k.accountId, { page: k.page, perPage: k.perPage }, this.call)),
+    });
+  }
 }

@@ -159,6 +159,11 @@ export class SqliteRegistry implements Registry {
   async getPeople(ids: readonly string[]): Promise<(Person | null)[]> {
     const keys = v.personIds(ids);
     if (keys.length === 0) return [];
+    // One key, the usual case (a request about one person): a plain index lookup, no JSON array.
+    if (keys.length === 1) {
+      const row = this.stmt(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = ?`).get(keys[0]) as PersonRow | undefined;
+      return [row ? toPerson(row) : null];
+    }
     const rows = this.stmt(`SELECT ${PERSON_COLUMNS} FROM people WHERE id IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify([...new Set(keys)])) as PersonRow[];
     const byId = new Map(rows.map((r) => [r.id, toPerson(r)]));
@@ -168,6 +173,10 @@ export class SqliteRegistry implements Registry {
   async getPeopleByEmail(emails: readonly string[]): Promise<(Person | null)[]> {
     const keys = v.emails(emails).map(v.emailKey);
     if (keys.length === 0) return [];
+    if (keys.length === 1) {
+      const row = this.stmt(`SELECT ${PERSON_COLUMNS} FROM people WHERE email_key = ?`).get(keys[0]) as PersonRow | undefined;
+      return [row ? toPerson(row) : null];
+    }
     const rows = this.stmt(`SELECT ${PERSON_COLUMNS}, email_key FROM people WHERE email_key IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify([...new Set(keys)])) as (PersonRow & { email_key: string })[];
     const byKey = new Map(rows.map((r) => [r.email_key, toPerson(r)]));
@@ -214,6 +223,11 @@ export class SqliteRegistry implements Registry {
     const keys = v.personIds(personIds, 'personIds');
     const result = new Map<string, AccountLink[]>(keys.map((id) => [id, []]));
     if (keys.length === 0) return result;
+    if (result.size === 1) {
+      const rows = this.stmt('SELECT person_id, upstream, account_id, linked_at FROM account_links WHERE person_id = ? ORDER BY upstream').all(keys[0]) as LinkRow[];
+      result.set(keys[0]!, rows.map(toLink));
+      return result;
+    }
     const rows = this.stmt(
         'SELECT person_id, upstream, account_id, linked_at FROM account_links WHERE person_id IN (SELECT value FROM json_each(?)) ORDER BY person_id, upstream',
       )

@@ -3,11 +3,11 @@
  * `extensions.upstreamCalls` report, and the operation limits (./limits.ts, ./cost.ts).
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { GatewayError } from '../errors';
 import type { GraphContext } from '../graph/context';
-import { estimateOperation } from './cost';
+import { estimateOperation, type Estimate } from './cost';
 import { operationPlugin } from './operation-plugin';
 import { DEFAULT_LIMITS, limitErrorOf, limitRules, operationTooComplex, tokenLimitError, type OperationLimits } from './limits';
 import type { Logger } from '../lib/logger';
@@ -215,17 +215,40 @@ const upstreamCallsPlugin: ApolloServerPlugin<GraphContext> = {
 };
 
 /**
+ * Every answer says `Cache-Control: no-store`: answers are per viewer and read live from the upstreams.
+ * Apollo's cache-control plugin said the same (the schema has no cache hints), but it computed a hint on
+ * every resolved field to get there, and wrapping every resolver for it cost more CPU than executing them.
+ */
+const noStorePlugin: ApolloServerPlugin<GraphContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
+
+/**
  * Refuses an operation that sends more than `limits.entities` representations to `_entities`, or whose
  * estimated upstream calls exceed `limits.cost`, once its variables are known and before anything runs
  * (a `first: $n` counts as `$n`, `representations: $r` as the length of `$r`).
  */
 function costLimitPlugin(limits: Pick<OperationLimits, 'cost' | 'entities'>): ApolloServerPlugin<GraphContext> {
+  // Apollo's document cache hands back the same parsed operation for the same query text, so an estimate
+  // that read no variable is made once per operation, not once per request.
+  const fixed = new WeakMap<OperationDefinitionNode, Estimate>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
-          const { cost, entities } = estimateOperation(schema, document, operation, request.variables);
+          let estimate = fixed.get(operation);
+          if (estimate === undefined) {
+            estimate = estimateOperation(schema, document, operation, request.variables);
+            if (!estimate.dependsOnVariables) fixed.set(operation, estimate);
+          }
+          const { cost, entities } = estimate;
           if (entities > limits.entities) throw operationTooComplex('entities', entities, limits.entities);
           if (cost > limits.cost) throw operationTooComplex('cost', cost, limits.cost);
         },
@@ -249,9 +272,19 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphContext>
     parseOptions: { maxTokens: limits.tokens },
     validationRules: limitRules(limits),
     // Apollo's default landing page loads Sandbox from the internet; GraphiQL is served by the gateway itself.
-    // As a subgraph, Apollo would send per-field timings (ftv1 inline traces) to any caller asking with a
+    // No cache hints are used, so the cache-control plugin's per-field work is off (`noStorePlugin`). As a
+    // subgraph, Apollo would send per-field timings (ftv1 inline traces) to any caller asking with a
     // header; traces here are OpenTelemetry's (src/server/telemetry.ts), so that stays off.
-    plugins: [upstreamCallsPlugin, errorLogPlugin, operationPlugin, costLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      upstreamCallsPlugin,
+      errorLogPlugin,
+      operationPlugin,
+      costLimitPlugin(limits),
+      noStorePlugin,
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
     logger: {
       debug: (m) => options.logger.debug(String(m)),
       info: (m) => options.logger.info(String(m)),

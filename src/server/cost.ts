@@ -26,6 +26,7 @@ import {
   Kind,
   print,
   type DocumentNode,
+  type ValueNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
@@ -192,6 +193,8 @@ export interface Estimate {
   cost: number;
   /** Entity representations the operation sends to `_entities`, all its `_entities` fields together (MAX_ENTITIES). */
   entities: number;
+  /** Whether the estimate read a variable; one that did not holds for every request of the operation. */
+  dependsOnVariables: boolean;
 }
 
 /**
@@ -211,7 +214,9 @@ export function estimateCost(
 /**
  * The estimate for one operation of `document`, given the request's raw variables. Variables that do
  * not coerce count as not given (their arguments take their defaults; a list argument counts as empty);
- * such an operation is refused before it runs anyway.
+ * such an operation is refused before it runs anyway. `dependsOnVariables` says whether it read a
+ * variable (a `first: $n`, `representations: $r`): one that did not is the same for every request of the
+ * operation, whatever its variables, and can be kept with the parsed document.
  */
 export function estimateOperation(
   schema: GraphQLSchema,
@@ -221,8 +226,15 @@ export function estimateOperation(
   options: CostOptions = {},
 ): Estimate {
   const table = options.table ?? FIELD_COSTS;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
-  const variables = coerced.coerced ?? {};
+  let dependsOnVariables = false;
+  let variables: Record<string, unknown> | undefined;
+  // Coerced only when an argument names a variable: most operations' list sizes are literals or defaults.
+  const variablesFor = (node: FieldNode): Record<string, unknown> => {
+    if (!node.arguments?.some((a) => hasVariable(a.value))) return {};
+    dependsOnVariables = true;
+    variables ??= getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}).coerced ?? {};
+    return variables;
+  };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const memo = new Map<string, Part | 'visiting'>();
@@ -239,7 +251,7 @@ export function estimateOperation(
 
   const argumentsOf = (def: GraphQLField<unknown, unknown>, node: FieldNode): Record<string, unknown> => {
     try {
-      return getArgumentValues(def, node, variables);
+      return getArgumentValues(def, node, variablesFor(node));
     } catch {
       return {};
     }
@@ -311,7 +323,21 @@ export function estimateOperation(
   };
 
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-  if (!root) return { cost: 0, entities: 0 };
+  if (!root) return { cost: 0, entities: 0, dependsOnVariables: false };
   const part = partOf(operation.selectionSet, root);
-  return { cost: (options.base ?? OPERATION_BASE_COST) + total(part), entities: part.entities };
+  return { cost: (options.base ?? OPERATION_BASE_COST) + total(part), entities: part.entities, dependsOnVariables };
+}
+
+/** Whether a value (an object or list literal, at any depth) holds a variable. */
+function hasVariable(value: ValueNode): boolean {
+  switch (value.kind) {
+    case Kind.VARIABLE:
+      return true;
+    case Kind.LIST:
+      return value.values.some(hasVariable);
+    case Kind.OBJECT:
+      return value.fields.some((f) => hasVariable(f.value));
+    default:
+      return false;
+  }
 }

@@ -185,7 +185,12 @@ function compress(body: Buffer, coding: Coding): Promise<Buffer> {
 
 /** Adds values to a response's Vary header, keeping those already there. */
 function addVary(res: http.ServerResponse, ...values: string[]): void {
-  const current = String(res.getHeader('vary') ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const existing = res.getHeader('vary');
+  if (existing === undefined) {
+    res.setHeader('vary', values.join(', '));
+    return;
+  }
+  const current = String(existing).split(',').map((v) => v.trim()).filter(Boolean);
   for (const v of values) if (!current.some((c) => c.toLowerCase() === v.toLowerCase())) current.push(v);
   res.setHeader('vary', current.join(', '));
 }
@@ -228,6 +233,16 @@ function wantsHtml(req: http.IncomingMessage): boolean {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What is read of a request's URL: its path and query string. */
+type RequestUrl = Pick<URL, 'pathname' | 'search'>;
+
+/** `POST /graphql`, nearly every request, needs no URL parser: it is its own path, with no query. */
+const PLAIN_GRAPHQL: RequestUrl = Object.freeze({ pathname: '/graphql', search: '' });
+
+function requestUrl(raw: string | undefined): RequestUrl {
+  return raw === '/graphql' ? PLAIN_GRAPHQL : new URL(raw ?? '/', 'http://gateway');
+}
 
 export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>): HttpServer {
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
@@ -293,7 +308,7 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     return true;
   };
 
-  const graphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string): Promise<void> => {
+  const graphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: RequestUrl, requestId: string): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'POST') {
       sendError(res, 405, 'METHOD_NOT_ALLOWED', `Method ${req.method} is not allowed on /graphql; use POST or GET`, { allow: 'GET, POST' });
       return;
@@ -346,12 +361,15 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     }
   };
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, log: Logger): Promise<void> => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, log: () => Logger): Promise<void> => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    res.on('finish', () => {
-      log.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http request');
-    });
+    const url = requestUrl(req.url);
+    // Nothing to build when the line would not be written (LOG_LEVEL above info).
+    if (logger.isLevelEnabled('info')) {
+      res.on('finish', () => {
+        log().info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http request');
+      });
+    }
 
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
@@ -390,8 +408,8 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     return sendBody(req, res, 200, { 'content-type': m.contentType }, m.body);
   };
 
-  const failed = (res: http.ServerResponse, log: Logger = logger) => (err: unknown) => {
-    log.error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled request failure');
+  const failed = (res: http.ServerResponse, log: () => Logger = () => logger) => (err: unknown) => {
+    log().error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled request failure');
     if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     else res.destroy();
   };
@@ -418,8 +436,9 @@ export function createHttpServer<C extends BaseContext>(options: HttpOptions<C>)
     track(res);
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    // Every line logged for this request carries its id.
-    const log = logger.child({ requestId });
+    // Every line logged for this request carries its id; the child logger is made for the first line.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= logger.child({ requestId }));
     handle(req, res, requestId, log).catch(failed(res, log));
   });
   server.keepAliveTimeout = 65_000;

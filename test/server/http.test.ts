@@ -33,6 +33,17 @@ describe('GraphQL over HTTP', () => {
     expect(await res.json()).toEqual({ data: { users: { totalCount: 0 } } });
   });
 
+  it('tells caches not to store any answer, data or error (Cache-Control: no-store)', async () => {
+    const post = (query: string) =>
+      fetch(`${t.url}/graphql`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const answered = await post('{ users(first: 1) { totalCount } }');
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('cache-control')).toBe('no-store');
+    const invalid = await post('{ users(first: 1) { noSuchField } }');
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('answers GET queries with application/json when asked, given the CSRF preflight header', async () => {
     const q = encodeURIComponent('{ users(first: 1) { totalCount } }');
     const res = await fetch(`${t.url}/graphql?query=${q}`, { headers: { ...auth(), accept: 'application/json', 'apollo-require-preflight': 'true' } });

@@ -86,6 +86,16 @@ describe('the estimated upstream-call cost', () => {
     expect(t.totals()).toEqual({ identity: 0, evenergy: 0, vrm: 0, podero: 0, timesheet: 0 });
   });
 
+  it('refuses the same operation every time it is sent, not only the first (its estimate is kept with the document)', async () => {
+    const bomb = Array.from({ length: 10 }, (_, i) => `p${i}: ${projectsOf100}`).join(' ');
+    for (let i = 0; i < 3; i++) {
+      t.resetCounts();
+      const res = await t.query(`{ ${bomb} }`);
+      expect(res.errors?.[0]?.extensions).toEqual({ code: 'OPERATION_TOO_COMPLEX', limit: 'cost', cost: 5 + 10 * 100 * 2, max: 1000 });
+      expect(t.totals()).toEqual({ identity: 0, evenergy: 0, vrm: 0, podero: 0, timesheet: 0 });
+    }
+  });
+
   it('refuses the 31-alias version of it at the alias limit, and calls no upstream', async () => {
     t.resetCounts();
     const bomb = Array.from({ length: 31 }, (_, i) => `p${i}: ${projectsOf100}`).join(' ');
