@@ -124,9 +124,10 @@ describe('tracing over OTLP', () => {
     const r = (await res.json()) as { data?: { userByEmail: { firstName: string | null } }; errors?: unknown };
     expect(r.errors).toBeUndefined();
     expect(r.data!.userByEmail.firstName).toBe(person.firstName);
-    // Flushed by the batch processor every 50 ms.
+    // Flushed by the batch processor every 50 ms, possibly over several exports: the operation's span,
+    // the root, ends last (after the answer is written), so wait for it rather than for any upstream span.
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && !spans.some((s) => s.name.startsWith('identity '))) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (Date.now() < deadline && !spans.some((s) => s.name === 'graphql query PersonForTrace')) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(paths.every((p) => p === '/v1/traces')).toBe(true);
 
     const mine = spans.filter((s) => s.traceId === TRACE_ID);
