@@ -5,8 +5,6 @@
  * upstream for every request (and, through Redis, for every replica), and a failing upstream gives one
  * error per operation.
  */
-import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { DEV_PODERO_ORG_ID, DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import type { UpstreamName } from '../../src/errors';
 import { sync } from '../../src/registry/sync';
@@ -15,8 +13,8 @@ import { createLogger } from '../../src/lib/logger';
 import { BREAKER_DEFAULTS } from '../../src/upstreams/breaker';
 import { createRedisCooldowns, type RedisCooldownStore } from '../../src/upstreams/cooldown';
 import { dataOf, startTestGateway, TEST_JWT_SECRET, type GraphQLResult, type TestGateway } from '../helpers/gateway';
+import { TEST_REDIS_URL, deletePrefix, freshPrefix } from '../helpers/redis';
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 type Errors = NonNullable<GraphQLResult<unknown>['errors']>;
 /** What `me { firstName address { town } … }` answers, as far as these tests read it. */
@@ -172,8 +170,8 @@ describe('a 429 with Retry-After across two gateway instances sharing Redis', ()
   let prefix: string;
   const stores: RedisCooldownStore[] = [];
   beforeAll(async () => {
-    prefix = `usergraph-test:${randomUUID()}:`;
-    const [a, b] = [createRedisCooldowns({ url: REDIS_URL, keyPrefix: prefix }), createRedisCooldowns({ url: REDIS_URL, keyPrefix: prefix })];
+    prefix = freshPrefix();
+    const [a, b] = [createRedisCooldowns({ url: TEST_REDIS_URL, keyPrefix: prefix }), createRedisCooldowns({ url: TEST_REDIS_URL, keyPrefix: prefix })];
     stores.push(a, b);
     expect(await a.ready()).toBe(true);
     expect(await b.ready()).toBe(true);
@@ -195,10 +193,7 @@ describe('a 429 with Retry-After across two gateway instances sharing Redis', ()
     await second?.close();
     await t?.close();
     await Promise.all(stores.map((s) => s.close()));
-    const admin = new Redis(REDIS_URL);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    await admin.quit();
+    await deletePrefix(prefix);
   });
 
   it('keeps the other replica from calling the upstream too', async () => {

@@ -5,15 +5,14 @@
  * replicas would share it, and with a Redis that cannot be reached.
  */
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
 import { UPSTREAM_NAMES, type UpstreamName } from '../../src/errors';
 import type { DemoPerson } from '../../src/emulators/population';
 import { createLogger } from '../../src/lib/logger';
 import { createRedisAnswers, type RedisAnswerStore } from '../../src/upstreams/answers';
 import { dataOf, startTestGateway, type GraphQLResult, type TestGateway } from '../helpers/gateway';
+import { TEST_REDIS_URL, deletePrefix, freshPrefix } from '../helpers/redis';
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const TTL_MS = Object.fromEntries(UPSTREAM_NAMES.map((u) => [u, 60_000])) as Record<UpstreamName, number>;
 const REPORT = { 'x-upstream-calls': 'true' };
 
@@ -135,15 +134,13 @@ describe('the answer cache in memory', () => {
 });
 
 describe('the answer cache in Redis, shared by two replicas', () => {
-  const prefix = `usergraph-test:${randomUUID()}:answer:`;
+  const prefix = freshPrefix('answer:');
   const stores: RedisAnswerStore[] = [];
   let a: TestGateway;
   let b: TestGateway;
-  let admin: Redis;
 
   beforeAll(async () => {
-    admin = new Redis(REDIS_URL);
-    stores.push(createRedisAnswers({ url: REDIS_URL, keyPrefix: prefix, maxTtlMs: 60_000 }), createRedisAnswers({ url: REDIS_URL, keyPrefix: prefix, maxTtlMs: 60_000 }));
+    stores.push(createRedisAnswers({ url: TEST_REDIS_URL, keyPrefix: prefix, maxTtlMs: 60_000 }), createRedisAnswers({ url: TEST_REDIS_URL, keyPrefix: prefix, maxTtlMs: 60_000 }));
     for (const s of stores) expect(await s.ready()).toBe(true);
     a = await startTestGateway({ cache: { ttlMs: TTL_MS }, answers: stores[0] });
     // The second replica calls the first one's emulators: one set of upstreams, as in production.
@@ -153,9 +150,7 @@ describe('the answer cache in Redis, shared by two replicas', () => {
     await b.close();
     await a.close();
     await Promise.all(stores.map((s) => s.close()));
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    await admin.quit();
+    await deletePrefix(prefix);
   });
 
   it('lets one replica answer from what the other read, and shows a write made through either at once on both', async () => {

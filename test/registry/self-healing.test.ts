@@ -5,13 +5,12 @@
  * (127.0.0.1:6379, or REDIS_URL), each test under a key prefix of its own that is deleted afterwards.
  */
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import type { UpstreamName } from '../../src/errors';
 import type { DemoPerson } from '../../src/emulators/population';
 import { createMemoryMisses, createRedisMisses, type RedisMissStore } from '../../src/registry/misses';
 import { dataOf, startTestGateway, type TestGateway } from '../helpers/gateway';
+import { TEST_REDIS_URL, redisPerTest } from '../helpers/redis';
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const LOOKUP_UPSTREAMS: UpstreamName[] = ['identity', 'evenergy', 'podero', 'timesheet'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -153,25 +152,8 @@ describe('memory miss store', () => {
 });
 
 describe('Redis miss store', () => {
-  let prefix: string;
-  let admin: Redis;
-  const stores: RedisMissStore[] = [];
-  const store = (extra: { url?: string; ttlMs?: number; log?: (m: string, f: Record<string, unknown>) => void } = {}): RedisMissStore => {
-    const s = createRedisMisses({ url: extra.url ?? REDIS_URL, ttlMs: extra.ttlMs ?? 30_000, keyPrefix: prefix, log: extra.log });
-    stores.push(s);
-    return s;
-  };
-
-  beforeEach(() => {
-    prefix = `usergraph-test:${randomUUID()}:miss:`;
-    admin = new Redis(REDIS_URL);
-  });
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    await admin.quit();
-  });
+  const redis = redisPerTest<RedisMissStore>('miss:');
+  const store = (extra: { url?: string; ttlMs?: number; log?: (m: string, f: Record<string, unknown>) => void } = {}): RedisMissStore => redis.track(createRedisMisses({ url: extra.url ?? TEST_REDIS_URL, ttlMs: extra.ttlMs ?? 30_000, keyPrefix: redis.prefix, log: extra.log }));
 
   it('shares a miss remembered by one replica with every other, under a key that expires and names no email', async () => {
     const [a, b] = [store(), store()];
@@ -179,10 +161,10 @@ describe('Redis miss store', () => {
     expect(await b.ready()).toBe(true);
     await a.add(['nobody@example.com']);
     expect(await b.has(['nobody@example.com', 'somebody@example.com'])).toEqual([true, false]);
-    const keys = await admin.keys(`${prefix}*`);
+    const keys = await redis.admin.keys(`${redis.prefix}*`);
     expect(keys).toHaveLength(1);
     expect(keys[0]).not.toContain('nobody');
-    const ttl = await admin.pttl(keys[0]!);
+    const ttl = await redis.admin.pttl(keys[0]!);
     expect(ttl).toBeGreaterThan(29_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
   });

@@ -1,10 +1,9 @@
 /**
  * The answer cache (src/upstreams/answers.ts): the memory and Redis stores on their own (Redis is the
- * machine's, 127.0.0.1:6379 or REDIS_URL, each test under a key prefix of its own that is deleted
+ * machine's, 127.0.0.1:6379 or TEST_REDIS_URL, each test under a key prefix of its own that is deleted
  * afterwards), and the one HTTP client using them over real HTTP against the identity and VRM emulators,
  * whose counters say how many calls arrived.
  */
-import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import Redis from 'ioredis';
 import { DEV_TOKENS } from '../../src/contracts/dev-defaults';
@@ -20,8 +19,8 @@ import { createIdentityConnector, describeIdentityError, type IdentityConnector 
 import { metricsRegistry, resetMetrics } from '../../src/upstreams/metrics';
 import type { CallOptions, SharedEvent, UpstreamClient } from '../../src/upstreams/types';
 import { createVrmConnector, describeVrmError, type VrmConnector } from '../../src/upstreams/vrm/connector';
+import { TEST_REDIS_URL, deletePrefix, freshPrefix, redisPerTest } from '../helpers/redis';
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const population = buildPopulation({ people: 40 });
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
 
@@ -157,25 +156,8 @@ describe('memory answer store', () => {
 });
 
 describe('Redis answer store', () => {
-  let prefix: string;
-  let admin: Redis;
-  const stores: RedisAnswerStore[] = [];
-  const open = (extra: { url?: string; log?: (m: string, f: Record<string, unknown>) => void } = {}): RedisAnswerStore => {
-    const s = createRedisAnswers({ url: extra.url ?? REDIS_URL, keyPrefix: prefix, maxTtlMs: 10_000, log: extra.log });
-    stores.push(s);
-    return s;
-  };
-
-  beforeEach(() => {
-    prefix = `usergraph-test:${randomUUID()}:answer:`;
-    admin = new Redis(REDIS_URL);
-  });
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    await admin.quit();
-  });
+  const redis = redisPerTest<RedisAnswerStore>('answer:');
+  const open = (extra: { url?: string; log?: (m: string, f: Record<string, unknown>) => void } = {}): RedisAnswerStore => redis.track(createRedisAnswers({ url: extra.url ?? TEST_REDIS_URL, keyPrefix: redis.prefix, maxTtlMs: 10_000, log: extra.log }));
 
   storeBehaviour(async () => {
     const s = open();
@@ -190,14 +172,14 @@ describe('Redis answer store', () => {
     a.put('identity', 'k', 'user:1', (await a.get('identity', 'k', 'user:1')).ticket!, answer({ id: 1 }), 5000);
     await until(async () => (await b.get('identity', 'k', 'user:1')).answer !== undefined);
     expect((await b.get('identity', 'k', 'user:1')).answer?.body).toEqual({ id: 1 });
-    const [entry] = await admin.keys(`${prefix}*:a:*`);
+    const [entry] = await redis.admin.keys(`${redis.prefix}*:a:*`);
     expect(entry).toBeDefined();
-    const ttl = await admin.pttl(entry!);
+    const ttl = await redis.admin.pttl(entry!);
     expect(ttl).toBeGreaterThan(4000);
     expect(ttl).toBeLessThanOrEqual(5000);
     await b.invalidate('identity', 'user:1');
     expect((await a.get('identity', 'k', 'user:1')).answer).toBeUndefined();
-    for (const key of await admin.keys(`${prefix}*`)) expect(await admin.pttl(key)).toBeGreaterThan(0);
+    for (const key of await redis.admin.keys(`${redis.prefix}*`)) expect(await redis.admin.pttl(key)).toBeGreaterThan(0);
   });
 
   it('answers misses, stores nothing and logs once when Redis cannot be reached', async () => {
@@ -219,7 +201,7 @@ describe('Redis answer store', () => {
   it('flushes an upstream whose invalidation was lost while Redis was away, as soon as it is back', async () => {
     // A TCP relay to Redis that this test can cut and restore.
     const sockets = new Set<net.Socket>();
-    const target = new URL(REDIS_URL);
+    const target = new URL(TEST_REDIS_URL);
     const relay = net.createServer((client) => {
       const upstream = net.connect(Number(target.port || 6379), target.hostname);
       for (const s of [client, upstream]) {
@@ -370,9 +352,9 @@ describe('the HTTP client with an answer cache', () => {
   });
 
   it('keeps no credential in the cache: entries are named by a hash, and hold only what the upstream answered', async () => {
-    const prefix = `usergraph-test:${randomUUID()}:answer:`;
-    const redis = createRedisAnswers({ url: REDIS_URL, keyPrefix: prefix, maxTtlMs: 30_000 });
-    const admin = new Redis(REDIS_URL);
+    const prefix = freshPrefix('answer:');
+    const redis = createRedisAnswers({ url: TEST_REDIS_URL, keyPrefix: prefix, maxTtlMs: 30_000 });
+    const admin = new Redis(TEST_REDIS_URL);
     try {
       expect(await redis.ready()).toBe(true);
       const cached = connect(redis);
@@ -389,8 +371,7 @@ describe('the HTTP client with an answer cache', () => {
         for (const secret of [token, DEV_TOKENS.identity, DEV_TOKENS.vrm]) expect(value).not.toContain(secret);
       }
     } finally {
-      const keys = await admin.keys(`${prefix}*`);
-      if (keys.length) await admin.del(...keys);
+      await deletePrefix(prefix, admin);
       await admin.quit();
       await redis.close();
     }

@@ -2,11 +2,9 @@
  * Cooldown stores: the memory one, and the Redis one against the machine's Redis (127.0.0.1:6379, or
  * REDIS_URL), each test under a key prefix of its own that is deleted afterwards.
  */
-import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { createMemoryCooldowns, createRedisCooldowns, type RedisCooldownStore } from '../../src/upstreams/cooldown';
+import { TEST_REDIS_URL, redisPerTest } from '../helpers/redis';
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const started = Date.now();
@@ -40,25 +38,8 @@ describe('memory cooldowns', () => {
 });
 
 describe('Redis cooldowns', () => {
-  let prefix: string;
-  let admin: Redis;
-  const stores: RedisCooldownStore[] = [];
-  const store = (extra: { url?: string; log?: (m: string, f: Record<string, unknown>) => void } = {}): RedisCooldownStore => {
-    const s = createRedisCooldowns({ url: extra.url ?? REDIS_URL, keyPrefix: prefix, log: extra.log });
-    stores.push(s);
-    return s;
-  };
-
-  beforeEach(() => {
-    prefix = `usergraph-test:${randomUUID()}:`;
-    admin = new Redis(REDIS_URL);
-  });
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    await admin.quit();
-  });
+  const redis = redisPerTest<RedisCooldownStore>('');
+  const store = (extra: { url?: string; log?: (m: string, f: Record<string, unknown>) => void } = {}): RedisCooldownStore => redis.track(createRedisCooldowns({ url: extra.url ?? TEST_REDIS_URL, keyPrefix: redis.prefix, log: extra.log }));
 
   it('shares a cooldown started on one replica with every other at once', async () => {
     const [a, b] = [store(), store()];
@@ -69,7 +50,7 @@ describe('Redis cooldowns', () => {
     await until(() => b.remainingMs('podero') > 0);
     expect(b.remainingMs('podero')).toBeGreaterThan(29_000);
     expect(b.remainingMs('identity')).toBe(0);
-    const ttl = await admin.pttl(`${prefix}podero`);
+    const ttl = await redis.admin.pttl(`${redis.prefix}podero`);
     expect(ttl).toBeGreaterThan(29_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
   });
@@ -90,7 +71,7 @@ describe('Redis cooldowns', () => {
     a.start('vrm', 30_000);
     a.start('vrm', 1000);
     await new Promise((r) => setTimeout(r, 50));
-    expect(await admin.pttl(`${prefix}vrm`)).toBeGreaterThan(29_000);
+    expect(await redis.admin.pttl(`${redis.prefix}vrm`)).toBeGreaterThan(29_000);
   });
 
   it('keeps working from memory and logs once when Redis cannot be reached', async () => {
