@@ -11,7 +11,7 @@ import { parse, print, type SelectionSetNode } from 'graphql';
 import { createHash } from 'node:crypto';
 import { createApolloClient, createBatchingApolloClient, createPersistedQueryClient, evictDeletedUser } from '../../clients/apollo';
 import { headersFor, type Example } from '../../src/server/graphiql-examples';
-import { captureConsole, recordingFetch, startClientEnv, type ClientEnv } from './harness';
+import { captureConsole, expectSilentConsole, recordingFetch, startClientEnv, type ClientEnv } from './harness';
 
 loadDevMessages();
 loadErrorMessages();
@@ -47,28 +47,20 @@ const operationSet = (doc: DocumentNode): SelectionSetNode => {
 describe('Apollo Client 4 with the shipped possibleTypes and typePolicies', () => {
   let ctx: ClientEnv;
   let client: ApolloClient;
-  let console_: ReturnType<typeof captureConsole>;
   const byName = new Map<string, Example>();
   let meId: string;
 
   beforeAll(async () => {
     ctx = await startClientEnv();
     for (const e of ctx.examples) byName.set(e.name, e);
-    console_ = captureConsole();
     client = createApolloClient({ uri: `${ctx.env.url}/graphql` });
   }, 60_000);
-
   afterAll(async () => {
-    console_?.restore();
     client?.stop();
     await ctx?.env.close();
   });
-
-  afterEach(() => {
-    // Nothing printed: no "cache data may be lost", no missing field, no fragment-matching warning.
-    expect(console_.printed()).toEqual([]);
-    console_.clear();
-  });
+  // Nothing printed: no "cache data may be lost", no missing field, no fragment-matching warning.
+  expectSilentConsole();
 
   const example = (name: string): Example => {
     const e = byName.get(name);
@@ -176,19 +168,13 @@ describe('Apollo Client 4 with the shipped possibleTypes and typePolicies', () =
 
 describe('paging backward with fetchMore through the shipped relayStylePagination', () => {
   let ctx: ClientEnv;
-  let console_: ReturnType<typeof captureConsole>;
   beforeAll(async () => {
     ctx = await startClientEnv();
-    console_ = captureConsole();
   }, 60_000);
   afterAll(async () => {
-    console_?.restore();
     await ctx?.env.close();
   });
-  afterEach(() => {
-    expect(console_.printed()).toEqual([]);
-    console_.clear();
-  });
+  expectSilentConsole();
 
   type Connection = { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null; endCursor: string | null } };
   const PAGE = 'edges { cursor node { id } } pageInfo { hasPreviousPage hasNextPage startCursor endCursor }';

@@ -5,25 +5,19 @@
  */
 import { batchRequests, ClientError, GraphQLClient } from 'graphql-request';
 import { createGraphQLRequestClient } from '../../clients/graphql-request';
-import { captureConsole, startClientEnv, type ClientEnv } from './harness';
+import { expectSilentConsole, startClientEnv, type ClientEnv } from './harness';
 
 describe('graphql-request with the documented settings', () => {
   let ctx: ClientEnv;
-  let console_: ReturnType<typeof captureConsole>;
   let url: string;
   beforeAll(async () => {
     ctx = await startClientEnv();
     url = `${ctx.env.url}/graphql`;
-    console_ = captureConsole();
   }, 60_000);
   afterAll(async () => {
-    console_?.restore();
     await ctx?.env.close();
   });
-  afterEach(() => {
-    expect(console_.printed()).toEqual([]);
-    console_.clear();
-  });
+  expectSilentConsole();
 
   it.each(['POST', 'GET'] as const)('queries by %s', async (method) => {
     const client = createGraphQLRequestClient({ url, token: ctx.credentials.user, method });

@@ -40,6 +40,23 @@ export function captureConsole(): { printed(): string[]; clear(): void; restore(
   };
 }
 
+/**
+ * For a describe block whose client must print nothing: the console is captured from its first test on
+ * (after the block's own beforeAll hooks declared before this call), every test fails on anything printed,
+ * and the console is restored after the block.
+ */
+export function expectSilentConsole(): void {
+  let console_: ReturnType<typeof captureConsole> | undefined;
+  beforeAll(() => {
+    console_ = captureConsole();
+  });
+  afterEach(() => {
+    expect(console_!.printed()).toEqual([]);
+    console_!.clear();
+  });
+  afterAll(() => console_?.restore());
+}
+
 export interface SentRequest {
   method: string;
   url: URL;

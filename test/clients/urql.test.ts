@@ -5,7 +5,7 @@
  */
 import { gql } from '@urql/core';
 import { createUrqlClient } from '../../clients/urql';
-import { captureConsole, recordingFetch, startClientEnv, type ClientEnv } from './harness';
+import { expectSilentConsole, recordingFetch, startClientEnv, type ClientEnv } from './harness';
 
 const ME = gql`
   query Me {
@@ -21,20 +21,14 @@ const ME = gql`
 
 describe('urql with Graphcache and the documented settings', () => {
   let ctx: ClientEnv;
-  let console_: ReturnType<typeof captureConsole>;
   beforeAll(async () => {
     ctx = await startClientEnv();
-    console_ = captureConsole();
   }, 60_000);
   afterAll(async () => {
-    console_?.restore();
     await ctx?.env.close();
   });
-  afterEach(() => {
-    // Graphcache warns (console.warn) about objects it cannot key and fragments it cannot match.
-    expect(console_.printed()).toEqual([]);
-    console_.clear();
-  });
+  // Graphcache warns (console.warn) about objects it cannot key and fragments it cannot match.
+  expectSilentConsole();
 
   it('queries with GET, keeps me.subscription, and answers the same query again from the cache', async () => {
     const recorded = recordingFetch();
