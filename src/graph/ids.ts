@@ -2,10 +2,8 @@
  * Opaque global ids (Relay `Node`): base64url of `Type:part:part`. Clients must not parse them; the
  * gateway can, to refetch any object through `Query.node`.
  */
-import { createHash } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../errors';
 import { isUuid } from '../lib/ids';
-import { badCursor } from './paging';
 
 export const NODE_TYPES = [
   'User',
@@ -37,13 +35,20 @@ export function toGlobalId(type: NodeType, ...parts: (string | number)[]): strin
 
 /** Decodes a global id; throws BAD_USER_INPUT naming the argument when it is not one of ours. */
 export function fromGlobalId(id: string, argument = 'id'): DecodedId {
-  const text = /^[A-Za-z0-9_-]+$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
-  const [type, ...parts] = text.split(':');
-  if (!type || !(NODE_TYPES as readonly string[]).includes(type) || parts.length === 0 || parts.some((p) => p === '')) {
+  const decoded = decodeGlobalId(id);
+  if (!decoded) {
     throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument} is not a valid global id; expected an id returned by this API, but got: ${JSON.stringify(id).slice(0, 80)}`, {
       fieldErrors: [{ path: [argument], message: 'not a valid global id' }],
     });
   }
+  return decoded;
+}
+
+/** `fromGlobalId` without the error: null for anything that is not a global id of this API. */
+export function decodeGlobalId(id: string): DecodedId | null {
+  const text = /^[A-Za-z0-9_-]+$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
+  const [type, ...parts] = text.split(':');
+  if (!type || !(NODE_TYPES as readonly string[]).includes(type) || parts.length === 0 || parts.some((p) => p === '')) return null;
   return { type: type as NodeType, parts };
 }
 
@@ -58,26 +63,4 @@ export function personIdFromArgument(id: string, argument = 'id'): string {
     });
   }
   return decoded.parts[0]!.toLowerCase();
-}
-
-/**
- * The scope an offset cursor belongs to: a short digest of what identifies the list (which list, whose,
- * under which filters), so a cursor of one list is refused by another instead of silently meaning a
- * position there.
- */
-export function cursorScope(...parts: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 10);
-}
-
-/** Opaque cursors for offset-based pages: the item's index in the list, and the list's scope. */
-export function offsetCursor(offset: number, scope: string): string {
-  return Buffer.from(`offset:${scope}:${offset}`, 'utf8').toString('base64url');
-}
-
-/** The index an offset cursor of this list stands for; BAD_USER_INPUT naming the argument when it is not one. */
-export function offsetOf(cursor: string, argument: 'after' | 'before', scope: string): number {
-  const text = /^[A-Za-z0-9_-]{1,60}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const match = /^offset:([A-Za-z0-9_-]{10}):(\d{1,9})$/.exec(text);
-  if (!match || match[1] !== scope) throw badCursor(argument, cursor);
-  return Number(match[2]);
 }

@@ -5,6 +5,7 @@
  * be given together (the Relay spec's `ApplyCursorsToEdges`): they bound the list either way. Each
  * connection reads its own cursors.
  */
+import { createHash } from 'node:crypto';
 import { ErrorCode, GatewayError } from '../errors';
 import { MAX_PAGE_SIZE } from '../registry/validate';
 
@@ -59,4 +60,26 @@ export function badCursor(argument: 'after' | 'before', cursor: string): Gateway
     `${argument} is not a cursor this API returned for this list (an edge's cursor, startCursor or endCursor), but got: ${JSON.stringify(shown)}`,
     { fieldErrors: [{ path: [argument], message: 'not a valid cursor' }] },
   );
+}
+
+/**
+ * The scope an offset cursor belongs to: a short digest of what identifies the list (which list, whose,
+ * under which filters), so a cursor of one list is refused by another instead of silently meaning a
+ * position there.
+ */
+export function cursorScope(...parts: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 10);
+}
+
+/** Opaque cursors for offset-based pages: the item's index in the list, and the list's scope. */
+export function offsetCursor(offset: number, scope: string): string {
+  return Buffer.from(`offset:${scope}:${offset}`, 'utf8').toString('base64url');
+}
+
+/** The index an offset cursor of this list stands for; BAD_USER_INPUT naming the argument when it is not one. */
+export function offsetOf(cursor: string, argument: 'after' | 'before', scope: string): number {
+  const text = /^[A-Za-z0-9_-]{1,60}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^offset:([A-Za-z0-9_-]{10}):(\d{1,9})$/.exec(text);
+  if (!match || match[1] !== scope) throw badCursor(argument, cursor);
+  return Number(match[2]);
 }

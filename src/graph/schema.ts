@@ -16,7 +16,7 @@ import { entities, guardedService } from './resolvers/federation';
 
 export const SCHEMA_DIR = path.join(__dirname, '..', '..', 'schema');
 /** What a subgraph adds to schema/*.graphql. */
-export const FEDERATION_SDL = path.join(SCHEMA_DIR, 'federation', 'subgraph.graphql');
+const FEDERATION_SDL = path.join(SCHEMA_DIR, 'federation', 'subgraph.graphql');
 
 /** FEDERATION: `off` serves schema/*.graphql alone; `subgraph` serves it as an Apollo Federation 2 subgraph. */
 export type FederationMode = 'off' | 'subgraph';

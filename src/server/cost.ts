@@ -198,20 +198,6 @@ export interface Estimate {
 }
 
 /**
- * The estimated upstream calls of one operation of `document`, given the request's raw variables
- * (`estimateOperation`'s `cost`).
- */
-export function estimateCost(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  rawVariables: Record<string, unknown> | undefined,
-  options: CostOptions = {},
-): number {
-  return estimateOperation(schema, document, operation, rawVariables, options).cost;
-}
-
-/**
  * The estimate for one operation of `document`, given the request's raw variables. Variables that do
  * not coerce count as not given (their arguments take their defaults; a list argument counts as empty);
  * such an operation is refused before it runs anyway. `dependsOnVariables` says whether it read a

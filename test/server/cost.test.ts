@@ -8,7 +8,7 @@ import path from 'node:path';
 import { buildSchema, getNamedType, isInterfaceType, isObjectType, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { personalTokenFor } from '../../src/emulators/vrm/seed';
 import { buildSchema as buildGatewaySchema } from '../../src/graph/schema';
-import { estimateCost, estimateOperation, FIELD_COSTS, OPERATION_BASE_COST } from '../../src/server/cost';
+import { estimateOperation, FIELD_COSTS, OPERATION_BASE_COST } from '../../src/server/cost';
 import { loadExamples } from '../../src/server/graphiql';
 import { headersFor, resolvePlaceholders, type Example, type ExampleCredentials } from '../../src/server/graphiql-examples';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
@@ -30,7 +30,7 @@ const subgraph: GraphQLSchema = buildGatewaySchema({ federation: 'subgraph' });
 function estimate(query: string, variables?: Record<string, unknown>): number {
   const document = parse(query);
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
-  return estimateCost(schema, document, operation, variables);
+  return estimateOperation(schema, document, operation, variables).cost;
 }
 
 function estimateOnSubgraph(query: string, variables?: Record<string, unknown>): { cost: number; entities: number } {

@@ -21,7 +21,7 @@ import { fromGlobalId } from '../ids';
 import { readablePerson } from './askPolicy';
 
 /** The one entity type of this subgraph. */
-export const ENTITY_TYPE = 'User';
+const ENTITY_TYPE = 'User';
 
 /** A short, JSON rendering of what the client sent, for messages that say what came. */
 const shown = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 80);
@@ -35,7 +35,7 @@ function badRepresentation(index: number, key: string | undefined, message: stri
  * The person UUID a representation names, by either key; throws BAD_USER_INPUT that names the
  * representation's index and key for anything else.
  */
-export function personIdOfRepresentation(representation: unknown, index: number): string {
+function personIdOfRepresentation(representation: unknown, index: number): string {
   if (typeof representation !== 'object' || representation === null || Array.isArray(representation)) {
     throw badRepresentation(index, undefined, `must be an object like { "__typename": "User", "id": "…" }, but got: ${shown(representation)}`, 'not an entity representation');
   }

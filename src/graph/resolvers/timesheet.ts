@@ -21,10 +21,10 @@ import { MAX_PAGE_NUMBER } from '../../upstreams/timesheet/connector';
 import { accountOf, fromAccount, upstreamField } from '../access';
 import type { GraphContext } from '../context';
 import type { UserFieldResolvers } from './askPolicy';
-import { cursorScope, offsetCursor, offsetOf, toGlobalId } from '../ids';
+import { toGlobalId } from '../ids';
 import type { Page, PageKey, TimesheetList, TimesheetPageItems } from '../loaders';
 import type { EntryModel, ExpenseModel, ProjectModel } from '../models';
-import { pageSizeOf, TIMESHEET_DEFAULT_PAGE, type ConnectionArgs } from '../paging';
+import { cursorScope, offsetCursor, offsetOf, pageSizeOf, TIMESHEET_DEFAULT_PAGE, type ConnectionArgs } from '../paging';
 
 interface Connection<T> {
   edges: { cursor: string; node: T }[];

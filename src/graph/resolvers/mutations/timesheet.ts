@@ -19,7 +19,7 @@ import type { CallOptions } from '../../../upstreams/types';
 import { timesheetReasonWords } from '../../../upstreams/timesheet/describe';
 import { accountOf } from '../../access';
 import type { GraphContext } from '../../context';
-import { personIdFromArgument } from '../../ids';
+import { decodeGlobalId, personIdFromArgument } from '../../ids';
 
 type TeamAction = Extract<MutationName, 'activateUser' | 'deactivateUser' | 'resendInvitation' | 'giveAccessToProjects' | 'revokeAccessToProjects'>;
 
@@ -95,7 +95,7 @@ async function actOnMember(ctx: GraphContext, person: Person, act: (accountId: s
 }
 
 /** How many projects one access change may name. */
-export const MAX_PROJECT_IDS = 100;
+const MAX_PROJECT_IDS = 100;
 const PROJECT_ID = /^[1-9]\d{0,14}$/;
 /** Longer than any `Project` global id (type, a person UUID and a project id, base64url). */
 const MAX_GLOBAL_ID_LENGTH = 120;
@@ -109,10 +109,9 @@ function projectIdOf(value: string, index: number): string {
   if (PROJECT_ID.test(value)) return value;
   const path = ['projectIds', String(index)];
   const shown = JSON.stringify(value.slice(0, 40));
-  if (value.length <= MAX_GLOBAL_ID_LENGTH && /^[A-Za-z0-9_-]+$/.test(value)) {
-    const [type, personId, projectId, ...rest] = Buffer.from(value, 'base64url').toString('utf8').split(':');
-    if (type === 'Project' && personId && projectId !== undefined && rest.length === 0 && PROJECT_ID.test(projectId)) return projectId;
-  }
+  const decoded = value.length <= MAX_GLOBAL_ID_LENGTH ? decodeGlobalId(value) : null;
+  // A Project id is the project's person (whose list it came from) and its time tracker id.
+  if (decoded?.type === 'Project' && decoded.parts.length === 2 && PROJECT_ID.test(decoded.parts[1]!)) return decoded.parts[1]!;
   throw badProjectIds(path, `expected a time tracker project id (a positive integer, as Project.projectId) or a Project id, but got ${shown}`);
 }
 
@@ -120,7 +119,7 @@ function projectIdOf(value: string, index: number): string {
  * The projects of an access change, checked before anything is looked up: 1 to MAX_PROJECT_IDS of them,
  * each a project id or a `Project` id, none named twice (the path of a bad one is `projectIds.<i>`).
  */
-export function readProjectIds(values: readonly string[]): string[] {
+function readProjectIds(values: readonly string[]): string[] {
   if (values.length === 0) throw badProjectIds(['projectIds'], 'expected at least one project, but got an empty list');
   if (values.length > MAX_PROJECT_IDS) throw badProjectIds(['projectIds'], `expected at most ${MAX_PROJECT_IDS} projects, but got ${values.length}`);
   const seen = new Map<string, number>();
