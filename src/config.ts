@@ -100,7 +100,7 @@ const URL_ENV: Record<UpstreamName, string> = {
 export const UPSTREAM_URL_ENV = URL_ENV;
 
 /** `CACHE_TTL_IDENTITY_S` … : how long each upstream's answers are cached. */
-export const CACHE_TTL_ENV: Record<UpstreamName, string> = {
+const CACHE_TTL_ENV: Record<UpstreamName, string> = {
   evenergy: 'CACHE_TTL_EVENERGY_S',
   vrm: 'CACHE_TTL_VRM_S',
   identity: 'CACHE_TTL_IDENTITY_S',

@@ -15,7 +15,7 @@ export type RedisLog = (message: string, fields: Record<string, unknown>) => voi
  * No offline queue: while Redis is away, commands fail at once instead of piling up behind requests.
  * One retry per command, a short connect timeout, and reconnection attempts that back off to 5 s.
  */
-export const REDIS_CLIENT_OPTIONS = {
+const REDIS_CLIENT_OPTIONS = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 2000,
@@ -42,10 +42,6 @@ export class RedisHealth {
 
   constructor(private readonly options: RedisHealthOptions) {
     this.log = options.log ?? (() => undefined);
-  }
-
-  get ok(): boolean {
-    return this.healthy;
   }
 
   trouble(what: string, err: unknown): void {

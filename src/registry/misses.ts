@@ -21,8 +21,6 @@ export interface MissStore {
   close(): Promise<void>;
 }
 
-/** Where the Redis store reports trouble (the gateway passes its logger's `warn`). */
-export type MissLog = RedisLog;
 
 export interface MemoryMissOptions {
   ttlMs: number;
@@ -72,7 +70,8 @@ export interface RedisMissOptions {
   /** Longest wait for one Redis round trip before the memory answers alone. Default 250 ms. */
   timeoutMs?: number;
   maxEntries?: number;
-  log?: MissLog;
+  /** Where the Redis store reports trouble (the gateway passes its logger's `warn`). */
+  log?: RedisLog;
   now?: () => number;
 }
 

@@ -112,7 +112,6 @@ export function createMemoryAnswers(options: MemoryAnswerOptions = {}): AnswerSt
   };
 
   return {
-    kind: 'memory',
     // An entry keeps the scope it was stored under; the same key always comes with the same scope.
     async get(upstream, key, _scope) {
       const k = entryKey(upstream, key);
@@ -249,7 +248,6 @@ export function createRedisAnswers(options: RedisAnswerOptions): RedisAnswerStor
   };
 
   return {
-    kind: 'redis',
     async get(upstream, key, scope) {
       if (!usable('get')) return {};
       let reply: unknown;

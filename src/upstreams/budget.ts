@@ -81,10 +81,16 @@ export class OperationBudget {
    * attempt may not go (nothing is taken then).
    */
   takeCall(): BudgetPart | undefined {
+    const spent = this.spent();
+    if (spent === undefined) this.callsSent++;
+    return spent;
+  }
+
+  /** What has run out, if anything: time first, then calls, then bytes. */
+  private spent(): BudgetPart | undefined {
     if (this.remainingMs() <= 0) return 'deadline';
     if (this.callsSent >= this.limits.maxCalls) return 'calls';
     if (this.remainingBytes() <= 0) return 'bytes';
-    this.callsSent++;
     return undefined;
   }
 
@@ -95,7 +101,7 @@ export class OperationBudget {
 
   /** Whether another call may still be sent: calls, time and bytes are all left. */
   hasRoom(): boolean {
-    return this.remainingMs() > 0 && this.callsSent < this.limits.maxCalls && this.remainingBytes() > 0;
+    return this.spent() === undefined;
   }
 
   /** The error for a call that ran past `part` of the budget: the gateway's own words, with the limit. */

@@ -87,6 +87,7 @@ const DEFAULTS = {
   breakerOpenMs: BREAKER_DEFAULTS.openMs,
   breakerProbes: BREAKER_DEFAULTS.probes,
   maxResponseBytes: 5 * 1024 * 1024,
+  cacheTtlMs: 0,
 } as const;
 
 const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'PUT', 'DELETE']);
@@ -107,9 +108,6 @@ interface Sending {
   onCall?: (event: CallEvent) => void;
   budget?: CallBudget;
 }
-
-/** Headers that differ per request without changing the answer: left out of the coalescing and cache key. */
-const PER_REQUEST_HEADERS: ReadonlySet<string> = new Set(['x-request-id', 'traceparent', 'tracestate', 'baggage']);
 
 /** How one attempt ended: an answer for the caller, or an error with what to do about it. */
 type Attempt =
@@ -150,10 +148,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     probes: settings.breakerProbes,
   });
   const cooldowns = options.cooldowns ?? createMemoryCooldowns();
-  const cacheTtlMs = options.cacheTtlMs ?? 0;
-  if (!Number.isFinite(cacheTtlMs) || cacheTtlMs < 0) {
-    throw new RangeError(`${upstream} client option cacheTtlMs must be a number of at least 0, but got: ${String(cacheTtlMs)}`);
-  }
+  const { cacheTtlMs } = settings;
   const answers = cacheTtlMs > 0 ? options.answers : undefined;
   const flights = new Flights<Answer>({ upstream, cancelled: (signal) => cancelled(signal), share: (answer) => deepFreeze(answer.response) });
   const untrackBreaker = trackBreaker(upstream, () => breaker.state());
@@ -384,7 +379,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   /** After a write, however it ended: no read started later may get an answer from before it. */
   const invalidate = async (resource: string | undefined): Promise<void> => {
-    flights.forget(resource ?? 'all');
+    flights.forget(resource);
     if (!answers) return;
     recordInvalidation(upstream, resource === undefined ? 'upstream' : 'resource');
     await answers.invalidate(upstream, resource);
@@ -402,8 +397,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     const headers: Record<string, string> = { ...defaultHeaders, ...lowerCaseKeys(req.headers ?? {}) };
     const read = req.method === 'GET' && req.idempotent !== false;
-    // The key is taken before the request id joins the headers: it names the answer, not the request.
-    const key = read ? answerKey(req.method, path, headers, req.acceptStatus) : '';
+    // The key is taken before the request id joins the headers (trace headers join only the copy a traced
+    // attempt sends): it names the answer, not the request. Hashed only for a cache, which may be Redis.
+    const key = read ? answerKey(req.method, path, headers, req.acceptStatus, answers !== undefined) : '';
     if (call.requestId) headers['x-request-id'] = call.requestId;
     if (payload !== undefined) headers['content-type'] = 'application/json';
 
@@ -483,6 +479,7 @@ function resolveSettings(options: UpstreamClientOptions): Settings {
     breakerOpenMs: pick('breakerOpenMs', 0),
     breakerProbes: pick('breakerProbes', 1),
     maxResponseBytes: pick('maxResponseBytes', 1),
+    cacheTtlMs: pick('cacheTtlMs', 0),
   };
 }
 
@@ -516,16 +513,15 @@ export function queryString(query: Record<string, QueryValue> | undefined): stri
 }
 
 /**
- * What names one read's answer: method, URL, accepted statuses and every header sent but the per-request
- * ones, hashed (so a credential among them never appears in a key, in memory or in Redis).
+ * What names one read's answer: method, URL, accepted statuses and the headers sent (credentials among
+ * them, so two credentials never share an answer). For the in-flight map the plain text does; for a cache
+ * it is hashed, so a credential never appears in a key, in memory or in Redis.
  */
-function answerKey(method: HttpMethod, path: string, headers: Record<string, string>, acceptStatus: readonly number[] | undefined): string {
-  const hash = createHash('sha256').update(`${method} ${path}\n`);
-  for (const name of Object.keys(headers).sort()) {
-    if (!PER_REQUEST_HEADERS.has(name)) hash.update(`${name}:${headers[name]}\n`);
-  }
-  hash.update(`accept-status:${[...(acceptStatus ?? [])].sort((a, b) => a - b).join(',')}`);
-  return hash.digest('base64url');
+function answerKey(method: HttpMethod, path: string, headers: Record<string, string>, acceptStatus: readonly number[] | undefined, hashed: boolean): string {
+  let text = `${method} ${path}\n`;
+  for (const name of Object.keys(headers).sort()) text += `${name}:${headers[name]}\n`;
+  if (acceptStatus?.length) text += `accept-status:${[...acceptStatus].sort((a, b) => a - b).join(',')}`;
+  return hashed ? createHash('sha256').update(text).digest('base64url') : text;
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

@@ -24,8 +24,6 @@ export interface CooldownStore {
   close(): Promise<void>;
 }
 
-/** Where the Redis store reports trouble (the gateway passes its logger's `warn`). */
-export type CooldownLog = RedisLog;
 
 export function createMemoryCooldowns(now: () => number = Date.now): CooldownStore {
   const until = new Map<UpstreamName, number>();
@@ -53,7 +51,8 @@ export interface RedisCooldownOptions {
   url: string;
   /** Prefix of the keys and of the channel; one per deployment (tests use one per test). */
   keyPrefix?: string;
-  log?: CooldownLog;
+  /** Where the Redis store reports trouble (the gateway passes its logger's `warn`). */
+  log?: RedisLog;
   now?: () => number;
 }
 
@@ -80,7 +79,7 @@ export function createRedisCooldowns(options: RedisCooldownOptions): RedisCooldo
   const commands = connectRedis(options.url);
   const events = connectRedis(options.url);
   const health = new RedisHealth({ log: options.log, down: 'cooldowns are kept in this process only until it is back', back: 'cooldowns are shared again' });
-  const trouble = (what: string, err: unknown): void => health.trouble(what, err);
+  const trouble = health.trouble.bind(health);
   // The command connection says when Redis is back; the subscription's errors are trouble too.
   health.watch(commands, 'commands');
   events.on('error', (err) => trouble('subscription', err));

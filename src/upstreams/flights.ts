@@ -49,7 +49,6 @@ interface Waiter {
 interface Flight<R> {
   key: string;
   scope: string | undefined;
-  leader: OperationBudget | undefined;
   waiters: Set<Waiter>;
   /** Waiters ever, the starter included. */
   count: number;
@@ -68,11 +67,6 @@ export class Flights<R> {
 
   constructor(private readonly options: FlightsOptions<R>) {}
 
-  /** Calls in flight (tests). */
-  get size(): number {
-    return this.open.size;
-  }
-
   /**
    * The answer of the call in flight for `key`, or of one `start` sends now. `onJoin` is told when this
    * caller joined a call another caller started.
@@ -82,7 +76,7 @@ export class Flights<R> {
       if (call.signal?.aborted) throw this.options.cancelled(call.signal);
       const joined = this.open.get(key);
       if (joined) onJoin();
-      const flight = joined ?? this.list(key, scope, call);
+      const flight = joined ?? this.list(key, scope);
       // The starter is a waiter before the call is sent: the call's budget is read from its waiters.
       const waiting = this.wait(flight, call);
       if (!joined) this.launch(flight, call, start);
@@ -95,21 +89,24 @@ export class Flights<R> {
     }
   }
 
-  /** Calls in flight in `scope` (and the upstream's queries), or all with `'all'`, take no more waiters. */
-  forget(scope: string | undefined | 'all'): void {
+  /**
+   * Calls in flight in `scope` (and the upstream's queries), or every call without a scope (a write that
+   * names no resource), take no more waiters: the convention of the answer store's `invalidate`.
+   */
+  forget(scope: string | undefined): void {
     for (const [key, flight] of this.open) {
-      if (scope === 'all' || flight.scope === undefined || flight.scope === scope) this.open.delete(key);
+      if (scope === undefined || flight.scope === undefined || flight.scope === scope) this.open.delete(key);
     }
   }
 
-  private list(key: string, scope: string | undefined, call: CallOptions): Flight<R> {
+  private list(key: string, scope: string | undefined): Flight<R> {
     let settle: Flight<R>['settle'] = () => undefined;
     const settled = new Promise<R>((resolve, reject) => {
       settle = (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error));
     });
     // Nobody may be left to hear a failure.
     settled.catch(() => undefined);
-    const flight: Flight<R> = { key, scope, leader: call.budget, waiters: new Set(), count: 0, controller: new AbortController(), settled, settle };
+    const flight: Flight<R> = { key, scope, waiters: new Set(), count: 0, controller: new AbortController(), settled, settle };
     this.open.set(key, flight);
     return flight;
   }
@@ -120,7 +117,7 @@ export class Flights<R> {
       requestId: starter.requestId,
       signal: flight.controller.signal,
       onCall: starter.onCall,
-      budget: new FlightBudget(flight.waiters, flight.leader, this.options.upstream),
+      budget: new FlightBudget(flight.waiters, starter.budget),
     };
     // Unlisted before anyone hears the outcome, so that whoever asks next starts a new call.
     const unlist = (): void => {
@@ -195,7 +192,6 @@ class FlightBudget implements CallBudget {
   constructor(
     private readonly waiters: ReadonlySet<Waiter>,
     private readonly starter: OperationBudget | undefined,
-    private readonly upstream: UpstreamName,
   ) {}
 
   private payer(): OperationBudget | undefined {
@@ -222,6 +218,6 @@ class FlightBudget implements CallBudget {
   }
 
   exceeded(part: BudgetPart, upstream: UpstreamName): GatewayError {
-    return this.payer()?.exceeded(part, upstream) ?? budgetExceeded(part, this.upstream);
+    return this.payer()?.exceeded(part, upstream) ?? budgetExceeded(part, upstream);
   }
 }

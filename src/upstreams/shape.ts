@@ -197,3 +197,11 @@ export class WireRecord {
     return this.array(key).map((item, i) => WireRecord.of(this.upstream, this.answer, `${this.path}.${key}[${i}]`, item));
   }
 }
+
+/**
+ * The cache resource (UpstreamRequest.resource) of one upstream user and everything read below it: a
+ * write with the same resource invalidates those reads, so every connector names it through this one place.
+ */
+export function userResource(userId: string | number): string {
+  return `user:${userId}`;
+}

@@ -180,7 +180,6 @@ export interface AnswerLookup {
 }
 
 export interface AnswerStore {
-  readonly kind: 'memory' | 'redis';
   /** The entry `key` of `upstream` in `scope` (a resource, or undefined for the queries). Never rejects. */
   get(upstream: UpstreamName, key: string, scope: string | undefined): Promise<AnswerLookup>;
   /** Stores the answer unless the scope was invalidated since `ticket` was issued. Never throws. */

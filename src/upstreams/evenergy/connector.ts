@@ -8,6 +8,7 @@
 import { badInput } from '../../errors';
 import { linkQuery, parseLinkHeader } from '../link';
 import type { CallOptions, QueryValue, UpstreamClient, UpstreamResponse } from '../types';
+import { userResource } from '../shape';
 import { isProblem, locationWrite, malformed, readPayoutMethod, readPreferences, readUser, readUserList } from './map';
 import type {
   CreateEvenergyUserInput,
@@ -212,7 +213,7 @@ export function createEvenergyConnector(options: EvenergyConnectorOptions): Even
     },
 
     async getUser(userId, call) {
-      const res = await client.request({ method: 'GET', path: userPath(userId), route: ROUTES.user, resource: `user:${userId}`, headers: headers(), acceptStatus: [404], call });
+      const res = await client.request({ method: 'GET', path: userPath(userId), route: ROUTES.user, resource: userResource(userId), headers: headers(), acceptStatus: [404], call });
       const body = lookup(res, ROUTES.user);
       return body === null ? null : readUser('answer to GET /users/:user_id', body);
     },
@@ -223,13 +224,13 @@ export function createEvenergyConnector(options: EvenergyConnectorOptions): Even
     },
 
     async updateUser(userId, patch, call) {
-      const res = await client.request({ method: 'PATCH', path: userPath(userId), route: ROUTES.user, resource: `user:${userId}`, headers: headers(), body: userWrite(patch), call });
+      const res = await client.request({ method: 'PATCH', path: userPath(userId), route: ROUTES.user, resource: userResource(userId), headers: headers(), body: userWrite(patch), call });
       return readUser('answer to PATCH /users/:user_id', res.body);
     },
 
     async getNotificationPreferences(userId, call) {
       const path = userPath(userId, '/notification_preferences');
-      const res = await client.request({ method: 'GET', path, route: ROUTES.preferences, resource: `user:${userId}`, headers: headers(), acceptStatus: [404], call });
+      const res = await client.request({ method: 'GET', path, route: ROUTES.preferences, resource: userResource(userId), headers: headers(), acceptStatus: [404], call });
       const body = lookup(res, ROUTES.preferences);
       return body === null ? null : readPreferences('answer to GET /users/:user_id/notification_preferences', body);
     },
@@ -241,13 +242,13 @@ export function createEvenergyConnector(options: EvenergyConnectorOptions): Even
         if (typeof enabled !== 'boolean') throw badInput(['groups', name], `expected true or false, but got ${typeof enabled}`, 'evenergy');
         body.groups[name] = enabled;
       }
-      const res = await client.request({ method: 'PATCH', path, route: ROUTES.preferences, resource: `user:${userId}`, headers: headers(), body, call });
+      const res = await client.request({ method: 'PATCH', path, route: ROUTES.preferences, resource: userResource(userId), headers: headers(), body, call });
       return readPreferences('answer to PATCH /users/:user_id/notification_preferences', res.body);
     },
 
     async getPayoutMethod(userId, call) {
       const path = userPath(userId, '/payout_method');
-      const res = await client.request({ method: 'GET', path, route: ROUTES.payout, resource: `user:${userId}`, headers: headers(), acceptStatus: [404], call });
+      const res = await client.request({ method: 'GET', path, route: ROUTES.payout, resource: userResource(userId), headers: headers(), acceptStatus: [404], call });
       const body = lookup(res, ROUTES.payout);
       return body === null ? null : readPayoutMethod('answer to GET /users/:user_id/payout_method', body);
     },
@@ -255,13 +256,13 @@ export function createEvenergyConnector(options: EvenergyConnectorOptions): Even
     async setPayoutMethod(userId, input, call) {
       const path = userPath(userId, '/payout_method');
       const body = payoutBody(input);
-      const res = await client.request({ method: 'PATCH', path, route: ROUTES.payout, resource: `user:${userId}`, headers: headers(), body, call });
+      const res = await client.request({ method: 'PATCH', path, route: ROUTES.payout, resource: userResource(userId), headers: headers(), body, call });
       return readPayoutMethod('answer to PATCH /users/:user_id/payout_method', res.body);
     },
 
     async deletePayoutMethod(userId, call) {
       const path = userPath(userId, '/payout_method');
-      await client.request({ method: 'DELETE', path, route: ROUTES.payout, resource: `user:${userId}`, headers: headers(), call });
+      await client.request({ method: 'DELETE', path, route: ROUTES.payout, resource: userResource(userId), headers: headers(), call });
     },
   };
   return connector;

@@ -5,6 +5,7 @@
  */
 import { badInput, ErrorCode, GatewayError } from '../../errors';
 import type { CallOptions, UpstreamClient } from '../types';
+import { userResource } from '../shape';
 import { isFailureEnvelope, malformed, readEmptyAnswer, readUserAnswer } from './map';
 import type { CreateIdentityUserInput, IdentityUser, UpdateIdentityUserInput } from './types';
 import type { WireCreateUserBody, WireUpdateUserBody } from '../../contracts/identity';
@@ -41,7 +42,7 @@ function userPath(identifier: string): string {
  * by another key, which the cache files with the queries, so that every write to identity invalidates it.
  */
 function resourceOf(identifier: string): string | undefined {
-  return identifier.includes('@') ? undefined : `user:${identifier}`;
+  return identifier.includes('@') ? undefined : userResource(identifier);
 }
 
 export function createIdentityConnector(options: IdentityConnectorOptions): IdentityConnector {

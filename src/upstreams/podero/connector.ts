@@ -9,6 +9,7 @@
  */
 import { badInput, UnreachableCaseError } from '../../errors';
 import type { CallOptions, UpstreamClient } from '../types';
+import { userResource } from '../shape';
 import { isDetailBody, malformed, readElectricVehicle, readHeatPump, readInverter, readList, readUser } from './map';
 import type {
   CreatePoderoUserInput,
@@ -163,11 +164,6 @@ function inverterBody(patch: InverterPatch): WireInverterUpdateBody {
   put(body, 'battery_capacity_kwh', patch.batteryCapacityKwh);
   put(body, 'is_inverter_forced_mode_enabled', patch.isInverterForcedModeEnabled);
   return body;
-}
-
-/** The cache resource (UpstreamRequest.resource) of one user and everything below it: its devices. */
-function userResource(userId: string): string {
-  return `user:${userId}`;
 }
 
 const USERS_ROUTE = '/org/:org_id/users';

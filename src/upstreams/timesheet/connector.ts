@@ -13,6 +13,7 @@ import { badInput, type FieldError } from '../../errors';
 import { USER_AGENT } from '../client';
 import { linkQuery, parseLinkHeader } from '../link';
 import type { CallOptions, QueryValue, UpstreamClient, UpstreamResponse } from '../types';
+import { userResource } from '../shape';
 import { malformed, readEmptyAnswer, readEntryList, readExpenseList, readProjectList, readUser, readUserList } from './map';
 import type {
   CreateTimesheetUserInput,
@@ -251,7 +252,7 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
 
   const action = async (id: string, name: string, call?: CallOptions, body?: WireProjectAccessBody): Promise<void> => {
     const route = `/users/:id/${name}`;
-    const res = await client.request({ method: 'PUT', path: userPath(id, `/${name}`), route, resource: `user:${id}`, headers: headers(), body, idempotent: false, call });
+    const res = await client.request({ method: 'PUT', path: userPath(id, `/${name}`), route, resource: userResource(id), headers: headers(), body, idempotent: false, call });
     readEmptyAnswer(`answer to PUT ${route}`, res.body);
   };
 
@@ -275,7 +276,7 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
     },
 
     async getUser(id, call) {
-      const res = await client.request({ method: 'GET', path: userPath(id), route: '/users/:id', resource: `user:${id}`, headers: headers(), acceptStatus: [404], call });
+      const res = await client.request({ method: 'GET', path: userPath(id), route: '/users/:id', resource: userResource(id), headers: headers(), acceptStatus: [404], call });
       if (res.status === 404) {
         // The API's "no such user" has no body (a JSON error object is tolerated); a 404 page of
         // something else (a wrong base URL, a proxy's HTML) must not make every user look absent.
@@ -303,12 +304,12 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
       if (input.firstName !== undefined) body.first_name = input.firstName;
       if (input.lastName !== undefined) body.last_name = input.lastName;
       if (input.role !== undefined) body.role = WIRE_ROLE[input.role];
-      const res = await client.request({ method: 'PATCH', path, route: '/users/:id', resource: `user:${id}`, headers: headers(), body, call });
+      const res = await client.request({ method: 'PATCH', path, route: '/users/:id', resource: userResource(id), headers: headers(), body, call });
       return readUser('answer to PATCH /users/:id', res.body);
     },
 
     async deleteUser(id, call) {
-      const res = await client.request({ method: 'DELETE', path: userPath(id), route: '/users/:id', resource: `user:${id}`, headers: headers(), idempotent: false, call });
+      const res = await client.request({ method: 'DELETE', path: userPath(id), route: '/users/:id', resource: userResource(id), headers: headers(), idempotent: false, call });
       readEmptyAnswer('answer to DELETE /users/:id', res.body);
     },
 
@@ -319,29 +320,29 @@ export function createTimesheetConnector(options: TimesheetConnectorOptions): Ti
     revokeAccessToProjects: async (id, projectIds, call) => action(id, 'revoke_access_to_projects', call, projectIdsBody(projectIds)),
 
     async listEntries(userId, opts = {}, call) {
-      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/entries'), '/users/:id/entries', `user:${userId}`, { ...entryQuery(opts), ...pageQuery(opts) }, readEntryList, call);
+      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/entries'), '/users/:id/entries', userResource(userId), { ...entryQuery(opts), ...pageQuery(opts) }, readEntryList, call);
       return page;
     },
     allEntries(userId, filter = {}, call) {
-      return allPages(userPath(userId, '/entries'), '/users/:id/entries', `user:${userId}`, { ...entryQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readEntryList, call);
+      return allPages(userPath(userId, '/entries'), '/users/:id/entries', userResource(userId), { ...entryQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readEntryList, call);
     },
 
     async listExpenses(userId, opts = {}, call) {
-      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/expenses'), '/users/:id/expenses', `user:${userId}`, { ...expenseQuery(opts), ...pageQuery(opts) }, readExpenseList, call);
+      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/expenses'), '/users/:id/expenses', userResource(userId), { ...expenseQuery(opts), ...pageQuery(opts) }, readExpenseList, call);
       return page;
     },
     allExpenses(userId, filter = {}, call) {
-      return allPages(userPath(userId, '/expenses'), '/users/:id/expenses', `user:${userId}`, { ...expenseQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readExpenseList, call);
+      return allPages(userPath(userId, '/expenses'), '/users/:id/expenses', userResource(userId), { ...expenseQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readExpenseList, call);
     },
 
     async listParticipatingProjects(userId, opts = {}, call) {
       const route = '/users/:id/participating_projects';
-      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/participating_projects'), route, `user:${userId}`, { ...projectQuery(opts), ...pageQuery(opts) }, readProjectList, call);
+      const { nextQuery: _, ...page } = await readPage(userPath(userId, '/participating_projects'), route, userResource(userId), { ...projectQuery(opts), ...pageQuery(opts) }, readProjectList, call);
       return page;
     },
     allParticipatingProjects(userId, filter = {}, call) {
       const route = '/users/:id/participating_projects';
-      return allPages(userPath(userId, '/participating_projects'), route, `user:${userId}`, { ...projectQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readProjectList, call);
+      return allPages(userPath(userId, '/participating_projects'), route, userResource(userId), { ...projectQuery(filter), ...pageQuery({ perPage: filter.perPage }) }, readProjectList, call);
     },
   };
   return connector;
