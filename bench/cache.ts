@@ -27,7 +27,7 @@ import { createDevSecret, signToken } from '../src/auth/dev';
 import { DEV_PODERO_ORG_ID, serviceToken } from '../src/contracts/dev-defaults';
 import { UPSTREAM_NAMES, type UpstreamName } from '../src/errors';
 import { buildPopulation, prng } from '../src/emulators/population';
-import { isRecord, parseNumberFlags, percentile, startChild, stopChild } from './lib';
+import { isRecord, parseNumberFlags, percentile, startChild, stopChild, upstreamUrls } from './lib';
 
 interface Options {
   seconds: number;
@@ -89,16 +89,6 @@ function parseOptions(argv: string[]): Options {
     },
     USAGE,
   );
-}
-
-function upstreamUrls(line: unknown, from: string): Record<UpstreamName, string> {
-  const urls = {} as Record<UpstreamName, string>;
-  for (const name of UPSTREAM_NAMES) {
-    const value = isRecord(line) ? line[name] : undefined;
-    if (typeof value !== 'string') throw new Error(`expected a ${name} URL from ${from}, but got: ${JSON.stringify(line).slice(0, 300)}`);
-    urls[name] = value;
-  }
-  return urls;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ import { buildPopulation, type Population } from '../src/emulators/population';
 import { personalTokenFor } from '../src/emulators/vrm/seed';
 import { formatSummary, mergeProfiles, parseProfile, summariseProfile } from './cpuprofile';
 import type { BaselinePage } from './fanout-server';
-import { acceptProfilerCommands, isRecord, parseNumberFlags, percentile, profileWindow, startChild, stopChild } from './lib';
+import { acceptProfilerCommands, isRecord, parseNumberFlags, percentile, profileWindow, startChild, stopChild, upstreamUrls } from './lib';
 
 interface BenchOptions {
   seconds: number;
@@ -132,16 +132,6 @@ function parseOptions(argv: string[]): BenchOptions {
 
 // ---------------------------------------------------------------------------------------------------
 // Child processes
-
-function upstreamUrls(line: unknown, from: string): Record<UpstreamName, string> {
-  const urls = {} as Record<UpstreamName, string>;
-  for (const name of UPSTREAM_NAMES) {
-    const value = isRecord(line) ? line[name] : undefined;
-    if (typeof value !== 'string') throw new Error(`expected a ${name} URL from ${from}, but got: ${JSON.stringify(line).slice(0, 300)}`);
-    urls[name] = value;
-  }
-  return urls;
-}
 
 function childUrl(line: unknown, name: string): string {
   const url = isRecord(line) ? line.url : undefined;

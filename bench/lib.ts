@@ -8,12 +8,24 @@ import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
+import { UPSTREAM_NAMES, type UpstreamName } from '../src/errors';
 
 export const ROOT = path.resolve(__dirname, '..');
 const CHILD_START_TIMEOUT_MS = 120_000;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The five upstream URLs in a child's line of JSON (`{ identity: url, … }`), or an error naming `from`. */
+export function upstreamUrls(line: unknown, from: string): Record<UpstreamName, string> {
+  const urls = {} as Record<UpstreamName, string>;
+  for (const name of UPSTREAM_NAMES) {
+    const value = isRecord(line) ? line[name] : undefined;
+    if (typeof value !== 'string') throw new Error(`expected a ${name} URL from ${from}, but got: ${JSON.stringify(line).slice(0, 300)}`);
+    urls[name] = value;
+  }
+  return urls;
 }
 
 export interface FlagLimit<K extends string> {

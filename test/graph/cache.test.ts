@@ -186,11 +186,13 @@ describe('the answer cache with a Redis that cannot be reached', () => {
     try {
       const someone = everywhere(t);
       for (let i = 0; i < 3; i++) {
+        t.resetCounts();
         const res = await t.query<PersonData>(PERSON, { variables: { e: someone.email } });
         expect(res.errors).toBeUndefined();
         expect(dataOf(res).userByEmail?.firstName).toBe(someone.firstName);
+        // Every time from identity itself: nothing was cached while Redis was away.
+        expect(t.counts().identity.total).toBeGreaterThanOrEqual(1);
       }
-      expect(t.counts().identity.total).toBeGreaterThanOrEqual(3);
     } finally {
       await t.close();
     }
