@@ -47,15 +47,14 @@
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
 import packageJson from '../../package.json';
 import { ErrorCode, GatewayError, codeForUpstreamStatus, upstreamFailureMessage, type UpstreamName } from '../errors';
 import { BREAKER_DEFAULTS, CircuitBreaker, type BreakerOutcome } from './breaker';
 import { deepFreeze, type AnswerTicket } from './answers';
 import type { CallBudget } from './budget';
 import { createMemoryCooldowns } from './cooldown';
+import { exchange, fromSignal, type Cancel, type Expiry } from './exchange';
 import { Flights } from './flights';
 import { recordCacheLookup, recordCoalesced, recordInvalidation, recordUpstreamAttempt, trackBreaker, type UpstreamFailureKind } from './metrics';
 import type {
@@ -104,7 +103,7 @@ interface Answer {
 /** What one call is sent with: a caller's own options, or a shared call's (flights.ts). */
 interface Sending {
   requestId?: string;
-  signal?: AbortSignal;
+  cancel?: Cancel;
   onCall?: (event: CallEvent) => void;
   budget?: CallBudget;
 }
@@ -150,15 +149,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const cooldowns = options.cooldowns ?? createMemoryCooldowns();
   const { cacheTtlMs } = settings;
   const answers = cacheTtlMs > 0 ? options.answers : undefined;
-  const flights = new Flights<Answer>({ upstream, cancelled: (signal) => cancelled(signal), share: (answer) => deepFreeze(answer.response) });
+  const flights = new Flights<Answer>({ upstream, cancelled: (signal) => cancelled(signal.reason), share: (answer) => deepFreeze(answer.response) });
   const untrackBreaker = trackBreaker(upstream, () => breaker.state());
   let closed = false;
 
-  const cancelled = (signal: AbortSignal): GatewayError =>
-    new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${upstream} call was cancelled before it completed`, {
-      upstream,
-      cause: signal.reason,
-    });
+  const cancelled = (reason: unknown): GatewayError =>
+    new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${upstream} call was cancelled before it completed`, { upstream, cause: reason });
 
   const report = (req: UpstreamRequest, sending: Sending, attempt: number, eventStatus: number, metricStatus: number | UpstreamFailureKind, durationMs: number): void => {
     recordUpstreamAttempt({ upstream, method: req.method, route: req.route, status: metricStatus }, durationMs);
@@ -168,76 +164,74 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   /** Sends the request once and reads the whole (bounded) answer. Never throws. */
   const send = async (
     req: UpstreamRequest,
-    callSignal: AbortSignal | undefined,
+    cancel: Cancel | undefined,
     path: string,
     headers: Record<string, string>,
     payload: string | undefined,
     budget: CallBudget | undefined,
   ): Promise<AttemptReport> => {
-    const deadline = new AttemptDeadline(callSignal, budget?.remainingMs());
     // The operation's remaining bytes cap this body when they are fewer than the client's own limit.
     const byteLimit = Math.min(settings.maxResponseBytes, budget?.remainingBytes() ?? Infinity);
     const byBudget = byteLimit < settings.maxResponseBytes;
-    try {
-      deadline.arm('headers', settings.headersTimeoutMs);
-      const res = await pool.request({ path, method: req.method, headers, body: payload, signal: deadline.signal });
-      deadline.arm('body', settings.bodyTimeoutMs);
-      const status = res.statusCode;
-      const resHeaders = flattenHeaders(res.headers);
-      const raw = await readBounded(res.body, resHeaders['content-length'], byteLimit, (bytes) => {
-        budget?.addBytes(bytes);
-        deadline.refresh();
-      });
-      const accepted = (status >= 200 && status < 300) || (req.acceptStatus ?? []).includes(status);
-      const breakerOutcome: BreakerOutcome = status >= 500 ? 'failure' : 'success';
-      if (accepted) {
-        if (raw === 'too-large') return tooLarge(status, byBudget ? budget : undefined);
-        const parsed = status >= 200 && status < 300 ? parseStrict(raw) : { ok: true as const, value: parseLenient(raw) };
-        if (!parsed.ok) {
-          const error = new GatewayError(
-            ErrorCode.UPSTREAM_UNAVAILABLE,
-            `${upstream} sent a malformed response: expected a JSON body with status ${status}, but it did not parse`,
-            { upstream, status },
-          );
-          return { attempt: { kind: 'failed', error, retryable: false }, eventStatus: status, metricStatus: 'malformed', breaker: 'ignored' };
-        }
-        return {
-          attempt: { kind: 'answer', response: { status, headers: resHeaders, body: parsed.value }, raw },
-          eventStatus: status,
-          metricStatus: status,
-          breaker: breakerOutcome,
-        };
+    const end = await exchange(
+      pool,
+      { path, method: req.method, headers, body: payload },
+      {
+        headersMs: settings.headersTimeoutMs,
+        bodyMs: settings.bodyTimeoutMs,
+        deadlineMs: budget?.remainingMs() ?? Infinity,
+        byteLimit,
+        onBytes: budget ? (bytes) => budget.addBytes(bytes) : undefined,
+        cancel,
+      },
+    );
+    if (end.kind === 'answer') return answered(req, end.status, end.headers, end.raw, byBudget ? budget : undefined);
+    if (end.kind === 'cancelled') {
+      return { attempt: { kind: 'failed', error: cancelled(cancel?.reason), retryable: false }, eventStatus: 0, metricStatus: 'cancelled', breaker: 'ignored' };
+    }
+    if (end.kind === 'expired' && end.expiry === 'deadline' && budget) {
+      // Cut short by the operation, not by the upstream's own timeout: nothing to hold against it.
+      return { attempt: { kind: 'failed', error: budget.exceeded('deadline', upstream), retryable: false }, eventStatus: 0, metricStatus: 'timeout', breaker: 'ignored' };
+    }
+    const cause = end.kind === 'error' ? end.error : undefined;
+    const timeout = timeoutMessage(end.kind === 'expired' ? end.expiry : errorCode(cause));
+    const message = timeout ?? `Expected an HTTP answer from ${upstream}, but the connection failed (${errorCode(cause) ?? 'unknown error'})`;
+    const error = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { upstream, cause });
+    return { attempt: { kind: 'failed', error, retryable: true }, eventStatus: 0, metricStatus: timeout ? 'timeout' : 'connection_error', breaker: 'failure' };
+  };
+
+  /** What an answer that arrived means: one for the caller, or an error of its status or its body. */
+  const answered = (req: UpstreamRequest, status: number, resHeaders: Record<string, string>, raw: Buffer | 'too-large', byteBudget: CallBudget | undefined): AttemptReport => {
+    const accepted = (status >= 200 && status < 300) || (req.acceptStatus ?? []).includes(status);
+    const breakerOutcome: BreakerOutcome = status >= 500 ? 'failure' : 'success';
+    if (accepted) {
+      if (raw === 'too-large') return tooLarge(status, byteBudget);
+      const parsed = status >= 200 && status < 300 ? parseStrict(raw) : { ok: true as const, value: parseLenient(raw) };
+      if (!parsed.ok) {
+        const error = new GatewayError(
+          ErrorCode.UPSTREAM_UNAVAILABLE,
+          `${upstream} sent a malformed response: expected a JSON body with status ${status}, but it did not parse`,
+          { upstream, status },
+        );
+        return { attempt: { kind: 'failed', error, retryable: false }, eventStatus: status, metricStatus: 'malformed', breaker: 'ignored' };
       }
-      // An oversized error body is dropped: the status alone still says what happened.
-      const body = raw === 'too-large' ? undefined : parseLenient(raw);
-      const retryAfterMs = parseRetryAfter(resHeaders['retry-after']);
-      const error = statusError(status, body, retryAfterMs);
       return {
-        attempt: { kind: 'failed', error, retryable: RETRYABLE_STATUSES.has(status), retryAfterMs },
+        attempt: { kind: 'answer', response: { status, headers: resHeaders, body: parsed.value }, raw },
         eventStatus: status,
         metricStatus: status,
         breaker: breakerOutcome,
       };
-    } catch (err) {
-      if (callSignal?.aborted) {
-        return { attempt: { kind: 'failed', error: cancelled(callSignal), retryable: false }, eventStatus: 0, metricStatus: 'cancelled', breaker: 'ignored' };
-      }
-      if (deadline.expired === 'deadline' && budget) {
-        // Cut short by the operation, not by the upstream's own timeout: nothing to hold against it.
-        return { attempt: { kind: 'failed', error: budget.exceeded('deadline', upstream), retryable: false }, eventStatus: 0, metricStatus: 'timeout', breaker: 'ignored' };
-      }
-      const timeout = timeoutMessage(deadline.expired ?? errorCode(err));
-      const message = timeout ?? `Expected an HTTP answer from ${upstream}, but the connection failed (${errorCode(err) ?? 'unknown error'})`;
-      const error = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { upstream, cause: err });
-      return {
-        attempt: { kind: 'failed', error, retryable: true },
-        eventStatus: 0,
-        metricStatus: timeout ? 'timeout' : 'connection_error',
-        breaker: 'failure',
-      };
-    } finally {
-      deadline.dispose();
     }
+    // An oversized error body is dropped: the status alone still says what happened.
+    const body = raw === 'too-large' ? undefined : parseLenient(raw);
+    const retryAfterMs = parseRetryAfter(resHeaders['retry-after']);
+    const error = statusError(status, body, retryAfterMs);
+    return {
+      attempt: { kind: 'failed', error, retryable: RETRYABLE_STATUSES.has(status), retryAfterMs },
+      eventStatus: status,
+      metricStatus: status,
+      breaker: breakerOutcome,
+    };
   };
 
   const tooLarge = (status: number, budget: CallBudget | undefined): AttemptReport => {
@@ -252,8 +246,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return { attempt: { kind: 'failed', error, retryable: false }, eventStatus: status, metricStatus: 'too_large', breaker: 'ignored' };
   };
 
-  /** Our own deadline's kind, or undici's timeout error code (its timers are the backstop). */
-  const timeoutMessage = (kind: string | undefined): string | undefined => {
+  /** Our own timer's kind, or undici's timeout error code (its timers are the backstop). */
+  const timeoutMessage = (kind: Expiry | string | undefined): string | undefined => {
     switch (kind) {
       case 'headers':
       case 'UND_ERR_HEADERS_TIMEOUT':
@@ -299,7 +293,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
    */
   const tracedSend = (
     req: UpstreamRequest,
-    callSignal: AbortSignal | undefined,
+    cancel: Cancel | undefined,
     path: string,
     headers: Record<string, string>,
     payload: string | undefined,
@@ -312,7 +306,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       async (span) => {
         const traced = { ...headers };
         injectTraceHeaders(traced);
-        const result = await send(req, callSignal, path, traced, payload, budget);
+        const result = await send(req, cancel, path, traced, payload, budget);
         span.setAttribute('http.response.status_code', result.eventStatus);
         if (result.attempt.kind === 'failed') span.setAttribute('usergraph.error_code', result.attempt.error.code);
         return result;
@@ -324,7 +318,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const execute = async (req: UpstreamRequest, sending: Sending, path: string, headers: Record<string, string>, payload: string | undefined): Promise<Answer> => {
     const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method);
     const budget = sending.budget;
-    const signal = sending.signal;
+    const cancel = sending.cancel;
     const cooling = cooldowns.remainingMs(upstream);
     if (cooling > 0) {
       report(req, sending, 1, 0, 'cooling_down', 0);
@@ -343,14 +337,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let lastError: GatewayError | undefined;
     try {
       for (let attempt = 1; ; attempt++) {
-        if (signal?.aborted) throw cancelled(signal);
+        if (cancel?.aborted) throw cancelled(cancel.reason);
         const spent = budget?.takeCall();
         if (spent) {
           recordUpstreamAttempt({ upstream, method: req.method, route: req.route, status: 'budget_exceeded' }, 0);
           throw lastError ?? budget!.exceeded(spent, upstream);
         }
         const started = performance.now();
-        const result = tracingEnabled() ? await tracedSend(req, signal, path, headers, payload, budget, attempt) : await send(req, signal, path, headers, payload, budget);
+        const result = tracingEnabled() ? await tracedSend(req, cancel, path, headers, payload, budget, attempt) : await send(req, cancel, path, headers, payload, budget);
         if (result.breaker !== 'ignored') health = result.breaker;
         report(req, sending, attempt, result.eventStatus, result.metricStatus, performance.now() - started);
 
@@ -364,12 +358,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (wait > settings.retryMaxDelayMs) throw outcome.error;
         // A retry whose backoff would end past the deadline is not started.
         if (budget && wait >= budget.remainingMs()) throw outcome.error;
-        try {
-          await delay(wait, undefined, { signal });
-        } catch {
-          if (signal?.aborted) throw cancelled(signal);
-          throw outcome.error;
-        }
+        if (!(await backoff(wait, cancel))) throw cancelled(cancel?.reason);
         if (!breaker.admits(permit)) throw outcome.error;
       }
     } finally {
@@ -407,7 +396,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const lookup = req.method === 'POST' && req.idempotent === true;
       try {
         // The response body is JSON the connector validates and maps; T is its claim about the shape.
-        return (await execute(req, call, path, headers, payload)).response as UpstreamResponse<T>;
+        const sending: Sending = { requestId: call.requestId, onCall: call.onCall, budget: call.budget, cancel: call.signal ? fromSignal(call.signal) : undefined };
+        return (await execute(req, sending, path, headers, payload)).response as UpstreamResponse<T>;
       } finally {
         if (!lookup) await invalidate(req.resource?.toLowerCase());
       }
@@ -530,95 +520,19 @@ function lowerCaseKeys(headers: Record<string, string>): Record<string, string> 
   return out;
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-/**
- * undici's own headers and body timeouts run on a clock of about one second's resolution, so each attempt
- * keeps precise timers of its own that abort the request (undici's, set to the same values, are the
- * backstop): the current phase's timeout, and the operation's deadline when it has one, which no phase
- * outlasts. The attempt's signal also follows the caller's.
- */
-class AttemptDeadline {
-  /** Which timer fired, if one did. */
-  expired: 'headers' | 'body' | 'deadline' | undefined;
-  private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly deadlineTimer: NodeJS.Timeout | undefined;
-  private readonly detach: () => void;
-
-  constructor(callSignal: AbortSignal | undefined, deadlineMs: number | undefined) {
-    const follow = (): void => this.controller.abort(callSignal?.reason);
-    if (callSignal?.aborted) follow();
-    callSignal?.addEventListener('abort', follow, { once: true });
-    this.detach = () => callSignal?.removeEventListener('abort', follow);
-    // A shared call none of whose callers has a deadline has an infinite one: no timer.
-    if (deadlineMs !== undefined && Number.isFinite(deadlineMs)) this.deadlineTimer = setTimeout(() => this.fire('deadline'), deadlineMs);
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  arm(kind: 'headers' | 'body', ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(kind), ms);
-  }
-
-  /** Restarts the current phase's timer (the body timeout runs between chunks); the deadline stays. */
-  refresh(): void {
-    this.timer?.refresh();
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    clearTimeout(this.deadlineTimer);
-    this.detach();
-  }
-
-  private fire(kind: 'headers' | 'body' | 'deadline'): void {
-    this.expired ??= kind;
-    this.controller.abort();
-  }
-}
-
-/** Reads the body up to `limit` bytes; beyond that the response is aborted (its connection closed). */
-async function readBounded(
-  body: Dispatcher.ResponseData['body'],
-  contentLength: string | undefined,
-  limit: number,
-  onChunk: (bytes: number) => void,
-): Promise<Buffer | 'too-large'> {
-  const declared = contentLength === undefined ? NaN : Number(contentLength);
-  if (Number.isFinite(declared) && declared > limit) {
-    abandon(body);
-    return 'too-large';
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    onChunk(buffer.length);
-    size += buffer.length;
-    if (size > limit) {
-      abandon(body);
-      return 'too-large';
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Destroys a body we will not read; the abort error it then emits is expected, not a failure. */
-function abandon(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined);
-  body.destroy();
+/** Waits `ms` before a retry; false when the call was cancelled meanwhile. */
+function backoff(ms: number, cancel: Cancel | undefined): Promise<boolean> {
+  if (cancel?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const stop = cancel?.onAbort(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    const timer = setTimeout(() => {
+      stop?.();
+      resolve(true);
+    }, ms);
+  });
 }
 
 function parseStrict(raw: Buffer): { ok: true; value: unknown } | { ok: false } {

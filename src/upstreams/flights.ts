@@ -22,12 +22,14 @@
  */
 import { ErrorCode, GatewayError, type UpstreamName } from '../errors';
 import { budgetExceeded, type BudgetPart, type CallBudget, type OperationBudget } from './budget';
+import { CancelSource, type Cancel } from './exchange';
 import type { CallOptions } from './types';
 
 /** What the shared call is sent with, in place of any one caller's options. */
 export interface FlightCall {
   requestId?: string;
-  signal: AbortSignal;
+  /** Aborted when the last waiter has left (a CancelSource: no EventTarget for every read). */
+  cancel: Cancel;
   onCall?: CallOptions['onCall'];
   budget: CallBudget;
 }
@@ -52,7 +54,7 @@ interface Flight<R> {
   waiters: Set<Waiter>;
   /** Waiters ever, the starter included. */
   count: number;
-  controller: AbortController;
+  cancel: CancelSource;
   settled: Promise<R>;
   settle(outcome: Outcome<R>): void;
 }
@@ -106,7 +108,7 @@ export class Flights<R> {
     });
     // Nobody may be left to hear a failure.
     settled.catch(() => undefined);
-    const flight: Flight<R> = { key, scope, waiters: new Set(), count: 0, controller: new AbortController(), settled, settle };
+    const flight: Flight<R> = { key, scope, waiters: new Set(), count: 0, cancel: new CancelSource(), settled, settle };
     this.open.set(key, flight);
     return flight;
   }
@@ -115,7 +117,7 @@ export class Flights<R> {
     // The starter's request id goes upstream and its call accounting hears of every attempt.
     const flightCall: FlightCall = {
       requestId: starter.requestId,
-      signal: flight.controller.signal,
+      cancel: flight.cancel,
       onCall: starter.onCall,
       budget: new FlightBudget(flight.waiters, starter.budget),
     };
@@ -179,7 +181,7 @@ export class Flights<R> {
   /** Nobody waits any more: the call is cancelled, and nobody can join it. */
   private abandon(flight: Flight<R>): void {
     if (this.open.get(flight.key) === flight) this.open.delete(flight.key);
-    flight.controller.abort();
+    flight.cancel.abort();
   }
 }
 

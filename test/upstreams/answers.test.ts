@@ -49,11 +49,15 @@ function storeBehaviour(make: () => Promise<AnswerStore>): void {
     const store = await make();
     const first = await store.get('identity', 'k1', 'user:1');
     expect(first.answer).toBeUndefined();
-    store.put('identity', 'k1', 'user:1', first.ticket!, answer({ id: 1 }, { link: '<x>; rel="next"' }), 300);
+    // A TTL no loaded machine outlasts between the put and the get, and a short one for the expiry.
+    store.put('identity', 'k1', 'user:1', first.ticket!, answer({ id: 1 }, { link: '<x>; rel="next"' }), 60_000);
     const hit = await store.get('identity', 'k1', 'user:1');
     expect(hit.answer).toEqual({ status: 200, headers: { 'content-type': 'application/json', link: '<x>; rel="next"' }, body: { id: 1 } });
-    await new Promise((r) => setTimeout(r, 350));
-    expect((await store.get('identity', 'k1', 'user:1')).answer).toBeUndefined();
+    const short = await store.get('identity', 'k2', 'user:2');
+    store.put('identity', 'k2', 'user:2', short.ticket!, answer({ id: 2 }), 100);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await store.get('identity', 'k2', 'user:2')).answer).toBeUndefined();
+    expect((await store.get('identity', 'k1', 'user:1')).answer).toBeDefined();
   });
 
   it('keeps upstreams apart', async () => {
