@@ -735,6 +735,96 @@ describe('cancellation', () => {
   });
 });
 
+describe('the exchange with the upstream (one attempt, exchange.ts)', () => {
+  it('reads headers named like Object.prototype members as headers, repeated ones joined', async () => {
+    const { url, server } = await rawServer((_req, res) => {
+      res.setHeader('constructor', 'c');
+      res.setHeader('__proto__', 'p');
+      res.setHeader('tostring', 't');
+      res.setHeader('x-many', ['a', 'b']);
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ok":true}');
+    });
+    servers.push(server);
+    const res = await get(client({ baseUrl: url }), '/things/1');
+    expect(res.body).toEqual({ ok: true });
+    expect({ ...res.headers }).toMatchObject({ constructor: 'c', ['__proto__']: 'p', tostring: 't', 'x-many': 'a, b' });
+    expect(Object.keys(res.headers)).toContain('__proto__');
+  });
+
+  it('reads the answer that follows an informational 103', async () => {
+    const { url, server } = await rawServer((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"1"}'), 20);
+    });
+    servers.push(server);
+    const res = await get(client({ baseUrl: url }), '/things/1');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ id: '1' });
+  });
+
+  it('times the body between chunks: a slow body that keeps coming is read whole', async () => {
+    const { url, server } = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const parts = ['[', '1,', '2,', '3,', '4,', '5', ']'];
+      const timer = setInterval(() => {
+        const part = parts.shift();
+        if (part === undefined) {
+          clearInterval(timer);
+          res.end();
+        } else res.write(part);
+      }, 40);
+    });
+    servers.push(server);
+    // Seven chunks 40 ms apart: 280 ms in all, never 150 ms without one.
+    const res = await get(client({ baseUrl: url, bodyTimeoutMs: 150, maxRetries: 0 }), '/things/1');
+    expect(res.body).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('ends a body that keeps coming at the operation deadline', async () => {
+    const { url, server } = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('1,')), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    servers.push(server);
+    const started = Date.now();
+    const budget = new OperationBudget({ maxCalls: 10, timeoutMs: 200, maxBytes: 1_000_000 });
+    const err = await failure(get(client({ baseUrl: url, bodyTimeoutMs: 1000 }), '/things/1', { call: { budget } }));
+    expect(err.code).toBe(ErrorCode.BUDGET_EXCEEDED);
+    expect(err.message).toBe('The operation stopped calling identity: its deadline of 200 ms has passed');
+    expect(Date.now() - started).toBeLessThan(600);
+  });
+
+  it('never sends a call cancelled while it waited for a connection', async () => {
+    emulator.setFaults({ latencyMs: 150, count: 1 });
+    const c = client({ connections: 1 });
+    const first = get(c, '/things/1');
+    const controller = new AbortController();
+    const second = failure(get(c, '/things/2', { call: { signal: controller.signal } }));
+    setTimeout(() => controller.abort(), 30);
+    expect((await second).message).toBe('The identity call was cancelled before it completed');
+    expect((await first).body).toEqual({ id: '1' });
+    // The queued request's turn came after the first answer: it must not have been sent then.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(emulator.counts().total).toBe(1);
+    expect((await get(c, '/things/3')).body).toEqual({ id: '3' });
+  });
+
+  it('never sends a call whose headers timeout passed while it waited for a connection', async () => {
+    emulator.setFaults({ latencyMs: 200, count: 1 });
+    const c = client({ connections: 1, headersTimeoutMs: 300, maxRetries: 0 });
+    const first = get(c, '/things/1');
+    await new Promise((r) => setTimeout(r, 20));
+    const second = failure(get(c, '/things/2', { call: { budget: new OperationBudget({ maxCalls: 10, timeoutMs: 100, maxBytes: 1_000_000 }) } }));
+    expect((await second).code).toBe(ErrorCode.BUDGET_EXCEEDED);
+    await first;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(emulator.counts().total).toBe(1);
+  });
+});
+
 describe('secrecy', () => {
   it('puts no token, URL, path, query or body into error messages or extensions', async () => {
     const secrets = [TOKEN, '127.0.0.1', new URL(emulator.origin()).port, '/api/v1', 'private-query', 'private-body'];
