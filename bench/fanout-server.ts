@@ -149,7 +149,16 @@ function authHeaders(upstream: FanoutUpstream, token: string): Record<string, st
   }
 }
 
-export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
+/** The fan-out itself, without its HTTP server: what `bench/apollo-floor.ts` puts behind Apollo Server. */
+export interface Fanout {
+  /** The person with this email, or undefined when no upstream knows it; throws UpstreamFailure. */
+  person(email: string): Promise<PersonView | undefined>;
+  /** Page `n` of the user table, or undefined when there is no such page; throws UpstreamFailure. */
+  page(n: number): Promise<{ nodes: PagePersonView[] } | undefined>;
+  close(): Promise<void>;
+}
+
+export function createFanout(options: FanoutServerOptions): Fanout {
   const connections = options.connections ?? 16;
   const headersTimeout = options.headersTimeoutMs ?? 5000;
   const bodyTimeout = options.bodyTimeoutMs ?? 10_000;
@@ -271,6 +280,27 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
     };
   };
 
+  const page = async (n: number): Promise<{ nodes: PagePersonView[] } | undefined> => {
+    const found = options.pages?.[n];
+    return found ? { nodes: await Promise.all(found.people.map(pagePerson)) } : undefined;
+  };
+
+  return {
+    person,
+    page,
+    async close() {
+      await Promise.all(FANOUT_UPSTREAMS.map((u) => targets[u].pool.close()));
+    },
+  };
+}
+
+/** An upstream failure is the client's 502 (its words name the upstream); anything else is a bug. */
+export function isUpstreamFailure(err: unknown): err is Error {
+  return err instanceof UpstreamFailure;
+}
+
+export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
+  const fanout = createFanout(options);
   const send = (res: http.ServerResponse, status: number, body: unknown): void => {
     const payload = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(payload)) });
@@ -282,10 +312,10 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
     if (url.pathname !== '/person' && url.pathname !== '/page') return send(res, 404, { error: `expected GET /person?email=… or /page?n=…, but got ${req.method} ${url.pathname}` });
     if (req.method !== 'GET') return send(res, 405, { error: `expected GET on ${url.pathname}, but got ${req.method}` });
     if (url.pathname === '/page') {
-      const page = options.pages?.[Number(url.searchParams.get('n') ?? '')];
-      if (!page) return send(res, 404, { error: `expected n from 0 to ${(options.pages?.length ?? 0) - 1}, but got ${JSON.stringify(url.searchParams.get('n'))}` });
       try {
-        return send(res, 200, { nodes: await Promise.all(page.people.map(pagePerson)) });
+        const found = await fanout.page(Number(url.searchParams.get('n') ?? ''));
+        if (!found) return send(res, 404, { error: `expected n from 0 to ${(options.pages?.length ?? 0) - 1}, but got ${JSON.stringify(url.searchParams.get('n'))}` });
+        return send(res, 200, found);
       } catch (err) {
         if (err instanceof UpstreamFailure) return send(res, 502, { error: err.message });
         throw err;
@@ -294,7 +324,7 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
     const email = url.searchParams.get('email');
     if (!email) return send(res, 400, { error: 'expected an email query parameter, but got none' });
     try {
-      const found = await person(email);
+      const found = await fanout.person(email);
       if (!found) return send(res, 404, { error: 'no upstream holds an account with this email' });
       return send(res, 200, found);
     } catch (err) {
@@ -327,13 +357,13 @@ export function createFanoutServer(options: FanoutServerOptions): FanoutServer {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(FANOUT_UPSTREAMS.map((u) => targets[u].pool.close()));
+      await fanout.close();
     },
   };
 }
 
 /** Reads the child's one JSON argument: `{ urls: { identity, evenergy, vrm, podero, timesheet }, connections?, pagesFile? }`. */
-function parseChildArgument(raw: string | undefined): FanoutServerOptions {
+export function parseChildArgument(raw: string | undefined): FanoutServerOptions {
   let parsed: unknown;
   try {
     parsed = raw === undefined ? undefined : JSON.parse(raw);

@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: the gateway against a hand-written undici fan-out server (bench/fanout-server.ts), both
+ * `npm run bench`: the gateway against a hand-written undici fan-out server (bench/fanout-server.ts), all
  * answering the same questions side by side in one run. A benchmark, not a test: it prints requests/s,
- * p50, p99, CPU per request and errors for both and the ratios gateway/baseline, and fails only when it
- * cannot run or when the two do not answer the same.
+ * p50, p99, CPU per request and errors for each target and the ratios gateway/baseline, floor/baseline and
+ * gateway/floor, and fails only when it cannot run or when the targets do not answer the same.
  *
  * Two questions, each measured on its own:
  * - `person`: one person by email, with identity's names and status, ev.energy's notification groups and
@@ -11,7 +11,11 @@
  *   five upstreams: identity's names and status, ev.energy's notification groups, VRM's sites, podero's
  *   address and timesheet's role and state. This is where the gateway's batching shows.
  *
- * Four processes, so that no two of the measured parts share an event loop:
+ * A third target, the **floor** (`bench/apollo-floor.ts`): the baseline's own fan-out behind Apollo Server 5
+ * with a schema of just the selected fields, asked the gateway's GraphQL. It is what Apollo Server alone
+ * costs on top of the hand-written fan-out: no gateway on Apollo can go below it.
+ *
+ * Five processes, so that no two of the measured parts share an event loop:
  * - the emulators (`usergraph emulators --ephemeral --json`);
  * - the gateway: `createGateway` over the emulators, an in-memory SQLite registry warmed by `sync` (so
  *   every lookup is a registry hit), a JWT secret this harness generates, silent logs. It runs this same
@@ -23,10 +27,10 @@
  * - this process, the load generator: one undici Pool per target with one connection per concurrent
  *   worker; each worker sends its next request as soon as the previous answer is read and checked.
  *
- * Before timing, every request of every question is asked of both targets once and the answers must be
- * equal (the comparison is only fair if both do the same work), and the upstream calls one request costs
+ * Before timing, every request of every question is asked of every target once and the answers must be
+ * equal (the comparison is only fair if all do the same work), and the upstream calls one request costs
  * on each side are counted from the emulators' counters. Then each round measures, question by question,
- * both targets one after the other (the order alternates between rounds), each after its own warm-up; only
+ * the targets one after the other (the order reverses between rounds), each after its own warm-up; only
  * requests that start after the warm-up and finish before the end count.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -52,7 +56,7 @@ interface BenchOptions {
   rounds: number;
   seed: number;
   people: number;
-  /** Profile both servers over their measured windows (`--profile`): a directory for the .cpuprofile files. */
+  /** Profile every server over their measured windows (`--profile`): a directory for the .cpuprofile files. */
   profileDir?: string;
   /** The questions to measure (`--question`); default all. */
   questions: readonly QuestionName[];
@@ -66,13 +70,13 @@ const USAGE = `usage: npm run bench -- [--seconds N] [--concurrency N] [--warmup
   --seconds N      measured duration per target and round (default 5)
   --concurrency N  requests in flight, one connection each (default 16)
   --warmup N       seconds of load before each measurement (default 1)
-  --connections N  keep-alive connections per upstream, gateway and baseline alike (default 16)
-  --rounds N       measure both targets N times, alternating which goes first (default 1)
+  --connections N  keep-alive connections per upstream, every target alike (default 16)
+  --rounds N       measure every target N times, reversing their order each round (default 1)
   --seed N         demo population seed the emulators serve (default 1)
   --people N       demo population size (default 200)
   --question Q     measure only this question: person (one person by email) or page (20 people, five
                    upstreams); default both
-  --profile        CPU-profile both servers over their measured windows: writes .cpuprofile files to a new
+  --profile        CPU-profile every server over their measured windows: writes .cpuprofile files to a new
                    temporary directory and prints where each one's CPU went (the sampling costs some CPU,
                    so compare the numbers of a profiled run only with each other)
 `;
@@ -197,7 +201,7 @@ async function serveGateway(raw: string | undefined): Promise<void> {
 
 /** One server under load. */
 interface Server {
-  name: 'gateway' | 'baseline';
+  name: TargetName;
   /** The server's process, whose CPU time is sampled around each measurement (and which `--profile` profiles). */
   child: ChildProcess;
   pid: number;
@@ -205,6 +209,9 @@ interface Server {
 }
 
 type Read = { ok: true; view: unknown } | { ok: false; problem: string };
+
+type TargetName = 'gateway' | 'floor' | 'baseline';
+const TARGETS: readonly TargetName[] = ['gateway', 'floor', 'baseline'];
 
 /** How to ask one server one question: its requests (built once, before timing) and how to read an answer. */
 interface Asking {
@@ -220,6 +227,8 @@ interface Question {
   /** Upstreams the question touches; the others must see no calls. */
   asked: readonly UpstreamName[];
   gateway: Asking;
+  /** The floor is asked exactly what the gateway is. */
+  floor: Asking;
   baseline: Asking;
 }
 
@@ -256,15 +265,19 @@ function readBaseline(status: number, body: unknown): Read {
   return { ok: true, view: body };
 }
 
+function sameAsGateway(asking: Asking): Pick<Question, 'gateway' | 'floor'> {
+  return { gateway: asking, floor: asking };
+}
+
 function personQuestion(token: string, emails: string[]): Question {
   return {
     name: 'person',
     title: 'userByEmail { firstName lastName status notificationGroups { chargingFlow chargingIssues } role state }; baseline GET /person?email=',
     asked: ['identity', 'evenergy', 'timesheet'],
-    gateway: {
+    ...sameAsGateway({
       requests: emails.map((e) => graphqlRequest(token, PERSON_QUERY, { e })),
       read: readGraphql((data) => (isRecord(data.userByEmail) ? data.userByEmail : undefined), 'data.userByEmail'),
-    },
+    }),
     baseline: {
       requests: emails.map((e) => ({ method: 'GET', path: `/person?${new URLSearchParams({ email: e })}`, headers: { accept: 'application/json' } })),
       read: readBaseline,
@@ -277,10 +290,10 @@ function pageQuestion(token: string, pages: BaselinePage[]): Question {
     name: 'page',
     title: `users(first: ${PAGE_SIZE}) { nodes { email firstName lastName status notificationGroups { … } sites { siteId name } address { town country } role state } }, ${pages.length} pages in turn; baseline GET /page?n=`,
     asked: UPSTREAM_NAMES,
-    gateway: {
+    ...sameAsGateway({
       requests: pages.map((p) => graphqlRequest(token, PAGE_QUERY, { after: p.after })),
       read: readGraphql((data) => (isRecord(data.users) && Array.isArray(data.users.nodes) ? { nodes: data.users.nodes } : undefined), 'data.users.nodes'),
-    },
+    }),
     baseline: {
       requests: pages.map((_, n) => ({ method: 'GET', path: `/page?n=${n}`, headers: { accept: 'application/json' } })),
       read: readBaseline,
@@ -306,17 +319,23 @@ async function ask(server: Server, asking: Asking, index: number): Promise<Read>
   }
 }
 
-/** Asks both servers every request of the question, sequentially, and fails unless they answer alike. */
-async function checkSameAnswers(question: Question, gateway: Server, baseline: Server): Promise<void> {
+/** Asks every server every request of the question, sequentially, and fails unless they all answer alike. */
+async function checkSameAnswers(question: Question, servers: Record<TargetName, Server>): Promise<void> {
   const n = question.gateway.requests.length;
-  if (question.baseline.requests.length !== n) throw new Error(`expected as many baseline requests as gateway requests for ${question.name}, but got ${question.baseline.requests.length} and ${n}`);
+  for (const name of TARGETS) {
+    if (question[name].requests.length !== n) throw new Error(`expected as many ${name} requests as gateway requests for ${question.name}, but got ${question[name].requests.length} and ${n}`);
+  }
   for (let i = 0; i < n; i++) {
-    const [g, b] = [await ask(gateway, question.gateway, i), await ask(baseline, question.baseline, i)];
-    if (!g.ok) throw new Error(`expected the gateway to answer ${question.name} request ${i}, but got ${g.problem}`);
-    if (!b.ok) throw new Error(`expected the baseline to answer ${question.name} request ${i}, but got ${b.problem}`);
-    const gv = JSON.stringify(g.view);
-    const bv = JSON.stringify(b.view);
-    if (gv !== bv) throw new Error(`expected the gateway and the baseline to answer ${question.name} request ${i} alike, but the gateway said ${gv.slice(0, 2000)} and the baseline ${bv.slice(0, 2000)}`);
+    let expected: { name: TargetName; view: string } | undefined;
+    for (const name of TARGETS) {
+      const answer = await ask(servers[name], question[name], i);
+      if (!answer.ok) throw new Error(`expected the ${name} to answer ${question.name} request ${i}, but got ${answer.problem}`);
+      const view = JSON.stringify(answer.view);
+      if (expected && view !== expected.view) {
+        throw new Error(`expected the ${expected.name} and the ${name} to answer ${question.name} request ${i} alike, but the ${expected.name} said ${expected.view.slice(0, 2000)} and the ${name} ${view.slice(0, 2000)}`);
+      }
+      expected ??= { name, view };
+    }
   }
 }
 
@@ -589,6 +608,11 @@ async function main(): Promise<void> {
     children.push(baselineChild.child);
     const baseline = server('baseline', childUrl(baselineChild.line, 'baseline'), baselineChild.child, options.concurrency);
     pools.push(baseline.pool);
+    const floorChild = await startChild('floor', ['bench/apollo-floor.ts', JSON.stringify({ urls, connections: options.connections, pagesFile })], { stdin: 'pipe' });
+    children.push(floorChild.child);
+    const floor = server('floor', childUrl(floorChild.line, 'floor'), floorChild.child, options.concurrency);
+    pools.push(floor.pool);
+    const servers: Record<TargetName, Server> = { gateway, floor, baseline };
     const emulatorsPid = emulators.child.pid;
     if (emulatorsPid === undefined) throw new Error('expected a pid for the emulators process, but it has none');
 
@@ -596,15 +620,17 @@ async function main(): Promise<void> {
     if (emails.length === 0) throw new Error(`expected people in identity, evenergy and timesheet among ${options.people}, but there are none; raise --people`);
     const questions = [personQuestion(token, emails), pageQuestion(token, pages)].filter((q) => options.questions.includes(q.name));
 
-    const calls = new Map<QuestionName, { gateway: CallsPerRequest; baseline: CallsPerRequest }>();
+    const calls = new Map<QuestionName, Record<TargetName, CallsPerRequest>>();
     for (const q of questions) {
-      await checkSameAnswers(q, gateway, baseline);
-      calls.set(q.name, { gateway: await countCalls(gateway, q.gateway, emulatorOrigins), baseline: await countCalls(baseline, q.baseline, emulatorOrigins) });
+      await checkSameAnswers(q, servers);
+      const counted = {} as Record<TargetName, CallsPerRequest>;
+      for (const name of TARGETS) counted[name] = await countCalls(servers[name], q[name], emulatorOrigins);
+      calls.set(q.name, counted);
     }
 
-    const runs = new Map(questions.map((q) => [q.name, { gateway: [] as RunResult[], baseline: [] as RunResult[] }]));
+    const runs = new Map(questions.map((q) => [q.name, { gateway: [] as RunResult[], floor: [] as RunResult[], baseline: [] as RunResult[] }]));
     for (let round = 0; round < options.rounds; round++) {
-      const order = round % 2 === 0 ? [baseline, gateway] : [gateway, baseline];
+      const order = round % 2 === 0 ? [baseline, floor, gateway] : [gateway, floor, baseline];
       for (const q of questions) {
         for (const target of order) {
           process.stderr.write(`bench: round ${round + 1}/${options.rounds}, ${q.name}, ${target.name}…\n`);
@@ -620,16 +646,18 @@ async function main(): Promise<void> {
       `${cpu(s.serverCpuPerRequest).padStart(14)}${cpu(s.emulatorsCpuPerRequest).padStart(14)}   ${s.errors} of ${s.total}`;
     const ratio = (a: number | undefined, c: number | undefined): string => (a === undefined || c === undefined ? 'n/a' : `${(a / c).toFixed(2)}x`);
     const lines = [
-      `usergraph bench: each question asked of the gateway and of the hand-written baseline`,
+      `usergraph bench: each question asked of the gateway, of the hand-written baseline, and of the baseline behind Apollo Server (the floor)`,
       ...questions.map((q) => `  ${q.name.padEnd(7)}${q.title}`),
       `  gateway = createGateway, registry warmed by sync ${syncLine}, ${vrmLinked} VRM accounts linked by their owners`,
       `  baseline = bench/fanout-server.ts (plain node:http + undici Pools; for page, the registry's pages in memory)`,
+      `  floor    = bench/apollo-floor.ts (the baseline's fan-out in two resolvers of Apollo Server 5, asked the gateway's GraphQL)`,
       `machine    ${machine()}, 1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after`,
       `load       concurrency ${options.concurrency}, ${options.seconds} s measured after ${options.warmupSeconds} s warm-up per target and question, ${options.rounds} round(s), ${emails.length} emails (people in identity, evenergy and timesheet), ${pages.length} pages, ${options.connections} connections per upstream`,
-      `processes  load generator ${process.pid}, emulators ${emulatorsPid}, gateway ${gateway.pid}, baseline ${baseline.pid}`,
+      `processes  load generator ${process.pid}, emulators ${emulatorsPid}, gateway ${gateway.pid}, floor ${floor.pid}, baseline ${baseline.pid}`,
       `upstream calls per request (emulator counters, one pass over the requests):`,
       ...questions.flatMap((q) => [
         `  ${q.name.padEnd(7)}gateway  ${formatCalls(calls.get(q.name)!.gateway, q.asked)}`,
+        `  ${''.padEnd(7)}floor    ${formatCalls(calls.get(q.name)!.floor, q.asked)}`,
         `  ${''.padEnd(7)}baseline ${formatCalls(calls.get(q.name)!.baseline, q.asked)}`,
       ]),
       ``,
@@ -639,14 +667,20 @@ async function main(): Promise<void> {
     const problems: string[] = [];
     for (const q of questions) {
       const g = summarise(runs.get(q.name)!.gateway);
+      const f = summarise(runs.get(q.name)!.floor);
       const b = summarise(runs.get(q.name)!.baseline);
+      const ratios = (name: string, x: Summary, y: Summary): string =>
+        `${`${''.padEnd(7)}${name}`.padEnd(26)}${ratio(x.requestsPerSecond, y.requestsPerSecond).padStart(10)}${ratio(x.p50, y.p50).padStart(10)}${ratio(x.p99, y.p99).padStart(10)}` +
+        `${ratio(x.serverCpuPerRequest, y.serverCpuPerRequest).padStart(14)}${ratio(x.emulatorsCpuPerRequest, y.emulatorsCpuPerRequest).padStart(14)}`;
       lines.push(
         row(`${q.name.padEnd(7)}gateway`, g),
+        row(`${''.padEnd(7)}floor`, f),
         row(`${''.padEnd(7)}baseline`, b),
-        `${`${''.padEnd(7)}gateway/baseline`.padEnd(26)}${ratio(g.requestsPerSecond, b.requestsPerSecond).padStart(10)}${ratio(g.p50, b.p50).padStart(10)}${ratio(g.p99, b.p99).padStart(10)}` +
-          `${ratio(g.serverCpuPerRequest, b.serverCpuPerRequest).padStart(14)}${ratio(g.emulatorsCpuPerRequest, b.emulatorsCpuPerRequest).padStart(14)}`,
+        ratios('gateway/baseline', g, b),
+        ratios('floor/baseline', f, b),
+        ratios('gateway/floor', g, f),
       );
-      for (const [name, s] of [['gateway', g], ['baseline', b]] as const) {
+      for (const [name, s] of [['gateway', g], ['floor', f], ['baseline', b]] as const) {
         if (s.firstProblem) problems.push(`first ${q.name} ${name} error: ${s.firstProblem}`);
       }
     }
@@ -654,7 +688,7 @@ async function main(): Promise<void> {
     if (options.profileDir) {
       lines.push('', `CPU profiles of the measured windows (profiling costs CPU: compare these numbers only with each other), in ${options.profileDir}:`);
       for (const q of questions) {
-        for (const name of ['gateway', 'baseline'] as const) {
+        for (const name of TARGETS) {
           const profiled = runs.get(q.name)![name].filter((r) => r.profileFile);
           const merged = mergeProfiles(profiled.map((r) => parseProfile(readFileSync(r.profileFile!, 'utf8'), r.profileFile!)));
           const requests = profiled.reduce((n, r) => n + r.latenciesMs.length, 0);
