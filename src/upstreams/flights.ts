@@ -42,21 +42,20 @@ export interface FlightsOptions<R> {
   share?: (value: R) => void;
 }
 
-interface Waiter {
+interface Waiter<R> {
   call: CallOptions;
   timer?: NodeJS.Timeout;
-  leave(error: unknown): void;
+  /** Ends this waiter's wait with `outcome` (only the first call counts). */
+  finish(outcome: Outcome<R>): void;
 }
 
 interface Flight<R> {
   key: string;
   scope: string | undefined;
-  waiters: Set<Waiter>;
+  waiters: Set<Waiter<R>>;
   /** Waiters ever, the starter included. */
   count: number;
   cancel: CancelSource;
-  settled: Promise<R>;
-  settle(outcome: Outcome<R>): void;
 }
 
 type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown; own: boolean };
@@ -102,13 +101,7 @@ export class Flights<R> {
   }
 
   private list(key: string, scope: string | undefined): Flight<R> {
-    let settle: Flight<R>['settle'] = () => undefined;
-    const settled = new Promise<R>((resolve, reject) => {
-      settle = (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error));
-    });
-    // Nobody may be left to hear a failure.
-    settled.catch(() => undefined);
-    const flight: Flight<R> = { key, scope, waiters: new Set(), count: 0, cancel: new CancelSource(), settled, settle };
+    const flight: Flight<R> = { key, scope, waiters: new Set(), count: 0, cancel: new CancelSource() };
     this.open.set(key, flight);
     return flight;
   }
@@ -121,61 +114,52 @@ export class Flights<R> {
       onCall: starter.onCall,
       budget: new FlightBudget(flight.waiters, starter.budget),
     };
-    // Unlisted before anyone hears the outcome, so that whoever asks next starts a new call.
-    const unlist = (): void => {
+    // Unlisted before anyone hears the outcome, so that whoever asks next starts a new call; every waiter
+    // still waiting hears it (a waiter that left is no longer in the set).
+    const settle = (outcome: Outcome<R>): void => {
       if (this.open.get(flight.key) === flight) this.open.delete(flight.key);
+      if (outcome.ok && flight.count > 1) this.options.share?.(outcome.value);
+      // Each finish removes its waiter from the set, which a Set's iteration allows.
+      for (const waiter of flight.waiters) waiter.finish(outcome);
     };
     start(flightCall).then(
-      (value) => {
-        unlist();
-        if (flight.count > 1) this.options.share?.(value);
-        flight.settle({ ok: true, value });
-      },
-      (error: unknown) => {
-        unlist();
-        flight.settle({ ok: false, error, own: false });
-      },
+      (value) => settle({ ok: true, value }),
+      (error: unknown) => settle({ ok: false, error, own: false }),
     );
   }
 
   private wait(flight: Flight<R>, call: CallOptions): Promise<Outcome<R>> {
     return new Promise((resolve) => {
       const signal = call.signal;
-      let done = false;
-      const finish = (outcome: Outcome<R>): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(waiter.timer);
-        signal?.removeEventListener('abort', onAbort);
-        flight.waiters.delete(waiter);
-        resolve(outcome);
-      };
-      const waiter: Waiter = {
-        call,
-        leave: (error) => {
-          finish({ ok: false, error, own: true });
-          if (flight.waiters.size === 0) this.abandon(flight);
-        },
-      };
       const onAbort = (): void => {
-        if (signal) waiter.leave(this.options.cancelled(signal));
+        if (!signal) return;
+        waiter.finish({ ok: false, error: this.options.cancelled(signal), own: true });
+        if (flight.waiters.size === 0) this.abandon(flight);
+      };
+      const waiter: Waiter<R> = {
+        call,
+        finish: (outcome) => {
+          if (!flight.waiters.delete(waiter)) return;
+          clearTimeout(waiter.timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(outcome);
+        },
       };
       flight.waiters.add(waiter);
       flight.count++;
       signal?.addEventListener('abort', onAbort, { once: true });
       // Alone, a caller's deadline is the call's own; with company, each keeps its own.
-      if (flight.waiters.size > 1) for (const w of flight.waiters) this.arm(w);
-      flight.settled.then(
-        (value) => finish({ ok: true, value }),
-        (error: unknown) => finish({ ok: false, error, own: false }),
-      );
+      if (flight.waiters.size > 1) for (const w of flight.waiters) this.arm(flight, w);
     });
   }
 
-  private arm(waiter: Waiter): void {
+  private arm(flight: Flight<R>, waiter: Waiter<R>): void {
     const budget = waiter.call.budget;
     if (waiter.timer || !budget) return;
-    waiter.timer = setTimeout(() => waiter.leave(budget.exceeded('deadline', this.options.upstream)), Math.max(0, budget.remainingMs()));
+    waiter.timer = setTimeout(() => {
+      waiter.finish({ ok: false, error: budget.exceeded('deadline', this.options.upstream), own: true });
+      if (flight.waiters.size === 0) this.abandon(flight);
+    }, Math.max(0, budget.remainingMs()));
   }
 
   /** Nobody waits any more: the call is cancelled, and nobody can join it. */
@@ -192,7 +176,7 @@ export class Flights<R> {
  */
 class FlightBudget implements CallBudget {
   constructor(
-    private readonly waiters: ReadonlySet<Waiter>,
+    private readonly waiters: ReadonlySet<Waiter<unknown>>,
     private readonly starter: OperationBudget | undefined,
   ) {}
 
