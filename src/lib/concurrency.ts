@@ -3,6 +3,14 @@
  * result slot per key, and an `Error` in a slot fails only that key (DataLoader's contract).
  */
 export async function mapLimit<K, V>(keys: readonly K[], limit: number, fn: (key: K) => Promise<V>): Promise<(V | Error)[]> {
+  // One key, the common batch of a request about one person: no workers to start.
+  if (keys.length === 1) {
+    try {
+      return [await fn(keys[0]!)];
+    } catch (err) {
+      return [err instanceof Error ? err : new Error(String(err))];
+    }
+  }
   const results: (V | Error)[] = new Array(keys.length);
   let next = 0;
   const worker = async (): Promise<void> => {
