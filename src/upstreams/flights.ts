@@ -42,11 +42,25 @@ export interface FlightsOptions<R> {
   share?: (value: R) => void;
 }
 
-interface Waiter<R> {
-  call: CallOptions;
+/** One caller waiting for a flight. A class, so that a read makes no closures of its own. */
+class Waiter<R> {
   timer?: NodeJS.Timeout;
+  /** Listens on the caller's signal, when it has one. */
+  onAbort?: () => void;
+
+  constructor(
+    readonly call: CallOptions,
+    private readonly flight: Flight<R>,
+    private readonly resolve: (outcome: Outcome<R>) => void,
+  ) {}
+
   /** Ends this waiter's wait with `outcome` (only the first call counts). */
-  finish(outcome: Outcome<R>): void;
+  finish(outcome: Outcome<R>): void {
+    if (!this.flight.waiters.delete(this)) return;
+    clearTimeout(this.timer);
+    if (this.onAbort) this.call.signal?.removeEventListener('abort', this.onAbort);
+    this.resolve(outcome);
+  }
 }
 
 interface Flight<R> {
@@ -114,40 +128,36 @@ export class Flights<R> {
       onCall: starter.onCall,
       budget: new FlightBudget(flight.waiters, starter.budget),
     };
-    // Unlisted before anyone hears the outcome, so that whoever asks next starts a new call; every waiter
-    // still waiting hears it (a waiter that left is no longer in the set).
-    const settle = (outcome: Outcome<R>): void => {
-      if (this.open.get(flight.key) === flight) this.open.delete(flight.key);
-      if (outcome.ok && flight.count > 1) this.options.share?.(outcome.value);
-      // Each finish removes its waiter from the set, which a Set's iteration allows.
-      for (const waiter of flight.waiters) waiter.finish(outcome);
-    };
     start(flightCall).then(
-      (value) => settle({ ok: true, value }),
-      (error: unknown) => settle({ ok: false, error, own: false }),
+      (value) => this.settle(flight, { ok: true, value }),
+      (error: unknown) => this.settle(flight, { ok: false, error, own: false }),
     );
+  }
+
+  /**
+   * Unlisted before anyone hears the outcome, so that whoever asks next starts a new call; every waiter
+   * still waiting hears it (a waiter that left is no longer in the set).
+   */
+  private settle(flight: Flight<R>, outcome: Outcome<R>): void {
+    if (this.open.get(flight.key) === flight) this.open.delete(flight.key);
+    if (outcome.ok && flight.count > 1) this.options.share?.(outcome.value);
+    // Each finish removes its waiter from the set, which a Set's iteration allows.
+    for (const waiter of flight.waiters) waiter.finish(outcome);
   }
 
   private wait(flight: Flight<R>, call: CallOptions): Promise<Outcome<R>> {
     return new Promise((resolve) => {
-      const signal = call.signal;
-      const onAbort = (): void => {
-        if (!signal) return;
-        waiter.finish({ ok: false, error: this.options.cancelled(signal), own: true });
-        if (flight.waiters.size === 0) this.abandon(flight);
-      };
-      const waiter: Waiter<R> = {
-        call,
-        finish: (outcome) => {
-          if (!flight.waiters.delete(waiter)) return;
-          clearTimeout(waiter.timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve(outcome);
-        },
-      };
+      const waiter = new Waiter(call, flight, resolve);
       flight.waiters.add(waiter);
       flight.count++;
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const signal = call.signal;
+      if (signal) {
+        waiter.onAbort = () => {
+          waiter.finish({ ok: false, error: this.options.cancelled(signal), own: true });
+          if (flight.waiters.size === 0) this.abandon(flight);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
       // Alone, a caller's deadline is the call's own; with company, each keeps its own.
       if (flight.waiters.size > 1) for (const w of flight.waiters) this.arm(flight, w);
     });
@@ -176,7 +186,7 @@ export class Flights<R> {
  */
 class FlightBudget implements CallBudget {
   constructor(
-    private readonly waiters: ReadonlySet<Waiter<unknown>>,
+    private readonly waiters: ReadonlySet<{ readonly call: CallOptions }>,
     private readonly starter: OperationBudget | undefined,
   ) {}
 
