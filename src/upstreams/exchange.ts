@@ -40,6 +40,11 @@ export class CancelSource implements Cancel {
   private hooks: (() => void)[] | undefined;
 
   onAbort(hook: () => void): () => void {
+    // Too late to wait for: it runs now (a hook added after, or during, the abort still hears of it).
+    if (this.aborted) {
+      hook();
+      return () => undefined;
+    }
     (this.hooks ??= []).push(hook);
     return () => {
       const at = this.hooks?.indexOf(hook) ?? -1;
@@ -110,7 +115,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private readonly deadlineAt: number;
   private readonly stopListening: (() => void) | undefined;
   private status = 0;
-  private headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  private headers: Record<string, string> = {};
   private readonly chunks: Buffer[] = [];
   private size = 0;
 
@@ -129,9 +134,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    // Settled while it waited for a connection (cancelled, or out of time): never send it. Thrown, not
+    // aborted: undici then fails only the request (client-h1 catches what onConnect throws), where its
+    // abort would also destroy the healthy keep-alive socket the request was about to be written on.
+    if (this.settled) throw new Error('attempt ended before it was sent');
     this.abortRequest = abort;
-    // Settled while it waited for a connection (cancelled, or out of time): never send it.
-    if (this.settled) abort(new Error('attempt ended before it was sent'));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void): boolean {
@@ -200,14 +207,16 @@ class Exchange implements Dispatcher.DispatchHandler {
 
 /** undici's raw header list (name, value, name, value …) as lower-case names; repeated names joined by ", ". */
 function readHeaders(raw: Buffer[] | string[] | null): Record<string, string> {
-  // No prototype: an upstream's header named `constructor` or `__proto__` is a header like any other.
-  const out = Object.create(null) as Record<string, string>;
+  // A plain object, as a cached answer's headers are. A header named `constructor` is a header like any
+  // other (own properties only); one named `__proto__` cannot be one of its keys and is dropped, as
+  // `pool.request`'s answers dropped it before and the answer cache does.
+  const out: Record<string, string> = {};
   if (!raw) return out;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase();
+    if (name === '__proto__') continue;
     const value = raw[i + 1]!.toString('latin1');
-    const before = out[name];
-    out[name] = before === undefined ? value : `${before}, ${value}`;
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
   }
   return out;
 }
