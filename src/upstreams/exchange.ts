@@ -13,8 +13,10 @@
  *
  * Timers: undici's own headers and body timeouts (set on the Pool) run on a clock of about one second's
  * resolution above one second, so they are the backstop; this handler's timer is the precise one. The
- * headers phase lasts `headersMs`, the body phase `bodyMs` between chunks, and neither outlasts the
- * operation's deadline (`deadlineMs` from the start of the attempt), which is then what expired.
+ * headers phase lasts `headersMs` from the moment the request is written to a connection (time queued
+ * for one of the pool's connections is not the upstream's), the body phase `bodyMs` between chunks, and
+ * neither outlasts the operation's deadline (`deadlineMs` from the start of the attempt, queueing
+ * included), which is then what expired.
  */
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
@@ -130,7 +132,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.stopListening = cancel?.onAbort(() => this.end({ kind: 'cancelled' }));
-    this.arm(options.headersMs, 'headers');
+    // Until it is sent, only the deadline runs: waiting for one of the pool's connections is the
+    // gateway's own queue, not the upstream being slow.
+    this.arm(Infinity, 'headers');
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -139,6 +143,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     // abort would also destroy the healthy keep-alive socket the request was about to be written on.
     if (this.settled) throw new Error('attempt ended before it was sent');
     this.abortRequest = abort;
+    this.arm(this.options.headersMs, 'headers');
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume: () => void): boolean {
@@ -185,13 +190,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.end({ kind: 'answer', status: this.status, headers: this.headers, raw: 'too-large' });
   }
 
-  /** Starts the phase's timer, or the deadline's when that comes first. */
+  /** Starts the phase's timer, or the deadline's when that comes first (none when neither ends). */
   private arm(ms: number, phase: 'headers' | 'body'): void {
     clearTimeout(this.timer);
     const left = this.deadlineAt - performance.now();
     const expiry: Expiry = left < ms ? 'deadline' : phase;
     this.phase = expiry;
-    this.timer = setTimeout(() => this.end({ kind: 'expired', expiry }), Math.max(0, Math.min(ms, left)));
+    const wait = Math.min(ms, left);
+    this.timer = Number.isFinite(wait) ? setTimeout(() => this.end({ kind: 'expired', expiry }), Math.max(0, wait)) : undefined;
   }
 
   private end(end: ExchangeEnd): void {

@@ -816,6 +816,32 @@ describe('the exchange with the upstream (one attempt, exchange.ts)', () => {
     expect(Date.now() - started).toBeLessThan(600);
   });
 
+  it('starts the headers timeout when the request is sent, not while it queues for a connection', async () => {
+    let served = 0;
+    const { url, server } = await rawServer((_req, res) => {
+      served++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (served > 1) return void res.end('{"n":2}');
+      // The first answer holds the only connection for 300 ms, sending a chunk every 50 ms.
+      res.write('[');
+      let left = 6;
+      const timer = setInterval(() => {
+        if (--left > 0) return void res.write('1,');
+        clearInterval(timer);
+        res.end('1]');
+      }, 50);
+    });
+    servers.push(server);
+    const c = client({ baseUrl: url, connections: 1, headersTimeoutMs: 150, bodyTimeoutMs: 150, maxRetries: 0, breakerMinimumCalls: 1 });
+    const first = get(c, '/things/1');
+    await new Promise((r) => setTimeout(r, 10));
+    // Queued for 300 ms behind the first, twice its headers timeout: the upstream then answers at once.
+    const second = await get(c, '/things/2');
+    expect(second.body).toEqual({ n: 2 });
+    expect((await first).body).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(c.breakerState()).toBe('closed');
+  });
+
   it('never sends a call cancelled while it waited for a connection', async () => {
     emulator.setFaults({ latencyMs: 150, count: 1 });
     const c = client({ connections: 1 });
@@ -831,7 +857,7 @@ describe('the exchange with the upstream (one attempt, exchange.ts)', () => {
     expect((await get(c, '/things/3')).body).toEqual({ id: '3' });
   });
 
-  it('never sends a call whose headers timeout passed while it waited for a connection', async () => {
+  it('never sends a call whose operation deadline passed while it waited for a connection', async () => {
     emulator.setFaults({ latencyMs: 200, count: 1 });
     const c = client({ connections: 1, headersTimeoutMs: 300, maxRetries: 0 });
     const first = get(c, '/things/1');
